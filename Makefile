@@ -1,0 +1,58 @@
+# Everything installs itself: uv into .cache/tools, Python deps from uv.lock into .venv,
+# Debian/Maven downloads cached under .cache/.
+SHELL := /bin/bash
+CACHE ?= $(CURDIR)/.cache
+export UV_CACHE_DIR ?= $(CACHE)/uv
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/tools/bin/uv)
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+LAKEHOUSE := $(VENV)/bin/lakehouse
+PYTEST := $(VENV)/bin/pytest
+
+.PHONY: help install demo test test-fast test-stack lint format dev up down status bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(CACHE)/tools/bin/uv:
+	python3 -m venv $(CACHE)/tools
+	$(CACHE)/tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-groups
+	touch $@
+
+install: $(VENV)/.synced ## create .venv from uv.lock
+
+demo: install ## simulate department systems and run the whole pipeline on the embedded profile
+	$(LAKEHOUSE) demo
+
+test: install ## all tests: unit, embedded end-to-end, real stack (PostgreSQL, S3, Trino), browser
+	bash .ci/pytest.sh tests
+
+test-fast: install ## unit tests only, for iteration (no servers, no full pipeline)
+	bash .ci/pytest.sh tests -m "not integration and not stack and not browser"
+
+lint: install ## ruff + sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && $(VENV)/bin/sqlfluff lint models
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+dev: install ## Dagster UI on http://127.0.0.1:3000 (embedded profile)
+	$(LAKEHOUSE) dev
+
+bench: install ## benchmarks; results land in bench/results/
+	$(PY) bench/ingest.py
+	$(PY) bench/masking.py
+
+clean: ## remove generated data (keeps caches)
+	rm -rf var reports dbt_project/target

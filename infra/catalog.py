@@ -1,0 +1,38 @@
+"""The Iceberg catalog for the active profile, and the zones (namespaces) it holds."""
+
+from __future__ import annotations
+
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog.sql import SqlCatalog
+
+from infra.settings import Settings, load_settings
+
+DOMAINS = ("government", "development", "transport", "health")
+ZONES = (*(f"raw_{d}" for d in DOMAINS), "quarantine", "staging", "exchange", "kpi", "governance")
+
+
+def catalog_properties(settings: Settings) -> dict[str, str]:
+    if settings.profile == "embedded":
+        settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        return {"uri": settings.sqlite_catalog_uri, "warehouse": settings.warehouse_dir.as_uri()}
+    return {
+        "uri": settings.pg_catalog_uri,
+        "warehouse": f"s3://{settings.s3_bucket}/warehouse",
+        "s3.endpoint": settings.s3_endpoint,
+        "s3.access-key-id": settings.s3_access_key,
+        "s3.secret-access-key": settings.s3_secret_key,
+        "s3.region": "us-east-1",
+        "s3.path-style-access": "true",
+    }
+
+
+def open_catalog(settings: Settings | None = None) -> Catalog:
+    """Open the catalog and make sure every zone exists (cheap and idempotent)."""
+    settings = settings or load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    catalog = SqlCatalog(settings.catalog_name, **catalog_properties(settings))
+    existing = {ns[0] for ns in catalog.list_namespaces()}
+    for zone in ZONES:
+        if zone not in existing:
+            catalog.create_namespace_if_not_exists(zone)
+    return catalog
