@@ -1,0 +1,73 @@
+"""Identifiers fixed by the project glossary (shared/GLOSSARY.md): one spelling per concept."""
+
+from __future__ import annotations
+
+DEPARTMENTS: dict[str, str] = {
+    "data_office": "智慧城市建设运营管理中心",
+    "gov_services": "政务服务",
+    "city_management": "城市管理",
+    "emergency": "应急联动",
+    "construction": "建设管理",
+    "transport": "交通",
+    "health": "卫生健康",
+    "lingang_group": "临港集团",
+    "gangcheng_group": "港城集团",
+    "nanhui_town": "南汇新城镇",
+}
+
+DOMAINS: dict[str, str] = {
+    "government": "政务",
+    "development": "开发主体",
+    "transport": "交通",
+    "health": "健康云",
+}
+
+SHARING_TYPES: dict[str, str] = {
+    "unconditional": "无条件共享",
+    "conditional": "有条件共享",
+    "not_shared": "不予共享",
+}
+
+OPEN_TYPES: dict[str, str] = {"open": "普通开放", "on_request": "依申请开放", "closed": "不予开放"}
+
+UPDATE_FREQUENCIES: dict[str, str] = {
+    "realtime": "实时",
+    "hourly": "每小时",
+    "daily": "每日",
+    "weekly": "每周",
+    "monthly": "每月",
+    "quarterly": "每季度",
+    "yearly": "每年",
+}
+
+CLASSIFICATIONS: dict[str, str] = {
+    "public": "公开",
+    "internal": "内部",
+    "sensitive": "敏感",
+    "important": "重要",
+    "core": "核心",
+}
+REFUSED_CLASSIFICATIONS = ("secret",)
+
+PII_CLASSES: dict[str, str] = {
+    "person_name": "姓名",
+    "cn_resident_id": "身份证号",
+    "cn_mobile": "手机号",
+    "cn_landline": "固定电话",
+    "address": "住址",
+    "cn_plate": "车牌号",
+    "bank_card": "银行卡号",
+    "email": "电子邮箱",
+    "passport": "护照号",
+    "free_text": "自由文本",
+}
+
+MASKING_POLICIES: dict[str, str] = {
+    "keep": "保留",
+    "mask": "部分遮盖",
+    "redact": "替换",
+    "generalise": "泛化",
+    "pseudonym": "假名化",
+    "drop": "删除",
+    "tag_text": "文本识别替换",
+}
