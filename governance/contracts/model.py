@@ -124,6 +124,11 @@ class DatasetContract(_Strict):
         """Columns that come from the source system (derived ones are computed at masking time)."""
         return tuple(c for c in self.columns if c.derived_from is None)
 
+    @property
+    def staged_columns(self) -> tuple[Column, ...]:
+        """Columns after masking: dropped ones are gone, derived ones are added."""
+        return tuple(c for c in self.columns if c.masking != "drop")
+
     def column(self, name: str) -> Column:
         for col in self.columns:
             if col.name == name:

@@ -1,0 +1,59 @@
+"""Moving data between zones: raw -> masked staging -> exchange, and dbt marts -> exchange / kpi.
+
+Derived zones are rewritten whole, as one Iceberg commit each: readers see the previous snapshot until
+the new one is complete, and a failed step leaves the last good snapshot in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+
+from governance.catalogue import CATALOGUE_TABLE, build_catalogue, exchange_table
+from governance.contracts import DatasetContract
+from governance.staging import MaskedTable, mask_for_staging, staging_table
+from ingest.writer import commit, ensure_table
+
+
+def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | None:
+    """Replace a derived table's contents in one commit; new columns are added to its schema first."""
+    table = ensure_table(catalog, identifier, data.schema)
+    if set(data.schema.names) != set(table.schema().column_names):
+        with table.update_schema() as update:
+            update.union_by_name(data.schema)
+    return commit(catalog, identifier, data, "overwrite").snapshot_id
+
+
+def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes) -> MaskedTable:
+    raw = catalog.load_table(contract.raw_table).scan().to_arrow()
+    masked = mask_for_staging(contract, raw, key)
+    write_derived(catalog, staging_table(contract), masked.table)
+    return masked
+
+
+def publish_resource(contract: DatasetContract, catalog: Catalog) -> tuple[str, int] | None:
+    """Serve a resource to other departments (its masked staging copy); None if not shared by law."""
+    target = exchange_table(contract)
+    if target is None:
+        return None
+    data = catalog.load_table(staging_table(contract)).scan().to_arrow()
+    write_derived(catalog, target, data)
+    return target, data.num_rows
+
+
+def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) -> int:
+    """Copy one dbt mart from DuckDB into the Iceberg zone of the same name."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        relation = connection.table(f"{schema}.{name}")
+        data = relation.to_arrow_table()
+    write_derived(catalog, f"{schema}.{name}", data)
+    return data.num_rows
+
+
+def publish_catalogue(contracts: dict[str, DatasetContract], catalog: Catalog) -> int:
+    data = build_catalogue(contracts)
+    write_derived(catalog, CATALOGUE_TABLE, data)
+    return data.num_rows

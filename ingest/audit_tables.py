@@ -1,0 +1,55 @@
+"""The two bookkeeping tables of every load: the stewards-only quarantine and the load ledger."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+
+from ingest.writer import commit, ensure_table
+
+LEDGER = "governance.load_ledger"
+LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("load_id", pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("fingerprints", pa.string()),
+        pa.field("rows_in", pa.int64(), nullable=False),
+        pa.field("rows_loaded", pa.int64(), nullable=False),
+        pa.field("rows_quarantined", pa.int64(), nullable=False),
+        pa.field("rows_duplicate", pa.int64(), nullable=False),
+        pa.field("snapshot_id", pa.int64()),
+        pa.field("started_at", pa.timestamp("us"), nullable=False),
+        pa.field("finished_at", pa.timestamp("us"), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("message", pa.string()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("load_id", pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("locator", pa.string(), nullable=False),
+        pa.field("column_name", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw_record", pa.string(), nullable=False),
+        pa.field("quarantined_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+
+
+def quarantine_identifier(dataset: str) -> str:
+    return f"quarantine.{dataset}"
+
+
+def append_quarantine(catalog: Catalog, dataset: str, rows: pa.Table) -> None:
+    identifier = quarantine_identifier(dataset)
+    ensure_table(catalog, identifier, QUARANTINE_SCHEMA)
+    if rows.num_rows:
+        commit(catalog, identifier, rows.cast(QUARANTINE_SCHEMA), "append")
+
+
+def append_ledger(catalog: Catalog, record: dict) -> None:
+    ensure_table(catalog, LEDGER, LEDGER_SCHEMA)
+    commit(catalog, LEDGER, pa.Table.from_pylist([record], schema=LEDGER_SCHEMA), "append")

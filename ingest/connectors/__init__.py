@@ -1,0 +1,76 @@
+"""Connectors: find a dataset's source units (files, page sets, query results) as its contract describes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from governance.contracts import DatasetContract
+from ingest.connectors.base import SourceError, SourceUnit
+from ingest.connectors.files import read_csv, read_json_pages, read_ndjson, read_parquet, read_xlsx
+from ingest.connectors.sql import read_table
+
+__all__ = ["SourceError", "SourceUnit", "iter_units", "source_field_names"]
+
+
+def source_field_names(contract: DatasetContract) -> dict[str, str]:
+    """Contract column -> the name the source system uses for it."""
+    names = {}
+    for col in contract.source_columns:
+        if col.source_field:
+            names[col.name] = col.source_field
+        elif contract.source.header == "business_name" and col.business_name:
+            names[col.name] = col.business_name
+        else:
+            names[col.name] = col.name
+    return names
+
+
+def _files(contract: DatasetContract, location: Path) -> list[Path]:
+    if location.is_file():
+        return [location]
+    pattern = contract.source.glob or contract.source.file or ""
+    found = sorted(p for p in location.glob(pattern) if p.is_file())
+    if not found:
+        raise SourceError(f"{location}: no files match '{pattern}' for {contract.id}")
+    return found
+
+
+def iter_units(
+    contract: DatasetContract, location: Path | str, watermark_after: str | None = None
+) -> Iterator[SourceUnit]:
+    """Yield source units one at a time (a dataset's files can be larger than memory together).
+
+    ``location`` is the folder the department systems drop into (or one file, or a database URL).
+    """
+    source = contract.source
+    fields = list(source_field_names(contract).values())
+    if source.format in ("sqlite", "postgres"):
+        url = str(location)
+        if "://" not in url:
+            path = Path(location)
+            db = path if path.is_file() else path / (source.file or "")
+            if not db.is_file():
+                raise SourceError(f"{db}: database file not found for {contract.id}")
+            url, display = f"sqlite:///{db}", db.name
+        else:
+            display = url.split("@")[-1]
+        yield read_table(url, source.table or "", fields, source.watermark, watermark_after, display)
+        return
+    location = Path(location)
+    if source.format == "json_pages":
+        yield read_json_pages(_files(contract, location), source.records)
+        return
+    for path in _files(contract, location):
+        if source.format == "csv":
+            yield read_csv(path, source.encoding)
+        elif source.format == "ndjson":
+            yield read_ndjson(path)
+        elif source.format == "xlsx":
+            yield read_xlsx(path, fields)
+        elif source.format == "parquet":
+            yield read_parquet(path)
+        else:
+            raise SourceError(
+                f"{contract.id}: source format {source.format} is not supported by file connectors"
+            )

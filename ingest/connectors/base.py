@@ -1,0 +1,52 @@
+"""What every connector hands to enforcement: one unit of source data with where-it-came-from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+
+class SourceError(ValueError):
+    """A source that cannot be read at all; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class SourceUnit:
+    """One file, API page set or query result: loaded whole or not at all."""
+
+    name: str  # relative path or "table@watermark-range": shown to people
+    fingerprint: str  # content hash; a unit already committed is skipped
+    table: pa.Table  # columns named as the source names them (Chinese headers, camelCase keys…)
+    locators: pa.Array  # per row: "row 12", "page 3 item 5": where a person finds it in the source
+    watermark: str | None = None  # for incremental SQL: the highest watermark value in this unit
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+
+def fingerprint_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def text_columns(records: list[dict], fields: list[str]) -> pa.Table:
+    """Records as text columns; typed parsing is enforcement's job, so every value is kept as written."""
+    columns: dict[str, list[str | None]] = {name: [] for name in fields}
+    extra: set[str] = set()
+    for record in records:
+        for name in fields:
+            value = record.get(name)
+            columns[name].append(None if value is None else _as_text(value))
+        extra.update(k for k in record if k not in columns)
+    for name in sorted(extra):
+        columns[name] = [None if r.get(name) is None else _as_text(r.get(name)) for r in records]
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,149 @@
+"""Contract enforcement: source columns -> typed contract columns; rows that break the contract are rejected
+with a reason a person can act on (which column, what was found, what was expected)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from governance.contracts import Column, DatasetContract
+from ingest.coerce import coerce
+from ingest.connectors import SourceError, SourceUnit, source_field_names
+from ingest.validators import VALIDATORS
+
+
+@dataclass(frozen=True)
+class Rejects:
+    """Rejected rows of one unit: positions in the unit, the column at fault and why."""
+
+    rows: pa.Array  # int64 positions
+    columns: pa.Array  # string
+    reasons: pa.Array  # string
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Enforced:
+    table: pa.Table  # the contract's raw schema, accepted rows only
+    rejects: Rejects
+    notes: list[str] = field(default_factory=list)
+
+
+def _reason_for(
+    col: Column, source_name: str, problem: str, values: pa.Array | None = None
+) -> pa.Array | str:
+    prefix = f"{col.label} ({source_name}): "
+    if values is None or col.pii:  # never echo personal data into reasons
+        return prefix + problem
+    shown = pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 40)
+    return pc.binary_join_element_wise(prefix + "'", shown, "' " + problem, "")
+
+
+def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
+    names = source_field_names(contract)
+    present = set(unit.table.column_names)
+    notes = list(unit.notes)
+    missing_required = [c for c in contract.source_columns if c.required and names[c.name] not in present]
+    if missing_required and unit.num_rows:
+        listed = ", ".join(f"{c.label} (expected header '{names[c.name]}')" for c in missing_required)
+        raise SourceError(f"{unit.name}: required columns missing: {listed}; found {sorted(present)}")
+    unexpected = sorted(present - set(names.values()))
+    if unexpected:
+        notes.append(f"{unit.name}: columns not in the contract were not loaded: {unexpected}")
+
+    length = unit.num_rows
+    reason = pa.nulls(length, pa.string())
+    culprit = pa.nulls(length, pa.string())
+    arrays: dict[str, pa.Array] = {}
+
+    def flag(mask: pa.Array, col: Column, why: pa.Array | str) -> None:
+        nonlocal reason, culprit
+        fresh = pc.and_(pc.fill_null(mask, False), pc.is_null(reason))
+        reason = pc.if_else(fresh, why, reason)
+        culprit = pc.if_else(fresh, col.name, culprit)
+
+    for col in contract.source_columns:
+        source_name = names[col.name]
+        if source_name not in present:
+            arrays[col.name] = pa.nulls(length, col.arrow_type)
+            continue
+        raw = unit.table.column(source_name).combine_chunks()
+        values, failed = coerce(raw, col.logical_type, col.arrow_type)
+        if pc.any(failed).as_py():
+            flag(failed, col, _reason_for(col, source_name, f"cannot be read as {col.logical_type}", raw))
+        if col.required:
+            flag(
+                pc.and_(pc.is_null(values), pc.invert(failed)),
+                col,
+                _reason_for(col, source_name, "required value is missing"),
+            )
+        if col.validator:
+            check, problem = VALIDATORS[col.validator]
+            flag(pc.invert(check(values)), col, _reason_for(col, source_name, problem, values))
+        arrays[col.name] = values
+
+    typed = pa.table(arrays, schema=_nullable(contract))
+    ok = pc.is_null(reason)
+    typed, ok, reason, culprit = _reject_duplicate_keys(contract, typed, ok, reason, culprit, unit)
+    rejected_rows = pc.indices_nonzero(pc.invert(ok))
+    rejects = Rejects(
+        rows=pc.cast(rejected_rows, pa.int64()),
+        columns=pc.take(culprit, rejected_rows),
+        reasons=pc.take(reason, rejected_rows),
+    )
+    accepted = typed.filter(ok)
+    return Enforced(accepted.cast(contract.raw_arrow_schema()), rejects, notes)
+
+
+def _nullable(contract: DatasetContract) -> pa.Schema:
+    # Rows may still hold nulls in required columns here; they are filtered before the strict cast.
+    return pa.schema([pa.field(c.name, c.arrow_type, nullable=True) for c in contract.source_columns])
+
+
+def _reject_duplicate_keys(
+    contract: DatasetContract,
+    typed: pa.Table,
+    ok: pa.Array,
+    reason: pa.Array,
+    culprit: pa.Array,
+    unit: SourceUnit,
+) -> tuple[pa.Table, pa.Array, pa.Array, pa.Array]:
+    """Within one unit a key may appear once; the last occurrence wins (later rows are later updates)."""
+    key = contract.primary_key
+    if not key or typed.num_rows == 0:
+        return typed, ok, reason, culprit
+    positions = pa.array(range(typed.num_rows), pa.int64())
+    frame = typed.select(list(key)).append_column("_pos", positions).filter(ok)
+    last = frame.group_by(list(key)).aggregate([("_pos", "max"), ("_pos", "count")])
+    if pc.max(last.column("_pos_count")).as_py() in (None, 1):
+        return typed, ok, reason, culprit
+    keep = pc.is_in(positions, value_set=last.column("_pos_max"))
+    dropped = pc.and_(ok, pc.invert(keep))
+    kept_at = _kept_locator(typed, last, key, unit)
+    why = pc.binary_join_element_wise(
+        f"duplicate primary key ({', '.join(key)}) within {unit.name}; the later row at ",
+        kept_at,
+        " was kept",
+        "",
+    )
+    reason = pc.if_else(dropped, why, reason)
+    culprit = pc.if_else(dropped, key[0], culprit)
+    return typed, pc.and_(ok, keep), reason, culprit
+
+
+def _kept_locator(typed: pa.Table, last: pa.Table, key: tuple[str, ...], unit: SourceUnit) -> pa.Array:
+    kept = last.select([*key, "_pos_max"])
+    joined = typed.select(list(key)).append_column("_row", pa.array(range(typed.num_rows), pa.int64()))
+    joined = joined.join(kept, keys=list(key), join_type="left outer").sort_by("_row")
+    return pc.take(unit.locators, pc.fill_null(joined.column("_pos_max"), 0))
+
+
+def raw_records(unit: SourceUnit, rows: pa.Array) -> list[str]:
+    """The rejected rows exactly as the source had them, as JSON (for the stewards-only quarantine)."""
+    subset = unit.table.take(rows).to_pylist()
+    return [json.dumps(r, ensure_ascii=False, default=str) for r in subset]

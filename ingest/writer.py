@@ -1,0 +1,169 @@
+"""Our small Iceberg writer: append, merge by key, or overwrite, each as one atomic commit.
+
+Load state (which source units are in, the SQL watermark) is written as table properties in the same
+commit as the data, so a crash can never leave data committed without its state or the other way round.
+Commit conflicts with a concurrent writer are retried against the fresh table.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+from pyiceberg.expressions import And, GreaterThanOrEqual, In, LessThanOrEqual
+from pyiceberg.table import Table
+from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
+
+TRANSFORMS = {
+    "identity": IdentityTransform,
+    "day": DayTransform,
+    "hour": HourTransform,
+    "month": MonthTransform,
+    "year": YearTransform,
+}
+UNITS_PROPERTY = "lakehouse.loaded-units"
+WATERMARK_PROPERTY = "lakehouse.watermark"
+LAST_LOAD_PROPERTY = "lakehouse.last-load"
+MAX_REMEMBERED_UNITS = 5000
+
+
+@dataclass(frozen=True)
+class Partition:
+    source: str
+    transform: str
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    snapshot_id: int | None
+    rows_written: int
+    duplicates: int
+    skipped: bool  # every unit of the load was already committed (by us earlier, or a concurrent writer)
+
+
+def ensure_table(
+    catalog: Catalog,
+    identifier: str,
+    schema: pa.Schema,
+    partitioning: Sequence[Partition] = (),
+    key: Sequence[str] = (),
+) -> Table:
+    try:
+        return catalog.load_table(identifier)
+    except NoSuchTableError:
+        pass
+    table = catalog.create_table_if_not_exists(identifier, schema=schema)
+    if (partitioning or key) and not table.spec().fields and not table.schema().identifier_field_ids:
+        with table.transaction() as tx:
+            if key:
+                with tx.update_schema() as update:
+                    update.set_identifier_fields(*key)
+            if partitioning:
+                with tx.update_spec() as spec:
+                    for part in partitioning:
+                        spec.add_field(
+                            part.source, TRANSFORMS[part.transform](), f"{part.source}_{part.transform}"
+                        )
+    return catalog.load_table(identifier)
+
+
+def loaded_units(table: Table) -> set[str]:
+    return set(json.loads(table.properties.get(UNITS_PROPERTY, "[]")))
+
+
+def watermark(table: Table) -> str | None:
+    return table.properties.get(WATERMARK_PROPERTY) or None
+
+
+def _existing_keys(table: Table, data: pa.Table, key: Sequence[str], window: str | None) -> pa.Table:
+    """Keys already in the table, looking only at the batch's time window when the table is partitioned."""
+    if table.current_snapshot() is None:
+        return pa.table({k: pa.array([], data.schema.field(k).type) for k in key})
+    row_filter = None
+    if window and data.num_rows:
+        low, high = pc.min(data.column(window)).as_py(), pc.max(data.column(window)).as_py()
+        if low is not None:
+            row_filter = And(GreaterThanOrEqual(window, low), LessThanOrEqual(window, high))
+    scan = (
+        table.scan(selected_fields=tuple(key), row_filter=row_filter)
+        if row_filter
+        else table.scan(selected_fields=tuple(key))
+    )
+    return scan.to_arrow()
+
+
+def _without_existing(data: pa.Table, existing: pa.Table, key: Sequence[str]) -> pa.Table:
+    if existing.num_rows == 0:
+        return data
+    if len(key) == 1:
+        return data.filter(pc.invert(pc.is_in(data.column(key[0]), value_set=existing.column(key[0]))))
+    return data.join(existing, keys=list(key), join_type="left anti")
+
+
+def commit(
+    catalog: Catalog,
+    identifier: str,
+    data: pa.Table,
+    mode: str,
+    key: Sequence[str] = (),
+    units: Sequence[str] = (),
+    new_watermark: str | None = None,
+    window: str | None = None,
+    last_load: dict | None = None,
+    attempts: int = 8,
+    on_retry: Callable[[int, Exception], None] | None = None,
+) -> CommitResult:
+    """Commit ``data`` once. ``mode``: append (events; keys already present are skipped), merge (entities;
+    rows with a key in the batch are replaced), overwrite (whole table, for derived zones)."""
+    if mode not in ("append", "merge", "overwrite"):
+        raise ValueError(f"unknown write mode {mode!r}")
+    if mode == "merge" and len(key) != 1:
+        raise ValueError(f"{identifier}: merge needs exactly one key column, got {list(key)}")
+    delay = 0.05
+    for attempt in range(1, attempts + 1):
+        table = catalog.load_table(identifier)
+        already = loaded_units(table)
+        if units and set(units) <= already:
+            return CommitResult(None, 0, 0, skipped=True)
+        batch = data
+        duplicates = 0
+        if mode == "append" and key:
+            batch = _without_existing(data, _existing_keys(table, data, key, window), key)
+            duplicates = data.num_rows - batch.num_rows
+        properties = {}
+        if units:
+            remembered = [*sorted(already), *units][-MAX_REMEMBERED_UNITS:]
+            properties[UNITS_PROPERTY] = json.dumps(remembered)
+        if new_watermark is not None:
+            properties[WATERMARK_PROPERTY] = new_watermark
+        if last_load is not None:
+            properties[LAST_LOAD_PROPERTY] = json.dumps(last_load, ensure_ascii=False, default=str)
+        try:
+            with table.transaction() as tx:
+                if mode == "overwrite":
+                    tx.overwrite(batch)
+                elif mode == "merge" and key and table.current_snapshot() is not None and batch.num_rows:
+                    keys = pc.unique(batch.column(key[0]))
+                    tx.delete(In(key[0], keys.to_pylist()))
+                    tx.append(batch)
+                elif batch.num_rows:
+                    tx.append(batch)
+                if properties:
+                    tx.set_properties(properties)
+            table = catalog.load_table(identifier)
+            snapshot = table.current_snapshot()
+            return CommitResult(snapshot.snapshot_id if snapshot else None, batch.num_rows, duplicates, False)
+        except CommitFailedException as exc:
+            if attempt == attempts:
+                raise
+            if on_retry:
+                on_retry(attempt, exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")

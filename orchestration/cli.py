@@ -1,0 +1,317 @@
+"""`lakehouse`: the steward's command line. Every command calls the same library functions as Dagster."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from infra.settings import PROJECT_ROOT, load_settings
+
+
+def _echo_json(payload: object) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+def _echo_table(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        click.echo("(no rows)")
+        return
+    widths = {c: max(_width(c), *(_width(str(r.get(c, ""))) for r in rows)) for c in columns}
+    click.echo("  ".join(_pad(c, widths[c]) for c in columns))
+    click.echo("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        click.echo("  ".join(_pad(str(row.get(c, "")), widths[c]) for c in columns))
+
+
+def _width(text: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _catalog():
+    from infra.catalog import open_catalog
+
+    return open_catalog(load_settings())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Lingang City Cloud Data Centre lakehouse (临港城市云数据中心).
+
+    Configuration comes from environment variables: LAKEHOUSE_PROFILE (embedded | stack | cluster,
+    default embedded) and LAKEHOUSE_HOME (data folder, default ./var).
+    """
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@main.command()
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Folder to write into (default LAKEHOUSE_HOME/sources)."
+)
+@click.option(
+    "--scale", type=float, default=0.05, show_default=True, help="1 ≈ one day of a 300k-resident district."
+)
+@click.option("--days", type=int, default=2, show_default=True, help="Days of events to simulate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same files.")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First simulated day (default: days before today)."
+)
+def simulate(out: Path | None, scale: float, days: int, seed: int, start) -> None:
+    """Write the department systems' hand-overs (SQLite, GB18030 CSV, JSON pages, xlsx, NDJSON)."""
+    from ingest.simulator import simulate as run_simulation
+
+    out = out or load_settings().sources_dir
+    first_day = start.date() if start else date.today() - timedelta(days=days - 1)
+    summary = run_simulation(out, scale=scale, days=days, seed=seed, start=first_day, progress=click.echo)
+    total = sum(summary.rows.values())
+    click.echo(f"wrote {total} rows for {len(summary.rows)} datasets into {out}")
+
+
+def materialize_all(progress=click.echo):
+    """Materialise every asset in-process, on a persistent Dagster instance under LAKEHOUSE_HOME."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    settings = load_settings()
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    definitions = defs()
+    job = definitions.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    failures = [e for e in result.all_events if e.is_step_failure]
+    for event in failures:
+        progress(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
+    return result.success
+
+
+@main.command()
+@click.option("--scale", type=float, default=0.05, show_default=True)
+@click.option("--days", type=int, default=2, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def demo(scale: float, days: int, seed: int) -> None:
+    """Simulate the department systems and run the whole pipeline on the embedded profile."""
+    from ingest.simulator import simulate as run_simulation
+    from orchestration.tables import list_tables
+
+    settings = load_settings()
+    started = time.monotonic()
+    click.echo(
+        f"[1/3] simulating department systems into {settings.sources_dir} (scale {scale}, {days} days)"
+    )
+    first_day = date.today() - timedelta(days=days - 1)
+    summary = run_simulation(settings.sources_dir, scale=scale, days=days, seed=seed, start=first_day)
+    click.echo(f"      {sum(summary.rows.values())} source rows in {len(summary.rows)} datasets")
+    click.echo("[2/3] materialising every asset in-process (ingest, mask, dbt, publish)")
+    ok = materialize_all()
+    click.echo("[3/3] summary")
+    tables = list_tables(_catalog())
+    by_zone: dict[str, list] = {}
+    for info in tables:
+        by_zone.setdefault(info.namespace, []).append(info)
+    for zone, infos in sorted(by_zone.items()):
+        click.echo(f"      {zone:<16} {len(infos):>3} tables {sum(i.rows for i in infos):>10} rows")
+    _print_sharing_rate()
+    click.echo(
+        f"      data: {settings.home}   Dagster UI: make dev   took {time.monotonic() - started:.0f} s"
+    )
+    if not ok:
+        raise click.ClickException("some assets failed (see above)")
+
+
+def _print_sharing_rate() -> None:
+    from orchestration.query import QueryError, run_sql
+
+    try:
+        rows = run_sql(
+            _catalog(), "select * from kpi.sharing_rate order by department = 'all' desc, department"
+        )
+    except QueryError as exc:
+        click.echo(f"      sharing rate not available: {exc}")
+        return
+    click.echo("      网上共享率 sharing rate by provider department:")
+    for row in rows.to_pylist():
+        rate = "n/a" if row["sharing_rate"] is None else f"{row['sharing_rate']:.0%}"
+        click.echo(
+            f"        {row['department']:<16} {rate:>5}  ({row['shared_online']}/{row['resources'] - row['exempt']}"
+            f" shared, {row['exempt']} exempt by law)"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def tables(as_json: bool) -> None:
+    """Every Iceberg table with its zone, rows, snapshot id and last update."""
+    from orchestration.tables import list_tables
+
+    infos = list_tables(_catalog())
+    rows = [
+        {
+            "namespace": i.namespace,
+            "table": i.name,
+            "rows": i.rows,
+            "snapshot_id": i.snapshot_id,
+            "last_updated": i.last_updated,
+        }
+        for i in infos
+    ]
+    if as_json:
+        _echo_json(rows)
+    else:
+        _echo_table(rows, ["namespace", "table", "rows", "snapshot_id", "last_updated"])
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Rows as a JSON list of objects.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows to print (table output only).")
+def sql(query: str, as_json: bool, limit: int) -> None:
+    """Run one read-only SQL query over the Iceberg tables (zone-qualified names, e.g. exchange.parks)."""
+    from orchestration.query import QueryError, run_sql
+
+    try:
+        result = run_sql(_catalog(), query)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = result.to_pylist()
+    if as_json:
+        _echo_json(rows)
+        return
+    _echo_table(rows[:limit], result.column_names)
+    if len(rows) > limit:
+        click.echo(f"… {len(rows) - limit} more rows (use --limit or --json)")
+
+
+@main.command()
+@click.argument("dataset")
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True)
+def ingest(dataset: str, source: str | None, as_json: bool) -> None:
+    """Load one dataset from SOURCE (file, folder or database URL; default LAKEHOUSE_HOME/sources)."""
+    from governance.contracts import load_contracts
+    from ingest.connectors import SourceError
+    from ingest.load import LoadRejected, load_dataset
+
+    contracts = load_contracts()
+    if dataset not in contracts:
+        raise click.ClickException(f"unknown dataset {dataset!r}; known: {', '.join(sorted(contracts))}")
+    location = source or str(load_settings().sources_dir)
+    try:
+        result = load_dataset(
+            contracts[dataset], location, _catalog(), progress=None if as_json else click.echo
+        )
+    except (SourceError, LoadRejected) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _echo_json(result.as_dict())
+        return
+    click.echo(
+        f"{dataset}: {result.status}; rows in {result.rows_in} = loaded {result.rows_loaded} + quarantined "
+        f"{result.rows_quarantined} + duplicates skipped {result.rows_duplicate}; snapshot {result.snapshot_id}"
+    )
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=50, show_default=True)
+def quarantine(dataset: str, as_json: bool, limit: int) -> None:
+    """Rows of DATASET that were quarantined, with where they came from and why."""
+    from ingest.audit_tables import quarantine_identifier
+
+    catalog = _catalog()
+    identifier = quarantine_identifier(dataset)
+    if not catalog.table_exists(identifier):
+        click.echo(f"no quarantine for {dataset} yet")
+        return
+    rows = (
+        catalog.load_table(identifier)
+        .scan()
+        .to_arrow()
+        .sort_by([("quarantined_at", "descending")])
+        .to_pylist()
+    )
+    if as_json:
+        _echo_json(rows)
+        return
+    _echo_table(rows[:limit], ["load_id", "source", "locator", "column_name", "reason"])
+    click.echo(f"{len(rows)} quarantined rows")
+
+
+@main.group()
+def contracts() -> None:
+    """Dataset contracts: validate them, regenerate what derives from them."""
+
+
+@contracts.command("validate")
+def contracts_validate() -> None:
+    """Load every contract; a broken one fails with its file and field."""
+    from governance.contracts import ContractError, load_contracts
+
+    try:
+        loaded = load_contracts()
+    except ContractError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for contract in loaded.values():
+        click.echo(f"ok  {contract.id:<40} {contract.sharing_type:<14} {contract.source.format}")
+
+
+@contracts.command("sync-dbt")
+def contracts_sync_dbt() -> None:
+    """Regenerate dbt sources and staging models from the contracts."""
+    from governance.contracts import load_contracts
+    from governance.contracts.dbt import sync
+
+    changed = sync(load_contracts(), PROJECT_ROOT / "dbt_project" / "models" / "staging")
+    for path in changed:
+        click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
+    click.echo(f"{len(changed)} files changed")
+
+
+@main.command()
+@click.option("--port", type=int, default=3000, show_default=True)
+def dev(port: int) -> None:
+    """Open the Dagster UI on 127.0.0.1 (embedded profile unless LAKEHOUSE_PROFILE says otherwise)."""
+    from orchestration.dbt_project import ensure_manifest
+
+    ensure_manifest()
+    settings = load_settings()
+    os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execv(
+        str(dagster),
+        [str(dagster), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+    )
+
+
+def _mount_stack_commands() -> None:
+    try:
+        from infra.stack import cli as stack_cli
+    except ImportError:
+        return
+    for name in ("up", "down", "status"):
+        command = getattr(stack_cli, name, None)
+        if isinstance(command, click.Command):
+            main.add_command(command, name)
+
+
+_mount_stack_commands()

@@ -1,0 +1,32 @@
+"""All Dagster definitions: the ``defs/`` folder plus resources and the daily schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.dbt_project import dbt_resource, ensure_manifest
+from orchestration.resources import lakehouse_resource
+
+everything_daily = dg.ScheduleDefinition(
+    name="lakehouse_daily",
+    target=dg.AssetSelection.all(),
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai",
+    description="Every source, mask, mart and publication, after the departments' nightly hand-overs.",
+)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    ensure_manifest()  # at load time, not import time: the dbt assets are built from the manifest
+    folder = dg.load_from_defs_folder(path_within_project=Path(__file__).parent / "defs")
+    return dg.Definitions.merge(
+        folder,
+        dg.Definitions(
+            schedules=[everything_daily],
+            resources={"lakehouse": lakehouse_resource(), "dbt": dbt_resource()},
+            executor=dg.in_process_executor,
+        ),
+    )

@@ -1,0 +1,46 @@
+"""Exchange zone: every shareable resource published from its masked staging copy, plus the catalogue."""
+
+import dagster as dg
+
+from governance.catalogue import exchange_table
+from governance.contracts import DatasetContract, load_contracts
+from governance.publish import publish_catalogue, publish_resource
+from orchestration.defs.masking import staging_asset_key
+from orchestration.resources import LakehouseResource
+
+CATALOGUE_KEY = dg.AssetKey(["governance", "resource_catalogue"])
+
+
+def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["exchange", contract.name]),
+        deps=[staging_asset_key(contract)],
+        group_name=contract.domain,
+        kinds={"iceberg"},
+        description=f"共享资源 {contract.title} ({contract.sharing_type}), served to other departments.",
+    )
+    def resource(lakehouse: LakehouseResource) -> dg.MaterializeResult:
+        published = publish_resource(contract, lakehouse.catalog)
+        assert published is not None
+        return dg.MaterializeResult(metadata={"table": published[0], "rows": published[1]})
+
+    return resource
+
+
+@dg.asset(
+    key=CATALOGUE_KEY,
+    group_name="governance",
+    kinds={"iceberg"},
+    description="信息资源目录, from the contracts.",
+)
+def resource_catalogue(lakehouse: LakehouseResource) -> dg.MaterializeResult:
+    rows = publish_catalogue(load_contracts(), lakehouse.catalog)
+    return dg.MaterializeResult(metadata={"resources": rows})
+
+
+defs = dg.Definitions(
+    assets=[
+        resource_catalogue,
+        *(_resource_asset(c) for c in load_contracts().values() if exchange_table(c) is not None),
+    ]
+)
