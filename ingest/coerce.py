@@ -101,12 +101,28 @@ def _normalise_datetime_text(text: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(out)
 
 
+def _calendar_consistent(norm: pa.Array, parsed: pa.Array) -> pa.Array:
+    """strptime rolls impossible dates over (2019-02-30 -> 2019-03-02); the written fields must survive."""
+    fields = pc.extract_regex(norm, r"^\d{4}-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?: (?P<hour>\d{1,2}))?")
+    same = pc.and_(
+        pc.equal(pc.cast(pc.struct_field(fields, "month"), pa.int64()), pc.month(parsed)),
+        pc.equal(pc.cast(pc.struct_field(fields, "day"), pa.int64()), pc.day(parsed)),
+    )
+    hour_text = pc.struct_field(fields, "hour")
+    hour_ok = pc.or_(
+        pc.equal(hour_text, ""),
+        pc.equal(pc.cast(pc.if_else(pc.equal(hour_text, ""), "0", hour_text), pa.int64()), pc.hour(parsed)),
+    )
+    return pc.fill_null(pc.and_(same, hour_ok), False)
+
+
 def parse_timestamp(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     norm = _normalise_datetime_text(text)
     parsed = pa.nulls(len(norm), pa.timestamp("us"))
     for fmt in _TIMESTAMP_FORMATS:
         attempt = pc.strptime(norm, format=fmt, unit="us", error_is_null=True)
         parsed = pc.coalesce(parsed, attempt)
+    parsed = pc.if_else(_calendar_consistent(norm, parsed), parsed, pa.scalar(None, pa.timestamp("us")))
     return parsed, _failed(text, parsed)
 
 

@@ -31,6 +31,9 @@ UNITS_PROPERTY = "lakehouse.loaded-units"
 WATERMARK_PROPERTY = "lakehouse.watermark"
 LAST_LOAD_PROPERTY = "lakehouse.last-load"
 MAX_REMEMBERED_UNITS = 5000
+# pyiceberg's own commit retry re-applies the old property values and our anti-join after a conflict,
+# which would lose another writer's load state; we retry ourselves, recomputing against the fresh table.
+TABLE_PROPERTIES = {"commit.retry.num-retries": "0"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,13 @@ def ensure_table(
     key: Sequence[str] = (),
 ) -> Table:
     try:
-        return catalog.load_table(identifier)
+        table = catalog.load_table(identifier)
     except NoSuchTableError:
-        pass
-    table = catalog.create_table_if_not_exists(identifier, schema=schema)
+        table = catalog.create_table_if_not_exists(identifier, schema=schema, properties=TABLE_PROPERTIES)
+    if table.properties.get("commit.retry.num-retries") != TABLE_PROPERTIES["commit.retry.num-retries"]:
+        with table.transaction() as tx:
+            tx.set_properties(TABLE_PROPERTIES)
+        table = catalog.load_table(identifier)
     if (partitioning or key) and not table.spec().fields and not table.schema().identifier_field_ids:
         with table.transaction() as tx:
             if key:

@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from ingest.coerce import coerce
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019年3月5日 8:05",
+        "2019/3/5 8:05",
+        "2019-03-05T08:05:00",
+        "2019-03-05 08:05:00.250",
+        "２０１９-０３-０５ ０８:０５",
+    ],
+)
+def test_chinese_and_iso_timestamps_parse(text):
+    values, failed = coerce(pa.array([text]), "timestamp", pa.timestamp("us"))
+    assert values.to_pylist() == [dt.datetime(2019, 3, 5, 8, 5)]
+    assert failed.to_pylist() == [False]
+
+
+@pytest.mark.parametrize("text", ["2019年3月5日", "20190305", "2019.3.5", "2019-03-05"])
+def test_dates_parse(text):
+    values, _ = coerce(pa.array([text]), "date", pa.date32())
+    assert values.to_pylist() == [dt.date(2019, 3, 5)]
+
+
+@pytest.mark.parametrize("token", ["", "—", "无", "NULL", "N/A", "  "])
+def test_null_tokens_are_absent_values_not_failures(token):
+    values, failed = coerce(pa.array([token]), "integer", pa.int64())
+    assert values.to_pylist() == [None]
+    assert failed.to_pylist() == [False]
+
+
+def test_unreadable_cells_are_flagged():
+    values, failed = coerce(pa.array(["1,234", "１２", "3.5", "abc", None]), "integer", pa.int64())
+    assert values.to_pylist() == [1234, 12, None, None, None]
+    assert failed.to_pylist() == [False, False, True, True, False]
+
+
+def test_impossible_dates_are_flagged():
+    _, failed = coerce(pa.array(["2019-02-30", "2019-13-01", "2019-12-31"]), "date", pa.date32())
+    assert failed.to_pylist() == [True, True, False]
+
+
+def test_booleans_in_chinese():
+    values, failed = coerce(pa.array(["是", "否", "1", "0", "maybe"]), "boolean", pa.bool_())
+    assert values.to_pylist() == [True, False, True, False, None]
+    assert failed.to_pylist()[-1] is True
+
+
+def test_native_numbers_pass_through():
+    values, failed = coerce(pa.array([1, 2, None]), "number", pa.float64())
+    assert values.to_pylist() == [1.0, 2.0, None]
+    assert not any(failed.to_pylist())

@@ -1,0 +1,158 @@
+"""Connectors read each hand-over shape; enforcement rejects exactly the rows that break the contract."""
+
+import csv
+import re
+import io
+import json
+import sqlite3
+
+import openpyxl
+import pyarrow as pa
+import pytest
+
+from governance.contracts import load_contracts
+from ingest.connectors import SourceError, iter_units, source_field_names
+from ingest.enforce import enforce
+from tests.factories import resident_id
+
+CONTRACTS = load_contracts()
+
+
+def _headers(name):
+    return list(source_field_names(CONTRACTS[name]).values())
+
+
+def _csv_bytes(header, rows, encoding):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+PARK_ROWS = [
+    ["P01", "临港科技城", "临港集团", "南汇新城镇", "1,234.5"],
+    ["P02", "张江临港园区\n(二期)", "港城集团", "泥城镇", "88"],
+    ["P03", "碳之谷低碳示范园区", "临港集团", "书院镇", "—"],
+]
+
+
+def test_gb18030_csv_with_chinese_headers_and_quoted_newlines(tmp_path):
+    folder = tmp_path / "development"
+    folder.mkdir()
+    (folder / "parks.csv").write_bytes(_csv_bytes(_headers("parks"), PARK_ROWS, "gb18030"))
+    (unit,) = iter_units(CONTRACTS["parks"], tmp_path)
+    enforced = enforce(CONTRACTS["parks"], unit)
+    assert enforced.table.num_rows == 3
+    assert enforced.table.column("park_name").to_pylist()[1] == "张江临港园区\n(二期)"
+    assert enforced.table.column("area_hectares").to_pylist() == [1234.5, 88.0, None]
+
+
+def test_a_utf8_file_declared_gb18030_is_still_read_and_noted(tmp_path):
+    (tmp_path / "development").mkdir()
+    (tmp_path / "development" / "parks.csv").write_bytes(_csv_bytes(_headers("parks"), PARK_ROWS, "utf-8"))
+    (unit,) = iter_units(CONTRACTS["parks"], tmp_path)
+    assert unit.table.num_rows == 3
+    assert unit.table.column("园区名称").to_pylist()[0] == "临港科技城"
+
+
+def test_missing_required_column_names_file_column_and_header(tmp_path):
+    (tmp_path / "development").mkdir()
+    header = [h for h in _headers("parks") if h != "开发主体"]
+    rows = [[r[0], r[1], r[3], r[4]] for r in PARK_ROWS]
+    (tmp_path / "development" / "parks.csv").write_bytes(_csv_bytes(header, rows, "gb18030"))
+    (unit,) = iter_units(CONTRACTS["parks"], tmp_path)
+    with pytest.raises(SourceError, match=re.escape("parks.csv: required columns missing: 开发主体")):
+        enforce(CONTRACTS["parks"], unit)
+
+
+def test_rejects_carry_column_and_reason_and_never_echo_personal_data(tmp_path):
+    contract = CONTRACTS["rental_trips"]
+    header = _headers("rental_trips")
+    good = [
+        "T1",
+        "bike",
+        "13812345678",
+        "滴水湖地铁站",
+        "天文馆",
+        "2026-11-01 08:00:00",
+        "2026-11-01 08:20:00",
+        "3.2",
+    ]
+    bad_time = ["T2", "bike", "13812345679", "滴水湖地铁站", "", "2026-13-01 08:00", "", "1"]
+    bad_mobile = ["T3", "ev", "12345", "申港大道", "", "2026-11-01 09:00", "", "2"]
+    dup_early = ["T4", "bike", "13812345670", "申港大道", "", "2026-11-01 10:00", "", "2"]
+    dup_late = ["T4", "ebike", "13812345670", "申港大道", "", "2026-11-01 10:05", "", "2"]
+    (tmp_path / "rental").mkdir()
+    (tmp_path / "rental" / "trips_2026-11-01.csv").write_bytes(
+        _csv_bytes(header, [good, bad_time, bad_mobile, dup_early, dup_late], "utf-8")
+    )
+    (unit,) = iter_units(contract, tmp_path)
+    enforced = enforce(contract, unit)
+    assert enforced.table.column("trip_id").to_pylist() == ["T1", "T4"]
+    assert enforced.table.column("vehicle_type").to_pylist()[1] == "ebike"
+    reasons = dict(zip(enforced.rejects.rows.to_pylist(), enforced.rejects.reasons.to_pylist(), strict=True))
+    columns = dict(zip(enforced.rejects.rows.to_pylist(), enforced.rejects.columns.to_pylist(), strict=True))
+    assert columns == {1: "started_at", 2: "user_mobile", 3: "trip_id"}
+    assert "'2026-13-01 08:00' cannot be read as timestamp" in reasons[1]
+    assert "12345" not in reasons[2] and "手机号" in reasons[2]
+    assert "row 6 was kept" in reasons[3]
+
+
+def test_xlsx_header_found_below_title_rows(tmp_path):
+    contract = CONTRACTS["kiosk_checks"]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["健康小屋自助检测数据导出 2026-11-01"])
+    sheet.append([])
+    sheet.append(_headers("kiosk_checks"))
+    sheet.append(["C1", "K01", resident_id("31011519900307002"), "2026-11-01 09:00", 120, 80, 5.4])
+    (tmp_path / "health").mkdir()
+    workbook.save(tmp_path / "health" / "kiosk_checks_2026-11-01.xlsx")
+    (unit,) = iter_units(contract, tmp_path)
+    assert unit.locators.to_pylist() == ["sheet Sheet row 4"]
+    enforced = enforce(contract, unit)
+    assert enforced.table.column("systolic_mmhg").to_pylist() == [120]
+
+
+def test_json_pages_become_one_unit(tmp_path):
+    contract = CONTRACTS["parking_lots"]
+    folder = tmp_path / "parking" / "lots"
+    folder.mkdir(parents=True)
+    for page in (1, 2):
+        items = [
+            {"lotId": f"L{page}{i}", "lotName": "滴水湖地铁站P+R", "town": "南汇新城镇", "totalSpaces": 100}
+            for i in range(3)
+        ]
+        document = {"code": 0, "data": {"page": page, "items": items}}
+        (folder / f"page-{page:04d}.json").write_text(
+            json.dumps(document, ensure_ascii=False), encoding="utf-8"
+        )
+    (unit,) = iter_units(contract, tmp_path)
+    assert unit.num_rows == 6
+    assert unit.locators.to_pylist()[3] == "page-0002.json item 1"
+    assert enforce(contract, unit).table.column("capacity").to_pylist() == [100] * 6
+
+
+def test_sqlite_reads_incrementally_after_the_watermark(tmp_path):
+    contract = CONTRACTS["approval_steps"]
+    db = tmp_path / "online_service_hall.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "create table approval_steps (step_id integer, application_id text, step_name text, "
+            "handler_department text, started_at text, finished_at text, outcome text)"
+        )
+        connection.executemany(
+            "insert into approval_steps values (?, ?, 'prereview', 'gov_services', '2026-11-01 09:00:00', null, 'pending')",
+            [(i, f"A{i}") for i in range(1, 11)],
+        )
+    (everything,) = iter_units(contract, tmp_path)
+    (later,) = iter_units(contract, tmp_path, watermark_after="7")
+    assert everything.num_rows == 10 and everything.watermark == "10"
+    assert later.table.column("step_id").to_pylist() == ["8", "9", "10"]
+    assert enforce(contract, later).table.column("step_id").type == pa.int64()
+
+
+def test_no_matching_files_is_a_clear_error(tmp_path):
+    with pytest.raises(SourceError, match=re.escape("no files match 'traffic/flow_*.ndjson'")):
+        list(iter_units(CONTRACTS["traffic_flow"], tmp_path))
