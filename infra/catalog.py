@@ -18,6 +18,8 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
     return {
         "uri": settings.pg_catalog_uri,
         "warehouse": f"s3://{settings.s3_bucket}/warehouse",
+        # pyarrow's S3 client, explicitly: fsspec/s3fs would also do, but one client keeps behaviour predictable.
+        "py-io-impl": "pyiceberg.io.pyarrow.PyArrowFileIO",
         "s3.endpoint": settings.s3_endpoint,
         "s3.access-key-id": settings.s3_access_key,
         "s3.secret-access-key": settings.s3_secret_key,

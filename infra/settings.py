@@ -9,6 +9,7 @@ One setting, ``LAKEHOUSE_PROFILE``, picks where the lakehouse lives:
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,9 @@ class Settings:
     s3_bucket: str = "lakehouse"
     s3_access_key: str = "lakehouse"
     s3_secret_key: str = ""
+    trino_host: str = "127.0.0.1"
+    trino_port: int = 58443
+    trino_worker_port: int = 58444
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -60,14 +64,22 @@ class Settings:
         return self.home / "state"
 
     @property
+    def secrets_dir(self) -> Path:
+        """Generated credentials of the stack profile (mode 600 files)."""
+        return self.home / "secrets"
+
+    @property
+    def trino_url(self) -> str:
+        """HTTPS endpoint of the Trino coordinator (self-signed certificate, password login)."""
+        return f"https://{self.trino_host}:{self.trino_port}"
+
+    @property
     def sqlite_catalog_uri(self) -> str:
         return f"sqlite:///{self.home / 'catalog.db'}"
 
     @property
     def pg_catalog_uri(self) -> str:
-        return (
-            f"postgresql+psycopg://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/iceberg_catalog"
-        )
+        return f"postgresql+psycopg://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/iceberg_catalog"
 
 
 def load_settings() -> Settings:
@@ -75,6 +87,8 @@ def load_settings() -> Settings:
     if profile not in PROFILES:
         raise ValueError(f"LAKEHOUSE_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")
     home = Path(_env("LAKEHOUSE_HOME", str(PROJECT_ROOT / "var"))).expanduser().resolve()
+    # The stack generates its credentials at `up`; read them unless the environment overrides them.
+    generated = _stack_secrets(home) if profile != "embedded" else {}
     return Settings(
         profile=profile,
         home=home,
@@ -82,9 +96,23 @@ def load_settings() -> Settings:
         pg_host=_env("LAKEHOUSE_PG_HOST", "127.0.0.1"),
         pg_port=int(_env("LAKEHOUSE_PG_PORT", "55432")),
         pg_user=_env("LAKEHOUSE_PG_USER", "lakehouse"),
-        pg_password=os.environ.get("LAKEHOUSE_PG_PASSWORD", ""),
+        pg_password=os.environ.get("LAKEHOUSE_PG_PASSWORD") or generated.get("pg_password", ""),
         s3_endpoint=_env("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:59000"),
         s3_bucket=_env("LAKEHOUSE_S3_BUCKET", "lakehouse"),
-        s3_access_key=_env("LAKEHOUSE_S3_ACCESS_KEY", "lakehouse"),
-        s3_secret_key=os.environ.get("LAKEHOUSE_S3_SECRET_KEY", ""),
+        s3_access_key=_env("LAKEHOUSE_S3_ACCESS_KEY", generated.get("s3_access_key", "lakehouse")),
+        s3_secret_key=os.environ.get("LAKEHOUSE_S3_SECRET_KEY") or generated.get("s3_secret_key", ""),
+        trino_host=_env("LAKEHOUSE_TRINO_HOST", "127.0.0.1"),
+        trino_port=int(_env("LAKEHOUSE_TRINO_PORT", "58443")),
+        trino_worker_port=int(_env("LAKEHOUSE_TRINO_WORKER_PORT", "58444")),
     )
+
+
+STACK_SECRETS_FILE = "stack.json"
+
+
+def _stack_secrets(home: Path) -> dict[str, str]:
+    path = home / "secrets" / STACK_SECRETS_FILE
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: str(v) for k, v in data.items()}

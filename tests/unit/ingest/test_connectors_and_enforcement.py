@@ -1,9 +1,9 @@
 """Connectors read each hand-over shape; enforcement rejects exactly the rows that break the contract."""
 
 import csv
-import re
 import io
 import json
+import re
 import sqlite3
 
 import openpyxl
