@@ -1,14 +1,16 @@
-# Everything installs itself: uv into .cache/tools, Python deps from uv.lock into .venv,
-# Debian/Maven downloads cached under .cache/.
+# Everything installs itself: a pinned uv into $(CACHE)/tools, Python deps from uv.lock into .venv,
+# Debian/Maven downloads cached under $(CACHE) (default ~/.cache/lingang-lakehouse, override CACHE=...).
 SHELL := /bin/bash
-CACHE ?= $(CURDIR)/.cache
+CACHE ?= $(HOME)/.cache/lingang-lakehouse
 export UV_CACHE_DIR ?= $(CACHE)/uv
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
+export LAKEHOUSE_CACHE ?= $(CACHE)
+export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
-UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/tools/bin/uv)
+UV := $(CACHE)/tools/bin/uv
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 LAKEHOUSE := $(VENV)/bin/lakehouse

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
 
@@ -28,10 +30,22 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
     }
 
 
+def s3_client_env() -> None:
+    """Make pyarrow's AWS SDK send checksums only when required (before any S3 client is created).
+
+    Recent AWS SDKs add CRC trailers (aws-chunked) to every upload; the stack's S3 API server (s3proxy)
+    rejects those on UploadPart with HTTP 400. An explicit setting in the environment wins.
+    """
+    os.environ.setdefault("AWS_REQUEST_CHECKSUM_CALCULATION", "WHEN_REQUIRED")
+    os.environ.setdefault("AWS_RESPONSE_CHECKSUM_VALIDATION", "WHEN_REQUIRED")
+
+
 def open_catalog(settings: Settings | None = None) -> Catalog:
     """Open the catalog and make sure every zone exists (cheap and idempotent)."""
     settings = settings or load_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    if settings.profile != "embedded":
+        s3_client_env()
     catalog = SqlCatalog(settings.catalog_name, **catalog_properties(settings))
     existing = {ns[0] for ns in catalog.list_namespaces()}
     for zone in ZONES:

@@ -21,5 +21,7 @@ class Plugin(BasePlugin):
     def load(self, source_config: SourceConfig):
         if self._catalog is None:
             self._catalog = open_catalog()
-        identifier = source_config.get("iceberg_table") or f"{source_config.schema}.{source_config.identifier}"
+        identifier = (
+            source_config.get("iceberg_table") or f"{source_config.schema}.{source_config.identifier}"
+        )
         return self._catalog.load_table(identifier).scan().to_arrow()

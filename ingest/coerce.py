@@ -151,7 +151,7 @@ def coerce(
     """Parse a source column into ``target``; returns (values, cells that could not be read)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if array.type == target:
+    if array.type == target and logical_type != "string":
         return array, no_failures(len(array))
     if pa.types.is_integer(array.type) and logical_type in ("integer", "number"):
         return pc.cast(array, target), no_failures(len(array))

@@ -37,7 +37,7 @@ class Enforced:
 def _reason_for(
     col: Column, source_name: str, problem: str, values: pa.Array | None = None
 ) -> pa.Array | str:
-    prefix = f"{col.label} ({source_name}): "
+    prefix = f"{col.label}: " if source_name == col.label else f"{col.label} ({source_name}): "
     if values is None or col.pii:  # never echo personal data into reasons
         return prefix + problem
     shown = pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 40)

@@ -17,7 +17,7 @@ def lakehouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "lakehouse"
     monkeypatch.setenv("LAKEHOUSE_HOME", str(home))
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "embedded")
-    monkeypatch.setenv("LAKEHOUSE_PSEUDONYM_KEY", "test-key-not-secret")
+    monkeypatch.setenv("LAKEHOUSE_PSEUDONYM_KEY", "unit-test-pseudonym-key-not-secret")
     return home
 
 

@@ -56,3 +56,9 @@ def test_native_numbers_pass_through():
     values, failed = coerce(pa.array([1, 2, None]), "number", pa.float64())
     assert values.to_pylist() == [1.0, 2.0, None]
     assert not any(failed.to_pylist())
+
+
+def test_text_columns_are_trimmed_and_null_tokens_become_null():
+    values, failed = coerce(pa.array(["  申港大道 ", "", "—", "无"]), "string", pa.string())
+    assert values.to_pylist() == ["申港大道", None, None, None]
+    assert not any(failed.to_pylist())

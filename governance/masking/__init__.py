@@ -1,0 +1,1 @@
+"""Vectorised masking policies over pyarrow arrays, and the pseudonymisation key."""

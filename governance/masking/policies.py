@@ -1,0 +1,247 @@
+"""Masking policies applied to whole pyarrow columns (no per-cell Python except the HMAC loop,
+which runs once per *distinct* value after dictionary encoding).
+
+``apply_policy(array, policy, pii_class, key, option)`` returns the masked array, or ``None`` for
+``drop``. Nulls stay null. A value that does not have the expected shape of its class is never
+passed through: masks turn it into ``***``, generalisations into null.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from governance.pii import checksums
+from governance.pii.classes import (
+    ADDRESS,
+    BANK_CARD,
+    CN_LANDLINE,
+    CN_MOBILE,
+    CN_PLATE,
+    CN_RESIDENT_ID,
+    CN_USCC,
+    EMAIL,
+    PASSPORT,
+    PERSON_NAME,
+)
+from governance.pii.lexicon import COMPOUND_SURNAMES
+from governance.pii.normalise import ArrayLike, as_string, normalise
+
+POLICIES = ("keep", "mask", "redact", "generalise", "pseudonym", "drop")
+REDACTED = "***"
+TOKEN_HEX_CHARS = 16  # 64 bits: collisions negligible for city-scale populations
+PSEUDONYM_PREFIX = {
+    CN_RESIDENT_ID: "id_",
+    CN_MOBILE: "mob_",
+    CN_LANDLINE: "tel_",
+    PERSON_NAME: "nm_",
+    EMAIL: "em_",
+    CN_PLATE: "plt_",
+    BANK_CARD: "card_",
+    PASSPORT: "pp_",
+    ADDRESS: "adr_",
+    CN_USCC: "org_",
+}
+DEFAULT_PREFIX = "p_"
+AREA_CODE = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+
+
+def apply_policy(
+    array: ArrayLike, policy: str, pii_class: str | None, key: bytes, option: str | None = None
+) -> ArrayLike | None:
+    """Apply ``policy`` to ``array``; ``None`` means the column is dropped.
+
+    Policies: keep, mask (class-aware partial mask), redact (``***``), generalise (class-specific:
+    resident ID -> birth year, option ``region`` or ``age_band:<year>``; address -> district, option
+    ``town``), pseudonym (keyed HMAC-SHA256 over the normalised value), drop.
+    """
+    if policy == "keep":
+        return array
+    if policy == "drop":
+        return None
+    if policy == "redact":
+        return pc.if_else(pc.is_null(array), pa.scalar(None, pa.string()), REDACTED)
+    if policy == "mask":
+        return mask(array, pii_class)
+    if policy == "generalise":
+        return generalise(array, pii_class, option)
+    if policy == "pseudonym":
+        return pseudonymise(array, pii_class, key)
+    raise ValueError(f"unknown masking policy {policy!r}; allowed: {', '.join(POLICIES)}")
+
+
+# --------------------------------------------------------------------------------------------- mask
+
+
+def _matches(values: ArrayLike, regex: str) -> ArrayLike:
+    return pc.match_substring_regex(values, regex)
+
+
+def _sub(values: ArrayLike, regex: str, replacement: str) -> ArrayLike:
+    return pc.replace_substring_regex(values, pattern=regex, replacement=replacement)
+
+
+def _or_redacted(ok: ArrayLike, masked: ArrayLike) -> ArrayLike:
+    """``masked`` where the shape check passed, ``***`` elsewhere (nulls stay null)."""
+    return pc.if_else(ok, masked, REDACTED)
+
+
+def _stars(n: ArrayLike) -> ArrayLike:
+    n = pc.max_element_wise(n, 0)
+    return pc.binary_repeat(pa.scalar("*"), n.cast(pa.int64()))
+
+
+def _keep_head_star_rest(values: ArrayLike, head: int) -> ArrayLike:
+    rest = pc.subtract(pc.utf8_length(values), head)
+    return pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, head), _stars(rest), "")
+
+
+def mask(array: ArrayLike, pii_class: str | None) -> ArrayLike:
+    s = normalise(array, pii_class)
+    if pii_class == CN_RESIDENT_ID:
+        id18 = r"^([1-8][0-9]{5})[0-9]{8}([0-9]{3}[0-9X])$"
+        id15 = r"^([1-8][0-9]{5})[0-9]{5}([0-9]{4})$"
+        return pc.if_else(
+            _matches(s, id18),
+            _sub(s, id18, r"\1********\2"),
+            _or_redacted(_matches(s, id15), _sub(s, id15, r"\1*****\2")),
+        )
+    if pii_class == CN_MOBILE:
+        rx = r"^(1[0-9]{2})[0-9]{4}([0-9]{4})$"
+        return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1****\2"))
+    if pii_class == CN_LANDLINE:
+        with_area = r"^\(?(" + AREA_CODE + r")\)?-?[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
+        local = r"^[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
+        return pc.if_else(
+            _matches(s, with_area),
+            _sub(s, with_area, r"\1-******\2"),
+            _or_redacted(_matches(s, local), _sub(s, local, r"******\1")),
+        )
+    if pii_class == PERSON_NAME:
+        compound = pc.match_substring_regex(s, "^(?:" + "|".join(COMPOUND_SURNAMES) + ").")
+        masked = pc.if_else(compound, _keep_head_star_rest(s, 2), _keep_head_star_rest(s, 1))
+        return _or_redacted(pc.greater(pc.utf8_length(s), 0), masked)
+    if pii_class == EMAIL:
+        rx = r"^([^@])[^@]*(@[^@]+)$"
+        return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1***\2"))
+    if pii_class == CN_PLATE:
+        ok = _matches(s, r"^\p{Han}[A-Z][A-Z0-9挂学警港澳领使]{5,6}$")
+        return _or_redacted(ok, _keep_head_star_rest(s, 2))
+    if pii_class == BANK_CARD:
+        ok = _matches(s, r"^[0-9]{12,19}$")
+        rest = pc.subtract(pc.utf8_length(s), 4)
+        masked = pc.binary_join_element_wise(_stars(rest), pc.utf8_slice_codeunits(s, -4), "")
+        return _or_redacted(ok, masked)
+    if pii_class == PASSPORT:
+        rx = r"^([A-Z])[A-Z0-9]{4,}([0-9]{2})$"
+        return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1******\2"))
+    if pii_class == ADDRESS:
+        area = _address_prefix(s, town=False)
+        return pc.if_else(pc.is_valid(area), pc.binary_join_element_wise(area, REDACTED, ""), REDACTED)
+    # Unknown or non-personal class: first character only, length hidden.
+    rx = r"^(.).{3,}$"
+    return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1***"))
+
+
+# --------------------------------------------------------------------------------------- generalise
+
+
+def _struct_group(values: ArrayLike, regex: str) -> ArrayLike:
+    """First capture group of ``regex`` (named ``g``) or null where it does not match."""
+    extracted = pc.extract_regex(values, regex)
+    group = pc.struct_field(extracted, [0])
+    return pc.if_else(pc.is_valid(extracted), group, pa.scalar(None, pa.string()))
+
+
+def _address_prefix(s: ArrayLike, town: bool) -> ArrayLike:
+    """Cut after the first 区/县 (or 镇/乡/街道 with ``town``), else after the city; null otherwise.
+
+    One RE2 pass: alternatives are tried leftmost-first, so the finer cut wins when present.
+    小区 (a residential compound) is not an administrative 区 and is skipped.
+    """
+    district = r".*?(?:[^小]区|县|镇|乡|街道)"
+    finer = r".*?(?:镇|乡|街道)|" + district if town else district
+    return _struct_group(s, r"^(?P<g>" + finer + r"|.*?市)")
+
+
+def _birth_year(s: ArrayLike) -> ArrayLike:
+    is18 = _matches(s, r"^[1-8][0-9]{16}[0-9X]$")
+    is15 = _matches(s, r"^[1-8][0-9]{14}$")
+    y18 = pc.utf8_slice_codeunits(s, 6, 10)
+    y15 = pc.binary_join_element_wise("19", pc.utf8_slice_codeunits(s, 6, 8), "")
+    null = pa.scalar(None, pa.string())
+    return pc.if_else(is18, y18, pc.if_else(is15, y15, null))
+
+
+def _age_band(year: ArrayLike, option: str) -> ArrayLike:
+    try:
+        reference = int(option.split(":", 1)[1])
+    except (IndexError, ValueError):
+        raise ValueError(
+            f"generalise option {option!r}: give the reference year, e.g. 'age_band:2026' "
+            "(a fixed year keeps reruns reproducible)"
+        ) from None
+    age = pc.subtract(pa.scalar(reference), year.cast(pa.int64()))
+    low = pc.multiply(pc.divide(age, 10), 10)
+    band = pc.binary_join_element_wise(low.cast(pa.string()), pc.add(low, 9).cast(pa.string()), "-")
+    return pc.if_else(pc.less(age, 0), pa.scalar(None, pa.string()), band)
+
+
+def generalise(array: ArrayLike, pii_class: str | None, option: str | None = None) -> ArrayLike:
+    s = normalise(array, pii_class)
+    if pii_class == CN_RESIDENT_ID:
+        year = _birth_year(s)
+        if option in (None, "birth_year"):
+            return year
+        if option == "region":
+            return pc.if_else(pc.is_valid(year), pc.utf8_slice_codeunits(s, 0, 6), year)
+        if option.startswith("age_band"):
+            return _age_band(year, option)
+        raise ValueError(
+            f"generalise {pii_class}: unknown option {option!r} (birth_year, region, age_band:<year>)"
+        )
+    if pii_class == ADDRESS:
+        return _address_prefix(s, town=option == "town")
+    if pii_class == CN_MOBILE:
+        return _struct_group(s, r"^(?P<g>1[3-9][0-9])[0-9]{8}$")
+    if pii_class == CN_LANDLINE:
+        return _struct_group(s, r"^\(?(?P<g>" + AREA_CODE + r")\)?-?[0-9]{7,8}(?:-[0-9]{1,5})?$")
+    if pii_class == CN_PLATE:
+        return _struct_group(s, r"^(?P<g>\p{Han}[A-Z])[A-Z0-9挂学警港澳领使]{5,6}$")
+    if pii_class == EMAIL:
+        return _struct_group(s, r"^[^@]+(?P<g>@[^@]+)$")
+    if pii_class == BANK_CARD:
+        return _struct_group(s, r"^(?P<g>[0-9]{6})[0-9]{6,13}$")
+    raise ValueError(f"generalise is not defined for pii_class {pii_class!r}")
+
+
+# ---------------------------------------------------------------------------------------- pseudonym
+
+
+def pseudonymise(array: ArrayLike, pii_class: str | None, key: bytes) -> ArrayLike:
+    """``<prefix><16 hex>`` = HMAC-SHA256(key, "<class>:<normalised value>").
+
+    The class is part of the message so equal digits in different classes never share a token;
+    legacy 15-digit IDs are upgraded to 18 digits first so one person has one token.
+    """
+    if not key:
+        raise ValueError("pseudonym needs a non-empty key (see governance.masking.keys)")
+    s = normalise(array, pii_class)
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
+    encoded = pc.dictionary_encode(s)
+    prefix = PSEUDONYM_PREFIX.get(pii_class or "", DEFAULT_PREFIX)
+    domain = f"{pii_class or 'generic'}:"
+    tokens = []
+    # The one unavoidable Python loop: HMAC over each distinct value (OpenSSL one-shot digest).
+    for value in encoded.dictionary.to_pylist():
+        if pii_class == CN_RESIDENT_ID and len(value) == 15:
+            value = checksums.upgrade_legacy_id(value)
+        digest = hmac.digest(key, (domain + value).encode(), "sha256")
+        tokens.append(prefix + digest.hex()[:TOKEN_HEX_CHARS])
+    return pc.take(pa.array(tokens, pa.string()), encoded.indices)
+
+
+__all__ = ["POLICIES", "apply_policy", "as_string", "generalise", "mask", "pseudonymise"]

@@ -1,0 +1,58 @@
+"""Vectorised canonical forms per PII class (pyarrow.compute, RE2 regexes).
+
+Pseudonyms are computed over these forms so that ``310115 1990 0101 123x``, ``３１０１１５…123X``
+and ``310115199001011234`` of one person give one token, and masks see clean input.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from governance.pii.classes import (
+    BANK_CARD,
+    CN_LANDLINE,
+    CN_MOBILE,
+    CN_PLATE,
+    CN_RESIDENT_ID,
+    CN_USCC,
+    EMAIL,
+    PASSPORT,
+    PERSON_NAME,
+)
+
+ArrayLike = pa.Array | pa.ChunkedArray
+
+
+def as_string(values: ArrayLike) -> ArrayLike:
+    """Cast to string (ints holding phone numbers are common); NFKC maps full-width to ASCII."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    return pc.utf8_normalize(values, form="NFKC")
+
+
+def _strip(values: ArrayLike, chars_regex: str) -> ArrayLike:
+    return pc.replace_substring_regex(values, pattern=chars_regex, replacement="")
+
+
+def normalise(values: ArrayLike, pii_class: str | None) -> ArrayLike:
+    s = as_string(values)
+    if pii_class in (CN_RESIDENT_ID, PASSPORT, CN_USCC):
+        return pc.utf8_upper(_strip(s, r"[\s\-－—]+"))
+    if pii_class == CN_MOBILE:
+        s = _strip(s, r"[\s\-()]+")
+        return pc.replace_substring_regex(s, pattern=r"^(?:\+86|0086|86)(1[0-9]{10})$", replacement=r"\1")
+    if pii_class == CN_LANDLINE:
+        # One canonical form for (021) 5800 1234 / 021-58001234 / +86 21 58001234: digits, "-ext" kept.
+        s = _strip(s, r"[\s()]+")
+        s = pc.replace_substring_regex(s, pattern=r"^(?:\+86|0086)-?0?", replacement="0")
+        return pc.replace_substring_regex(s, pattern=r"^(0(?:10|2[0-9]|[3-9][0-9]{2}))-", replacement=r"\1")
+    if pii_class == BANK_CARD:
+        return _strip(s, r"[\s\-]+")
+    if pii_class == CN_PLATE:
+        return pc.utf8_upper(_strip(s, r"[\s·・•\-]+"))
+    if pii_class == EMAIL:
+        return pc.utf8_lower(pc.utf8_trim_whitespace(s))
+    if pii_class == PERSON_NAME:
+        return _strip(s, r"[\s·•]+")
+    return pc.utf8_trim_whitespace(s)

@@ -1,0 +1,175 @@
+import pytest
+from gov_gen import luhn_card, resident_id, resident_id_ending_x, to_fullwidth, uscc, wrong_check_digit
+
+from governance.pii import recognizers as r
+from governance.pii.analyzer import analyze_text
+
+ID = resident_id("310115", "19900101", "123")
+
+
+def found(recognizer, text):
+    return [
+        text[x.start : x.end]
+        for x in recognizer.analyze(text, recognizer.supported_entities)
+        if x.score >= 0.5
+    ]
+
+
+def classes(text):
+    return {(f.pii_class, text[f.start : f.end]) for f in analyze_text(text)}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ID,
+        resident_id_ending_x().lower(),
+        to_fullwidth(ID),
+        f"{ID[:6]} {ID[6:10]} {ID[10:14]} {ID[14:]}",
+        f"{ID[:6]}-{ID[6:14]}-{ID[14:]}",
+    ],
+)
+def test_resident_id_positives(value):
+    assert found(r.ResidentIdRecognizer(), f"身份证号：{value}，已核验") == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"身份证{wrong_check_digit(ID)}",
+        "订单号201903051230451234",  # 18 digits, not an id
+        "交易流水123456789012345678",
+        f"编号{ID}9",  # 19 digits: an id inside a longer number is not an id
+        "时间20190305123045",
+    ],
+)
+def test_resident_id_look_alikes(text):
+    assert found(r.ResidentIdRecognizer(), text) == []
+
+
+def test_legacy_id_needs_context_and_valid_date():
+    rec = r.LegacyResidentIdRecognizer()
+    assert found(rec, "旧身份证号310115900101123") == ["310115900101123"]
+    assert found(rec, "单号310115900101123") == []
+    assert found(rec, "身份证310115901301123") == []  # month 13
+
+
+@pytest.mark.parametrize("value", ["13812345678", "+86 138-1234-5678", "0086 13812345678", "138 1234 5678"])
+def test_mobile_positives(value):
+    assert found(r.MobileRecognizer(), f"请联系{value}。") == [value]
+
+
+@pytest.mark.parametrize(
+    "text", ["时间20190305123045", "金额1,234,567.89元", "订单号13812345678", "12812345678", "1381234567890"]
+)
+def test_mobile_look_alikes(text):
+    assert found(r.MobileRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("value", ["021-58001234", "(021)58001234", "（021）5800123", "0571-88889999-123"])
+def test_landline_positives(value):
+    assert found(r.LandlineRecognizer(), f"办公电话{value}") == [value]
+
+
+def test_landline_look_alikes():
+    rec = r.LandlineRecognizer()
+    assert found(rec, "日期2019-03-05 12:30") == []
+    assert found(rec, "编号02158001234") == []  # bare digits need a phone word
+    assert found(rec, "座机02158001234") == ["02158001234"]
+
+
+@pytest.mark.parametrize(
+    "value", ["沪A12345", "沪AD12345", "沪A12345D", "粤B1234学", "沪A·C8888", "京A1234警"]
+)
+def test_plate_positives(value):
+    assert found(r.PlateRecognizer(), f"车辆{value}违停") == [value]
+
+
+@pytest.mark.parametrize("text", ["新ADOBE软件", "沪ABCDE", "京JOHNSON", "from沪A12345X9", "沪A1234"])
+def test_plate_look_alikes(text):
+    assert found(r.PlateRecognizer(), text) == []
+
+
+def test_bank_card():
+    rec = r.BankCardRecognizer()
+    card = luhn_card("622202", 19)
+    grouped = " ".join(card[i : i + 4] for i in range(0, 19, 4))
+    assert found(rec, f"卡号{card}") == [card]
+    assert found(rec, f"卡号{grouped}") == [grouped]
+    assert found(rec, f"卡号{wrong_check_digit(card)}") == []
+    assert found(rec, f"身份证{ID}") == []  # even if an id passes Luhn it is an id, not a card
+
+
+def test_uscc_recognised_but_not_personal():
+    code = uscc()
+    assert found(r.UsccRecognizer(), f"统一社会信用代码{code}") == [code]
+    assert found(r.UsccRecognizer(), f"代码{wrong_check_digit(code)}") == []
+    assert classes(f"企业信用代码{code}") == {("cn_uscc", code)}
+
+
+def test_passport_and_email():
+    assert found(r.PassportRecognizer(), "护照号E12345678") == ["E12345678"]
+    assert found(r.PassportRecognizer(), "护照EA1234567") == ["EA1234567"]
+    assert found(r.PassportRecognizer(), "型号XE12345678Z") == []
+    assert found(r.PassportRecognizer(), "编号D1234567") == []  # official series needs 护照 nearby
+    assert found(r.EmailRecognizer(), "邮箱zhang.wei@example.com。") == ["zhang.wei@example.com"]
+    assert found(r.EmailRecognizer(), "发至ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ") == [
+        "ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ"
+    ]
+    assert found(r.EmailRecognizer(), "版本v1.2@beta") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("患者张伟，男，45岁", "张伟"),
+        ("患者张伟身份证在柜台核验", "张伟"),
+        ("联系人：欧阳娜娜 电话", "欧阳娜娜"),
+        ("申请人王小明提交材料", "王小明"),
+        ("李建国先生来电", "李建国"),
+        ("姓名:司马光", "司马光"),
+    ],
+)
+def test_person_name_positives(text, name):
+    assert found(r.ChineseNameRecognizer(), text) == [name]
+
+
+@pytest.mark.parametrize("text", ["张江临港园区招商", "王先生来电", "高温预警", "市民反映申港大道积水"])
+def test_person_name_needs_label_or_title_and_a_given_name(text):
+    assert found(r.ChineseNameRecognizer(), text) == []
+
+
+def test_address():
+    rec = r.AddressRecognizer()
+    text = "住址：上海市浦东新区南汇新城镇申港大道88弄5号1201室，电话"
+    assert found(rec, text) == ["上海市浦东新区南汇新城镇申港大道88弄5号1201室"]
+    assert found(rec, "家住环湖西一路99号") == ["环湖西一路99号"]
+    assert found(rec, "滴水湖地铁站1号口") == []
+    assert found(rec, "申港大道积水") == []
+
+
+def test_analyze_text_finds_everything_in_a_sentence():
+    text = f"患者张伟，身份证{ID}，电话13812345678，车牌沪AD12345"
+    assert classes(text) == {
+        ("person_name", "张伟"),
+        ("cn_resident_id", ID),
+        ("cn_mobile", "13812345678"),
+        ("cn_plate", "沪AD12345"),
+    }
+
+
+def test_prefilter_admits_every_positive():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    positives = [
+        f"{ID[:6]} {ID[6:10]} {ID[10:14]} {ID[14:]}",
+        "138 1234 5678",
+        "（021）5800123",
+        "沪A·C8888",
+        "ｚ＠ｅ．ｃｏｍ",
+        "李建国先生来电",
+        "家住环湖西一路99号",
+        "护照EA1234567",
+    ]
+    assert all(pc.match_substring_regex(pa.array(positives), r.PREFILTER).to_pylist())

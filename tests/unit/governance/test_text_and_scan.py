@@ -1,0 +1,115 @@
+import pyarrow as pa
+from gov_gen import luhn_card, resident_id, uscc
+
+from governance.masking.policies import apply_policy
+from governance.pii.scan import scan_table
+from governance.pii.text import mask_texts
+
+ID = resident_id("310115", "19900101", "123")
+ID2 = resident_id("310115", "19751224", "046")
+CARD = luhn_card("622202", 19)
+
+
+def test_mask_texts_replaces_planted_values_with_tags():
+    texts = [
+        f"患者张伟，身份证{ID}，电话13812345678",
+        "市民反映申港大道积水严重",  # 市民 is a label, but no surname follows
+        None,
+        f"联系人欧阳娜娜，座机021-58001234，住址南汇新城镇申港大道88弄5号，卡号{CARD}",
+        f"车主李强驾驶沪AD12345，邮箱li.qiang@example.com，护照E12345678，企业代码{uscc()}",
+    ]
+    out = mask_texts(texts)
+    masked = out.array.to_pylist()
+    assert masked[0] == "患者<姓名>，身份证<身份证号>，电话<手机号>"
+    assert masked[1] == texts[1] and masked[2] is None
+    assert masked[3] == "联系人<姓名>，座机<固定电话>，住址<住址>，卡号<银行卡号>"
+    assert masked[4] == f"车主<姓名>驾驶<车牌号>，邮箱<电子邮箱>，护照<护照号>，企业代码{uscc()}"
+    assert out.findings_by_class == {
+        "person_name": 3,
+        "cn_resident_id": 1,
+        "cn_mobile": 1,
+        "cn_landline": 1,
+        "address": 1,
+        "bank_card": 1,
+        "cn_plate": 1,
+        "email": 1,
+        "passport": 1,
+    }
+    assert out.candidates == 3  # the plain remark and the null never reach Presidio
+
+
+def test_mask_texts_in_worker_processes_matches_single_process():
+    texts = [f"第{i}号工单：患者张伟，身份证{ID}，电话138{i:08d}" for i in range(2500)]
+    single = mask_texts(texts)
+    multi = mask_texts(pa.array(texts), processes=2)
+    assert multi.array.to_pylist() == single.array.to_pylist()
+    assert multi.findings_by_class == single.findings_by_class
+
+
+def _leaky_table() -> pa.Table:
+    return pa.table(
+        {
+            "holder_id": [ID, ID2, None] * 10,
+            "phone": pa.array([13812345678, 13987654321, None] * 10, pa.int64()),
+            "remark": [f"申请人张伟身份证{ID}", "无", f"家住南汇新城镇申港大道88号，卡号{CARD}"] * 10,
+            "enterprise": [uscc()] * 30,
+            "amount": pa.array([1.5] * 30),
+        }
+    )
+
+
+def test_scan_finds_leaks_and_never_returns_raw_values():
+    table = _leaky_table()
+    findings = scan_table(table, text_columns=["remark"])
+    got = {(f.column, f.pii_class): f for f in findings}
+    assert set(got) == {
+        ("holder_id", "cn_resident_id"),
+        ("phone", "cn_mobile"),
+        ("remark", "person_name"),
+        ("remark", "cn_resident_id"),
+        ("remark", "address"),
+        ("remark", "bank_card"),
+    }
+    assert got[("holder_id", "cn_resident_id")].count == 20
+    assert got[("holder_id", "cn_resident_id")].example_masked == f"310115********{ID[-4:]}"
+    raw = [ID, ID2, "13812345678", "13987654321", CARD, "张伟", "南汇新城镇申港大道88号"]
+    dump = repr(findings)
+    assert not any(value in dump for value in raw)
+
+
+def test_scan_of_masked_table_is_clean():
+    table = _leaky_table()
+    key = b"k" * 32
+    masked = pa.table(
+        {
+            "holder_id": apply_policy(table["holder_id"], "pseudonym", "cn_resident_id", key),
+            "phone": apply_policy(table["phone"], "mask", "cn_mobile", key),
+            "remark": mask_texts(table["remark"]).array,
+            "enterprise": table["enterprise"],
+        }
+    )
+    assert scan_table(masked) == []
+
+
+def test_scan_does_not_log_raw_values(caplog):
+    caplog.set_level("DEBUG")
+    scan_table(_leaky_table(), text_columns=["remark"])
+    assert ID not in caplog.text and "13812345678" not in caplog.text
+
+
+def test_prefilter_with_entity_groups_gives_the_same_output_as_presidio_on_every_cell():
+    from governance.pii.text import mask_one
+
+    texts = [
+        f"身份证 {ID[:6]} {ID[6:10]} {ID[10:14]} {ID[14:]} 已核验",
+        "回访号码 +86 138-1234-5678",
+        "座机（021）5800123，传真021 58001234",
+        "沪A·C8888 违停，车主王小明先生",
+        "邮箱ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        "护照EA1234567，卡号" + " ".join(CARD[i : i + 4] for i in range(0, 19, 4)),
+        "家住环湖西一路99号",
+        "2025-03-05 12:30 巡查申港大道",  # a date is not a candidate
+        "订单号2019030512304512 金额1,234,567.89",
+    ]
+    assert mask_texts(texts).array.to_pylist() == [mask_one(t)[0] for t in texts]
+    assert mask_texts(texts[7:8]).candidates == 0
