@@ -61,7 +61,9 @@ def render_sources(contracts: dict[str, DatasetContract]) -> str:
                 "description": "Iceberg governance zone: catalogue and audit tables written by the platform.",
                 "schema": "governance",
                 "meta": {"plugin": "iceberg_lakehouse"},
-                "tables": [{"name": "resource_catalogue", "description": "信息资源目录, one row per resource."}],
+                "tables": [
+                    {"name": "resource_catalogue", "description": "信息资源目录, one row per resource."}
+                ],
             },
         ],
     }

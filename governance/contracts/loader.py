@@ -184,7 +184,9 @@ def _check_rules(contract: DatasetContract) -> None:
         )
     if contract.sharing_type == "not_shared" and not (contract.legal_basis or "").strip():
         raise ContractError(
-            path, "customProperties.legal_basis", "a resource that is not shared (不予共享) must cite its legal basis"
+            path,
+            "customProperties.legal_basis",
+            "a resource that is not shared (不予共享) must cite its legal basis",
         )
     names = [c.name for c in contract.columns]
     duplicates = {n for n in names if names.count(n) > 1}
@@ -195,13 +197,17 @@ def _check_rules(contract: DatasetContract) -> None:
     for part in contract.partitioning:
         if part.source not in names:
             raise ContractError(
-                path, "schema[0].customProperties.partitioning", f"partition source {part.source!r} is no column"
+                path,
+                "schema[0].customProperties.partitioning",
+                f"partition source {part.source!r} is no column",
             )
     for col in contract.columns:
         if col.derived_from and col.derived_from not in names:
             raise ContractError(path, f"column {col.name}.derived_from", f"{col.derived_from!r} is no column")
     if contract.source.watermark and contract.source.watermark not in names:
-        raise ContractError(path, "customProperties.source.watermark", f"{contract.source.watermark!r} is no column")
+        raise ContractError(
+            path, "customProperties.source.watermark", f"{contract.source.watermark!r} is no column"
+        )
 
 
 def contract_paths(root: Path = CONTRACTS_DIR) -> list[Path]:
@@ -216,6 +222,8 @@ def load_contracts(root: Path = CONTRACTS_DIR) -> dict[str, DatasetContract]:
         if contract.name in contracts:
             raise ContractError(path, "name", f"dataset name also used by {contracts[contract.name].path}")
         if path.parent.name != contract.domain:
-            raise ContractError(path, "domain", f"file lives under {path.parent.name}/ but says {contract.domain}")
+            raise ContractError(
+                path, "domain", f"file lives under {path.parent.name}/ but says {contract.domain}"
+            )
         contracts[contract.name] = contract
     return contracts
