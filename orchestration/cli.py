@@ -94,7 +94,15 @@ def materialize_all(progress=click.echo):
     definitions = defs()
     job = definitions.resolve_implicit_global_asset_job_def()
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={
+                "loggers": {
+                    "console": {"config": {"log_level": os.environ.get("LAKEHOUSE_LOG_LEVEL", "INFO")}}
+                }
+            },
+        )
     failures = [e for e in result.all_events if e.is_step_failure]
     for event in failures:
         progress(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")

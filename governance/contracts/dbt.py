@@ -13,7 +13,7 @@ import yaml
 from governance.contracts.model import DatasetContract
 
 HEADER = "# Generated from governance/contracts by `lakehouse contracts sync-dbt`. Do not edit by hand.\n"
-SQL_HEADER = "-- Generated from {path} by `lakehouse contracts sync-dbt`. Do not edit by hand.\n"
+SQL_HEADER = "-- Generated from {path}\n-- by `lakehouse contracts sync-dbt`. Do not edit by hand.\n"
 
 
 def staging_model_name(contract: DatasetContract) -> str:

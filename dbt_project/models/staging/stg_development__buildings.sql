@@ -1,4 +1,5 @@
--- Generated from governance/contracts/development/buildings.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/development/buildings.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     building_id,
     bim_id,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/development/energy_readings.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/development/energy_readings.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     reading_id,
     meter_id,

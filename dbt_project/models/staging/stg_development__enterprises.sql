@@ -1,4 +1,5 @@
--- Generated from governance/contracts/development/enterprises.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/development/enterprises.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     uscc,
     enterprise_name,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/development/parks.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/development/parks.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     park_id,
     park_name,

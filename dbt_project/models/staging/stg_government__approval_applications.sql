@@ -1,4 +1,5 @@
--- Generated from governance/contracts/government/approval_applications.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/government/approval_applications.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     application_id,
     item_code,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/government/approval_steps.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/government/approval_steps.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     step_id,
     application_id,

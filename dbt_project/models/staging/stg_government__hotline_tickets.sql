@@ -1,4 +1,5 @@
--- Generated from governance/contracts/government/hotline_tickets.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/government/hotline_tickets.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     ticket_id,
     received_at,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/government/inspection_records.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/government/inspection_records.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     inspection_id,
     enterprise_uscc,

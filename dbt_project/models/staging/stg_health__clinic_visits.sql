@@ -1,4 +1,5 @@
--- Generated from governance/contracts/health/clinic_visits.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/health/clinic_visits.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     visit_id,
     resident_id_number,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/health/elderly_care_alerts.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/health/elderly_care_alerts.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     alert_id,
     resident_id_number,

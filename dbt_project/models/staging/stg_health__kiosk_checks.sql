@@ -1,4 +1,5 @@
--- Generated from governance/contracts/health/kiosk_checks.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/health/kiosk_checks.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     check_id,
     kiosk_id,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/health/resident_health_records.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/health/resident_health_records.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     record_id,
     resident_id_number,

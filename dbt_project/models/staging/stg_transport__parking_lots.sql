@@ -1,4 +1,5 @@
--- Generated from governance/contracts/transport/parking_lots.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/transport/parking_lots.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     lot_id,
     lot_name,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/transport/parking_sessions.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/transport/parking_sessions.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     session_id,
     lot_id,

@@ -1,4 +1,5 @@
--- Generated from governance/contracts/transport/rental_trips.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/transport/rental_trips.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     trip_id,
     vehicle_type,

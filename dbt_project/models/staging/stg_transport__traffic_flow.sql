@@ -1,4 +1,5 @@
--- Generated from governance/contracts/transport/traffic_flow.yaml by `lakehouse contracts sync-dbt`. Do not edit by hand.
+-- Generated from governance/contracts/transport/traffic_flow.yaml
+-- by `lakehouse contracts sync-dbt`. Do not edit by hand.
 select
     measurement_id,
     detector_id,

@@ -20,6 +20,12 @@ overall as (
         count(*) as applications,
         count(*) filter (where online_prereview) as prereviewed_online
     from applications
+),
+
+combined as (
+    select * from overall
+    union all
+    select * from per_item
 )
 
 select
@@ -28,8 +34,4 @@ select
     applications,
     prereviewed_online,
     round(prereviewed_online / applications, 4) as online_prereview_rate
-from (
-    select * from overall
-    union all
-    select * from per_item
-)
+from combined

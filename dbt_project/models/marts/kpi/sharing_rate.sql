@@ -24,6 +24,12 @@ overall as (
         count(*) filter (where sharing_type = 'not_shared') as exempt,
         count(*) filter (where sharing_type <> 'not_shared' and exchange_table is not null) as shared_online
     from catalogue
+),
+
+combined as (
+    select * from overall
+    union all
+    select * from per_department
 )
 
 select
@@ -36,8 +42,4 @@ select
         when resources - exempt = 0 then null
         else round(shared_online / (resources - exempt), 4)
     end as sharing_rate
-from (
-    select * from overall
-    union all
-    select * from per_department
-)
+from combined
