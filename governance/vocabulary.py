@@ -71,3 +71,6 @@ MASKING_POLICIES: dict[str, str] = {
     "drop": "删除",
     "tag_text": "文本识别替换",
 }
+
+# Identifier checks a contract column may name with ``validator`` (implemented in governance.pii).
+VALIDATORS: tuple[str, ...] = ("cn_resident_id", "cn_uscc", "cn_mobile", "cn_plate")

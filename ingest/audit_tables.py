@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 
 from ingest.writer import commit, ensure_table
@@ -53,3 +54,24 @@ def append_quarantine(catalog: Catalog, dataset: str, rows: pa.Table) -> None:
 def append_ledger(catalog: Catalog, record: dict) -> None:
     ensure_table(catalog, LEDGER, LEDGER_SCHEMA)
     commit(catalog, LEDGER, pa.Table.from_pylist([record], schema=LEDGER_SCHEMA), "append")
+
+
+def read_quarantine(catalog: Catalog, dataset: str) -> tuple[pa.Table, int]:
+    """Quarantined rows of loads the ledger knows (committed or rejected), newest first.
+
+    Rows written by a load that was killed before its ledger entry are left out and counted: the re-run
+    quarantined them again under its own load id.
+    """
+    identifier = quarantine_identifier(dataset)
+    if not catalog.table_exists(identifier):
+        return QUARANTINE_SCHEMA.empty_table(), 0
+    rows = catalog.load_table(identifier).scan().to_arrow()
+    known = (
+        catalog.load_table(LEDGER).scan(selected_fields=("load_id",)).to_arrow().column("load_id")
+        if catalog.table_exists(LEDGER)
+        else pa.array([], pa.string())
+    )
+    kept = rows.filter(pc.is_in(rows.column("load_id"), value_set=known))
+    return kept.sort_by(
+        [("quarantined_at", "descending"), ("locator", "ascending")]
+    ), rows.num_rows - kept.num_rows

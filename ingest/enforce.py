@@ -53,8 +53,15 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
         listed = ", ".join(f"{c.label} (expected header '{names[c.name]}')" for c in missing_required)
         raise SourceError(f"{unit.name}: required columns missing: {listed}; found {sorted(present)}")
     unexpected = sorted(present - set(names.values()))
-    if unexpected:
-        notes.append(f"{unit.name}: columns not in the contract were not loaded: {unexpected}")
+    if unexpected and contract.load.schema_evolution:
+        notes.append(
+            f"{unit.name}: new source columns added as text (contract allows evolution): {unexpected}"
+        )
+    elif unexpected:
+        notes.append(
+            f"{unit.name}: columns not in the contract were not loaded: {unexpected}; declare them in "
+            f"{contract.path.name} (or set load.schema_evolution: true) to keep them"
+        )
 
     length = unit.num_rows
     reason = pa.nulls(length, pa.string())
@@ -74,6 +81,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
             continue
         raw = unit.table.column(source_name).combine_chunks()
         values, failed = coerce(raw, col.logical_type, col.arrow_type)
+        _refuse_type_change(unit, col, source_name, raw, failed)
         if pc.any(failed).as_py():
             flag(failed, col, _reason_for(col, source_name, f"cannot be read as {col.logical_type}", raw))
         if col.required:
@@ -96,8 +104,29 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
         columns=pc.take(culprit, rejected_rows),
         reasons=pc.take(reason, rejected_rows),
     )
-    accepted = typed.filter(ok)
-    return Enforced(accepted.cast(contract.raw_arrow_schema()), rejects, notes)
+    accepted = typed.filter(ok).cast(contract.raw_arrow_schema())
+    if unexpected and contract.load.schema_evolution:
+        for name in unexpected:
+            extra = pc.cast(unit.table.column(name), pa.string()).filter(ok)
+            accepted = accepted.append_column(pa.field(name, pa.string()), extra)
+    return Enforced(accepted, rejects, notes)
+
+
+# A column whose every value fails to parse is a changed export, not a batch of bad rows.
+TYPE_CHANGE_MIN_VALUES = 20
+
+
+def _refuse_type_change(
+    unit: SourceUnit, col: Column, source_name: str, raw: pa.Array, failed: pa.Array
+) -> None:
+    present = len(raw) - raw.null_count
+    if present < TYPE_CHANGE_MIN_VALUES or pc.sum(failed).as_py() != present:
+        return
+    found = "" if col.pii else f" like '{pc.cast(raw.drop_null()[0], pa.string()).as_py()[:40]}'"
+    raise SourceError(
+        f"{unit.name}: column {col.label} ({source_name}) expected {col.logical_type}, found{found or ' other values'} "
+        f"in all {present} rows: the source's type changed; fix the export or change the contract"
+    )
 
 
 def _nullable(contract: DatasetContract) -> pa.Schema:

@@ -138,7 +138,11 @@ def load_dataset(
 
     if quarantine is not None:
         append_quarantine(catalog, contract.name, quarantine)
-    data = pa.concat_tables(accepted) if accepted else contract.raw_arrow_schema().empty_table()
+    data = (
+        pa.concat_tables(accepted, promote_options="default")
+        if accepted
+        else contract.raw_arrow_schema().empty_table()
+    )
     outcome = commit(
         catalog,
         contract.raw_table,
@@ -149,6 +153,7 @@ def load_dataset(
         new_watermark=high_mark,
         window=_partition_window(contract),
         last_load={"load_id": load_id, "rows_in": result.rows_in, "rows_quarantined": rejected_rows},
+        evolve=contract.load.schema_evolution,
         on_retry=lambda attempt, exc: say(f"{contract.name}: commit conflict, retry {attempt} ({exc})"),
     )
     if outcome.skipped:

@@ -122,6 +122,7 @@ def commit(
     new_watermark: str | None = None,
     window: str | None = None,
     last_load: dict | None = None,
+    evolve: bool = False,
     attempts: int = 8,
     on_retry: Callable[[int, Exception], None] | None = None,
 ) -> CommitResult:
@@ -134,6 +135,10 @@ def commit(
     delay = 0.05
     for attempt in range(1, attempts + 1):
         table = catalog.load_table(identifier)
+        if evolve and set(data.schema.names) - set(table.schema().column_names):
+            with table.update_schema() as update:
+                update.union_by_name(data.schema)
+            table = catalog.load_table(identifier)
         already = loaded_units(table)
         if units and set(units) <= already:
             return CommitResult(None, 0, 0, skipped=True)

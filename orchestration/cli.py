@@ -243,25 +243,22 @@ def ingest(dataset: str, source: str | None, as_json: bool) -> None:
 @click.option("--limit", type=int, default=50, show_default=True)
 def quarantine(dataset: str, as_json: bool, limit: int) -> None:
     """Rows of DATASET that were quarantined, with where they came from and why."""
-    from ingest.audit_tables import quarantine_identifier
+    from ingest.audit_tables import read_quarantine
 
-    catalog = _catalog()
-    identifier = quarantine_identifier(dataset)
-    if not catalog.table_exists(identifier):
-        click.echo(f"no quarantine for {dataset} yet")
-        return
-    rows = (
-        catalog.load_table(identifier)
-        .scan()
-        .to_arrow()
-        .sort_by([("quarantined_at", "descending")])
-        .to_pylist()
-    )
+    table, orphaned = read_quarantine(_catalog(), dataset)
+    rows = table.to_pylist()
     if as_json:
         _echo_json(rows)
         return
-    _echo_table(rows[:limit], ["load_id", "source", "locator", "column_name", "reason"])
-    click.echo(f"{len(rows)} quarantined rows")
+    if not rows:
+        click.echo(f"no quarantined rows for {dataset}")
+    else:
+        _echo_table(rows[:limit], ["load_id", "source", "locator", "column_name", "reason"])
+        click.echo(f"{len(rows)} quarantined rows")
+    if orphaned:
+        click.echo(
+            f"({orphaned} rows from interrupted loads not shown; their re-runs quarantined them again)"
+        )
 
 
 @main.group()

@@ -23,6 +23,7 @@ from governance.vocabulary import (
     MASKING_POLICIES,
     PII_CLASSES,
     REFUSED_CLASSIFICATIONS,
+    VALIDATORS,
 )
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
@@ -81,6 +82,10 @@ def _column(path: Path, index: int, prop: dict[str, Any]) -> Column:
         raise ContractError(path, where, _pydantic_message(exc)) from exc
     if column.pii is not None and column.pii not in PII_CLASSES:
         raise ContractError(path, f"{where}.pii", f"{column.pii!r} is not one of {sorted(PII_CLASSES)}")
+    if column.validator is not None and column.validator not in VALIDATORS:
+        raise ContractError(
+            path, f"{where}.validator", f"{column.validator!r} is not one of {list(VALIDATORS)}"
+        )
     if column.masking not in MASKING_POLICIES:
         raise ContractError(
             path, f"{where}.masking", f"{column.masking!r} is not one of {sorted(MASKING_POLICIES)}"
