@@ -52,6 +52,18 @@ format: install
 dev: install ## Dagster UI on http://127.0.0.1:3000 (embedded profile)
 	$(LAKEHOUSE) dev
 
+up: install ## start the stack on 127.0.0.1: PostgreSQL, S3 API (s3proxy), Trino coordinator (+ WORKER=1)
+	$(LAKEHOUSE) up $(if $(WORKER),--worker,)
+
+down: ## stop every stack process by its PID
+	$(LAKEHOUSE) down
+
+status: ## each stack component with URL, version and health
+	$(LAKEHOUSE) status
+
+test-stack: install ## only the tests against the real servers
+	bash .ci/pytest.sh tests -m stack
+
 bench: install ## benchmarks; results land in bench/results/
 	$(PY) bench/ingest.py
 	$(PY) bench/masking.py

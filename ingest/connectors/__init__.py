@@ -8,6 +8,7 @@ from pathlib import Path
 from governance.contracts import DatasetContract
 from ingest.connectors.base import SourceError, SourceUnit
 from ingest.connectors.files import read_csv, read_json_pages, read_ndjson, read_parquet, read_xlsx
+from ingest.connectors.http import iter_pages
 from ingest.connectors.sql import read_table
 
 __all__ = ["SourceError", "SourceUnit", "iter_units", "source_field_names"]
@@ -31,6 +32,8 @@ def _files(contract: DatasetContract, location: Path) -> list[Path]:
         return [location]
     pattern = contract.source.glob or contract.source.file or ""
     found = sorted(p for p in location.glob(pattern) if p.is_file())
+    if not found:  # the folder holding the files themselves, rather than the drop root
+        found = sorted(p for p in location.glob(Path(pattern).name) if p.is_file())
     if not found:
         raise SourceError(f"{location}: no files match '{pattern}' for {contract.id}")
     return found
@@ -56,6 +59,11 @@ def iter_units(
         else:
             display = url.split("@")[-1]
         yield read_table(url, source.table or "", fields, source.watermark, watermark_after, display)
+        return
+    if str(location).startswith(("http://", "https://")):
+        if source.format not in ("json_pages", "http_json"):
+            raise SourceError(f"{contract.id}: a {source.format} source cannot be read from a URL")
+        yield from iter_pages(str(location), source.records)
         return
     location = Path(location)
     if source.format == "json_pages":

@@ -1,0 +1,109 @@
+"""The stack's components in start order, and the public API: up, down, status."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from infra.catalog import open_catalog
+from infra.settings import STACK_SECRETS_FILE, Settings
+from infra.stack import postgres, procs, s3, trino
+from infra.stack.model import ComponentStatus, Progress, StackError
+from infra.stack.paths import StackPaths
+from infra.stack.secrets import load_or_create, load_or_create_users, with_secrets
+
+COMPONENTS = (postgres.NAME, s3.NAME, trino.COORDINATOR, trino.WORKER)
+# Trino reads the PostgreSQL catalog and the S3 bucket; the worker joins the coordinator.
+DEPENDS_ON = {
+    trino.COORDINATOR: (postgres.NAME, s3.NAME),
+    trino.WORKER: (postgres.NAME, s3.NAME, trino.COORDINATOR),
+}
+
+
+def stack_settings(settings: Settings, create: bool = True) -> Settings:
+    """Settings with the generated credentials filled in (created at the first `up`)."""
+    paths = StackPaths.of(settings)
+    if not create and not (paths.secrets / STACK_SECRETS_FILE).is_file():
+        return settings
+    paths.ensure()
+    return with_secrets(settings, load_or_create(paths.secrets))
+
+
+def resolve(components: Iterable[str] | None, with_worker: bool) -> list[str]:
+    """Requested components plus what they need, in start order."""
+    wanted = set(components) if components else {postgres.NAME, s3.NAME, trino.COORDINATOR}
+    if with_worker:
+        wanted.add(trino.WORKER)
+    unknown = wanted - set(COMPONENTS)
+    if unknown:
+        raise StackError(
+            f"unknown component(s): {', '.join(sorted(unknown))}; known: {', '.join(COMPONENTS)}"
+        )
+    for name in list(wanted):
+        wanted.update(DEPENDS_ON.get(name, ()))
+    return [name for name in COMPONENTS if name in wanted]
+
+
+def up(
+    settings: Settings,
+    components: Iterable[str] | None = None,
+    with_worker: bool = False,
+    progress: Progress = print,
+) -> list[ComponentStatus]:
+    """Install (cached), configure and start the components; already running ones are left alone."""
+    started = time.monotonic()
+    settings = stack_settings(settings)
+    paths = StackPaths.of(settings)
+    stack = load_or_create(paths.secrets)
+    users = load_or_create_users(paths.secrets)
+    results: list[ComponentStatus] = []
+    for name in resolve(components, with_worker):
+        if name == postgres.NAME:
+            results.append(postgres.up(settings, paths, progress))
+        elif name == s3.NAME:
+            results.append(s3.up(settings, paths, progress))
+        else:
+            if name == trino.COORDINATOR:
+                # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.
+                open_catalog(settings)
+                node = trino.coordinator_node(settings, paths)
+            else:
+                node = trino.worker_node(settings, paths)
+            results.append(trino.up(node, settings, paths, stack, users, progress))
+    progress(f"stack up in {time.monotonic() - started:.0f} s")
+    return results
+
+
+def down(settings: Settings) -> list[str]:
+    """Stop every process recorded under stack/run/*.pid (reverse start order); returns what was stopped."""
+    paths = StackPaths.of(settings)
+    stopped: list[str] = []
+    for name in reversed(COMPONENTS):
+        if name == postgres.NAME:
+            pid = postgres.stop(paths)
+        elif name == s3.NAME:
+            pid = s3.stop(paths)
+        else:
+            pid = trino.stop(name, paths)
+        if pid is not None:
+            stopped.append(f"{name} (pid {pid})")
+    # Anything else recorded there (a component from a newer version of this code) goes too.
+    for pid_file in sorted(paths.run.glob("*.pid")) if paths.run.is_dir() else []:
+        pid = procs.running_pid(pid_file)
+        if pid is not None:
+            procs.stop_pid(pid)
+            stopped.append(f"{pid_file.stem} (pid {pid})")
+        pid_file.unlink(missing_ok=True)
+    return stopped
+
+
+def status(settings: Settings, include_worker: bool = False) -> list[ComponentStatus]:
+    """Health of each component; the worker is listed once configured (or when asked for)."""
+    settings = stack_settings(settings, create=False)
+    paths = StackPaths.of(settings)
+    result = [postgres.status(settings, paths), s3.status(settings, paths)]
+    result.append(trino.status(trino.coordinator_node(settings, paths), paths))
+    worker = trino.worker_node(settings, paths)
+    if include_worker or worker.etc.is_dir() or paths.pid_file(worker.name).exists():
+        result.append(trino.status(worker, paths))
+    return result

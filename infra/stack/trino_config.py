@@ -1,0 +1,129 @@
+"""Render a Trino node's `etc/` (pure functions: no servers, no downloads; unit-tested)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.settings import Settings
+from infra.stack.secrets import StackSecrets, TrinoUser
+from infra.stack.templates import render
+
+PBKDF2_ITERATIONS = 10_000
+
+
+@dataclass(frozen=True)
+class TrinoNode:
+    """One Trino process: the coordinator or the worker, each with its own etc/ and data dir."""
+
+    name: str  # "trino" or "trino-worker": also its pid/log file name
+    coordinator: bool
+    https_port: int
+    base: Path  # $LAKEHOUSE_HOME/stack/trino/<role>
+    heap: str
+
+    @property
+    def etc(self) -> Path:
+        return self.base / "etc"
+
+    @property
+    def data(self) -> Path:
+        return self.base / "data"
+
+    @property
+    def node_id(self) -> str:
+        return "coordinator" if self.coordinator else "worker-1"
+
+
+def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """Trino password-file entry: PBKDF2WithHmacSHA1 as `iterations:hex(salt):hex(hash)`.
+
+    bcrypt would need the `bcrypt` package, which is not in the venv; Trino accepts PBKDF2 equally.
+    """
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha1", password.encode(), salt, iterations, dklen=32)
+    return f"{iterations}:{salt.hex()}:{digest.hex()}"
+
+
+def password_file(users: Iterable[TrinoUser]) -> str:
+    return "".join(f"{u.name}:{hash_password(u.password)}\n" for u in users)
+
+
+def group_file(users: Iterable[TrinoUser]) -> str:
+    members: dict[str, list[str]] = {}
+    for user in users:
+        for group in user.groups:
+            members.setdefault(group, []).append(user.name)
+    return "".join(f"{group}:{','.join(names)}\n" for group, names in sorted(members.items()))
+
+
+def catalog_file(settings: Settings) -> str:
+    return render(
+        "trino/lakehouse.properties",
+        pg_host=settings.pg_host,
+        pg_port=settings.pg_port,
+        pg_user=settings.pg_user,
+        pg_password=settings.pg_password,
+        catalog_name=settings.catalog_name,
+        bucket=settings.s3_bucket,
+        s3_endpoint=settings.s3_endpoint,
+        s3_access_key=settings.s3_access_key,
+        s3_secret_key=settings.s3_secret_key,
+    )
+
+
+def render_node(
+    node: TrinoNode,
+    *,
+    settings: Settings,
+    stack: StackSecrets,
+    users: list[TrinoUser],
+    plugin_dir: Path,
+    keystore: Path,
+    truststore: Path,
+    coordinator_etc: Path,
+) -> dict[str, str]:
+    """File name (relative to the node's etc/) -> content."""
+    common = {
+        "https_port": node.https_port,
+        "keystore": keystore,
+        "truststore": truststore,
+        "keystore_password": stack.trino_keystore_password,
+        "shared_secret": stack.trino_shared_secret,
+        "etc_dir": node.etc,
+        "plugin_dir": plugin_dir,
+        "query_max_memory": "2GB",
+    }
+    files = {
+        "jvm.config": render("trino/jvm.config", heap=node.heap),
+        "node.properties": render("trino/node.properties", node_id=node.node_id, data_dir=node.data),
+        "log.properties": render("trino/log.properties"),
+        "catalog/lakehouse.properties": catalog_file(settings),
+        # One rules file for the cluster: the worker reads the coordinator's.
+        "access-control.properties": render(
+            "trino/access-control.properties", rules_file=coordinator_etc / "rules.json"
+        ),
+    }
+    if node.coordinator:
+        files["config.properties"] = render("trino/coordinator.properties", **common)
+        files["password-authenticator.properties"] = render(
+            "trino/password-authenticator.properties", password_file=node.etc / "password.db"
+        )
+        files["group-provider.properties"] = render(
+            "trino/group-provider.properties", group_file=node.etc / "groups.txt"
+        )
+        files["password.db"] = password_file(users)
+        files["groups.txt"] = group_file(users)
+    else:
+        files["config.properties"] = render(
+            "trino/worker.properties", coordinator_port=settings.trino_port, **common
+        )
+    return files
+
+
+def default_rules() -> str:
+    """Everyone reads everything; stewards (data_office) may also write. Replaced by generated rules."""
+    return render("trino/rules.json")
