@@ -116,12 +116,24 @@ def _calendar_consistent(norm: pa.Array, parsed: pa.Array) -> pa.Array:
     return pc.fill_null(pc.and_(same, hour_ok), False)
 
 
+_ISO = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$"
+
+
 def parse_timestamp(text: pa.Array) -> tuple[pa.Array, pa.Array]:
-    norm = _normalise_datetime_text(text)
-    parsed = pa.nulls(len(norm), pa.timestamp("us"))
-    for fmt in _TIMESTAMP_FORMATS:
-        attempt = pc.strptime(norm, format=fmt, unit="us", error_is_null=True)
-        parsed = pc.coalesce(parsed, attempt)
+    # Most exports already write ISO timestamps: normalise only the cells that are not.
+    iso = pc.fill_null(pc.match_substring_regex(text, _ISO), True)
+    if pc.all(iso).as_py():
+        norm = pc.replace_substring(text, "T", " ")
+    else:
+        other = pc.invert(iso)
+        norm = pc.replace_with_mask(text, other, _normalise_datetime_text(text.filter(other)))
+    parsed = pc.strptime(norm, format=_TIMESTAMP_FORMATS[0], unit="us", error_is_null=True)
+    for fmt in _TIMESTAMP_FORMATS[1:]:
+        missing = pc.and_(pc.is_null(parsed), pc.is_valid(norm))
+        if not pc.any(missing).as_py():
+            break
+        attempt = pc.strptime(norm.filter(missing), format=fmt, unit="us", error_is_null=True)
+        parsed = pc.replace_with_mask(parsed, missing, attempt)
     parsed = pc.if_else(_calendar_consistent(norm, parsed), parsed, pa.scalar(None, pa.timestamp("us")))
     return parsed, _failed(text, parsed)
 

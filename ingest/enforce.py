@@ -146,6 +146,9 @@ def _reject_duplicate_keys(
     key = contract.primary_key
     if not key or typed.num_rows == 0:
         return typed, ok, reason, culprit
+    accepted_keys = typed.column(key[0]).filter(ok) if len(key) == 1 else None
+    if accepted_keys is not None and pc.count_distinct(accepted_keys).as_py() == len(accepted_keys):
+        return typed, ok, reason, culprit  # the common case: no key repeats, skip the grouping
     positions = pa.array(range(typed.num_rows), pa.int64())
     frame = typed.select(list(key)).append_column("_pos", positions).filter(ok)
     last = frame.group_by(list(key)).aggregate([("_pos", "max"), ("_pos", "count")])

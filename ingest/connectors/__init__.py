@@ -27,6 +27,18 @@ def source_field_names(contract: DatasetContract) -> dict[str, str]:
     return names
 
 
+# A single file handed to `lakehouse ingest` is read by its suffix, whatever the usual drop format is.
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".json": "json_pages",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+}
+
+
 def _files(contract: DatasetContract, location: Path) -> list[Path]:
     if location.is_file():
         return [location]
@@ -70,13 +82,18 @@ def iter_units(
         yield read_json_pages(_files(contract, location), source.records)
         return
     for path in _files(contract, location):
-        if source.format == "csv":
+        kind = (
+            _SUFFIX_FORMATS.get(path.suffix.lower(), source.format) if location.is_file() else source.format
+        )
+        if kind == "json_pages":
+            yield read_json_pages([path], source.records)
+        elif kind == "csv":
             yield read_csv(path, source.encoding)
-        elif source.format == "ndjson":
+        elif kind == "ndjson":
             yield read_ndjson(path)
-        elif source.format == "xlsx":
+        elif kind == "xlsx":
             yield read_xlsx(path, fields)
-        elif source.format == "parquet":
+        elif kind == "parquet":
             yield read_parquet(path)
         else:
             raise SourceError(

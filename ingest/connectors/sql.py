@@ -21,14 +21,16 @@ def read_table(
         inspector = sa.inspect(engine)
         if not inspector.has_table(table):
             raise SourceError(f"{display}: the database has no table '{table}'")
-        present = [c["name"] for c in inspector.get_columns(table)]
+        reflected = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+        present = list(reflected)
         selected = [f for f in fields if f in present] + [c for c in present if c not in fields]
         source = sa.table(table, *(sa.column(name) for name in selected))
         query = sa.select(*source.columns)
         if watermark:
             mark = source.c[watermark]
             if after is not None:
-                query = query.where(mark > sa.bindparam("after", after))
+                # The stored watermark is text; compare in the column's own type (bigint, timestamp …).
+                query = query.where(mark > sa.cast(sa.bindparam("after", after), reflected[watermark]))
             query = query.order_by(mark)
         with engine.connect() as connection:
             result = connection.execute(query)

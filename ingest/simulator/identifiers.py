@@ -138,6 +138,7 @@ def _plate_tail(rng: np.random.Generator, n: int) -> list[str]:
     digits = rng.integers(0, 10, size=(n, 5)).astype("U1")
     letters = np.array(list(PLATE_LETTERS))[rng.integers(0, len(PLATE_LETTERS), size=(n, 5))]
     use_letter = rng.random((n, 5)) < np.array([0.35, 0.15, 0.05, 0.05, 0.05])
+    use_letter &= np.cumsum(use_letter, axis=1) <= 2  # a serial never holds more than two letters
     chars = np.where(use_letter, letters, digits)
     return ["".join(row) for row in chars]
 

@@ -146,7 +146,7 @@ VALIDATORS = {
     "cn_resident_id": id_number_ok,
     "cn_uscc": uscc_ok,
     "cn_mobile": lambda v: bool(MOBILE.match(v)),
-    "cn_plate": lambda v: bool(PLATE.match(v)),
+    "cn_plate": lambda v: bool(PLATE.match(v)) and sum(c.isdigit() for c in v) >= 3,
 }
 
 

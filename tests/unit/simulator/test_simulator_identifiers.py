@@ -46,6 +46,7 @@ def test_population_identifiers_are_valid_and_consistent() -> None:
     assert len(set(res.mobile)) == len(res)
     plates = [p for p in res.plate if p is not None]
     assert plates and all(PLATE.match(p) and p.startswith("沪") for p in plates)
+    assert all(sum(c.isdigit() for c in p) >= 3 for p in plates), "serials hold at most two letters"
     assert any(len(p) == 8 for p in plates), "some cars carry green new-energy plates"
     ent = pop.enterprises
     assert all(uscc_ok(v) and v.startswith("91310115") for v in ent.uscc)
