@@ -26,17 +26,7 @@ NULL_TOKENS = (
     "None",
     "nan",
 )
-_FULL_WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
-    "．": ".",
-    "，": ",",
-    "－": "-",
-    "：": ":",
-    "／": "/",
-    "　": " ",
-    "＋": "+",
-    "Ｘ": "X",
-    "ｘ": "x",
-}
+_NULL_TOKENS = pa.array(NULL_TOKENS)
 _TRUE = ("1", "true", "True", "TRUE", "t", "T", "y", "Y", "yes", "是", "有")
 _FALSE = ("0", "false", "False", "FALSE", "f", "F", "n", "N", "no", "否", "无")
 _TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -44,18 +34,20 @@ _INTEGER = r"^[+-]?\d+(\.0+)?$"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
-def as_text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Any source column as trimmed text, with null tokens and full-width characters normalised."""
+def as_text(array: pa.Array | pa.ChunkedArray, narrow: bool = False) -> pa.Array:
+    """Any source column as trimmed text with null tokens as nulls.
+
+    ``narrow`` folds full-width digits and punctuation to ASCII (NFKC) for values that will be parsed as
+    numbers, dates or booleans; free text and names keep their characters as written.
+    """
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = pc.cast(array, pa.string())
     array = pc.utf8_trim_whitespace(array)
-    if not pc.all(pc.string_is_ascii(array)).as_py():
-        for wide, narrow in _FULL_WIDTH.items():
-            array = pc.replace_substring(array, wide, narrow)
-        array = pc.utf8_trim_whitespace(array)
-    is_token = pc.is_in(array, value_set=pa.array(NULL_TOKENS))
+    if narrow and not pc.all(pc.string_is_ascii(array)).as_py():
+        array = pc.utf8_trim_whitespace(pc.utf8_normalize(array, form="NFKC"))
+    is_token = pc.is_in(array, value_set=_NULL_TOKENS)
     return pc.if_else(is_token, pa.scalar(None, pa.string()), array)
 
 
@@ -169,7 +161,9 @@ def coerce(
         return pc.cast(array, target), no_failures(len(array))
     if pa.types.is_floating(array.type) and logical_type == "number":
         return pc.cast(array, target), no_failures(len(array))
-    return PARSERS[logical_type](as_text(array))
+    if pa.types.is_temporal(array.type) and logical_type in ("timestamp", "date"):
+        return pc.cast(array, target), no_failures(len(array))
+    return PARSERS[logical_type](as_text(array, narrow=logical_type != "string"))
 
 
 def no_failures(length: int) -> pa.Array:

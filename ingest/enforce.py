@@ -172,7 +172,7 @@ def _kept_locator(typed: pa.Table, last: pa.Table, key: tuple[str, ...], unit: S
     kept = last.select([*key, "_pos_max"])
     joined = typed.select(list(key)).append_column("_row", pa.array(range(typed.num_rows), pa.int64()))
     joined = joined.join(kept, keys=list(key), join_type="left outer").sort_by("_row")
-    return pc.take(unit.locators, pc.fill_null(joined.column("_pos_max"), 0))
+    return unit.locate(pc.fill_null(joined.column("_pos_max"), 0))
 
 
 def raw_records(unit: SourceUnit, rows: pa.Array) -> list[str]:

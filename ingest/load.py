@@ -67,7 +67,7 @@ def _quarantine_rows(
             "load_id": pa.array([load_id] * count),
             "dataset": pa.array([contract.name] * count),
             "source": pa.array([unit.name] * count),
-            "locator": unit.locators.take(rejects.rows),
+            "locator": unit.locate(rejects.rows),
             "column_name": rejects.columns,
             "reason": rejects.reasons,
             "raw_record": pa.array(raw_records(unit, rejects.rows), pa.string()),

@@ -19,9 +19,18 @@ class SourceUnit:
     name: str  # relative path or "table@watermark-range": shown to people
     fingerprint: str  # content hash; a unit already committed is skipped
     table: pa.Table  # columns named as the source names them (Chinese headers, camelCase keys…)
-    locators: pa.Array  # per row: "row 12", "page 3 item 5": where a person finds it in the source
+    # Per row, where a person finds it in the source ("line 12", "page 3 item 5"); or, for files whose rows
+    # are numbered consecutively, a (prefix, first number) rule so clean loads never build the labels.
+    locators: pa.Array | None
     watermark: str | None = None  # for incremental SQL: the highest watermark value in this unit
     notes: list[str] = field(default_factory=list)
+    row_label: tuple[str, int] = ("row ", 1)
+
+    def locate(self, rows: pa.Array) -> pa.Array:
+        if self.locators is not None:
+            return self.locators.take(rows)
+        prefix, first = self.row_label
+        return pa.array([f"{prefix}{i + first}" for i in rows.to_pylist()], pa.string())
 
     @property
     def num_rows(self) -> int:

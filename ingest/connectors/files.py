@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -34,22 +35,36 @@ def decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def _header(text: str, delimiter: str) -> list[str]:
-    first = text.split("\n", 1)[0].rstrip("\r")
-    return next(csv.reader([first], delimiter=delimiter), [])
+def _header(first_line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter), [])
+
+
+def _utf8_body(data: bytes, encoding: str | None, path: Path) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without BOM; transcoded only when it is not UTF-8 already."""
+    declared = (encoding or "utf-8").lower().replace("_", "-")
+    if declared in ("utf-8", "utf8", "utf-8-sig"):
+        body = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            body.decode("utf-8")  # validation only (C speed); the bytes are used as they are
+            return body, declared
+        except UnicodeDecodeError:
+            pass
+    text, used = decode(data, encoding, path)
+    return text.encode("utf-8"), used
 
 
 def read_csv(path: Path, encoding: str | None) -> SourceUnit:
     data = path.read_bytes()
-    text, used = decode(data, encoding, path)
-    first_line = text.split("\n", 1)[0]
+    body, used = _utf8_body(data, encoding, path)
+    end = body.find(b"\n")
+    first_line = (body if end < 0 else body[:end]).decode("utf-8")
     delimiter = max(_CSV_DELIMITERS, key=first_line.count)
-    header = _header(text, delimiter)
+    header = _header(first_line, delimiter)
     if not any(header):
         raise SourceError(f"{path}: empty file (no header row)")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(body),
             read_options=pacsv.ReadOptions(encoding="utf-8", block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -64,8 +79,7 @@ def read_csv(path: Path, encoding: str | None) -> SourceUnit:
     if _norm(used) != _norm(encoding or "utf-8-sig"):
         notes.append(f"declared encoding {encoding} did not decode; read as {used}")
     # Row numbers as a spreadsheet shows them: the header is row 1.
-    locators = pa.array([f"row {i + 2}" for i in range(table.num_rows)], pa.string())
-    return SourceUnit(path.name, fingerprint_bytes(data), table, locators, notes=notes)
+    return SourceUnit(path.name, fingerprint_bytes(data), table, None, notes=notes, row_label=("row ", 2))
 
 
 def _norm(encoding: str) -> str:
@@ -169,5 +183,4 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
 def read_parquet(path: Path) -> SourceUnit:
     data = path.read_bytes()
     table = pq.read_table(io.BytesIO(data))
-    locators = pa.array([f"row {i + 1}" for i in range(table.num_rows)], pa.string())
-    return SourceUnit(path.name, fingerprint_bytes(data), table, locators)
+    return SourceUnit(path.name, fingerprint_bytes(data), table, None, row_label=("row ", 1))

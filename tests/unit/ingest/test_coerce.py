@@ -62,3 +62,10 @@ def test_text_columns_are_trimmed_and_null_tokens_become_null():
     values, failed = coerce(pa.array(["  申港大道 ", "", "—", "无"]), "string", pa.string())
     assert values.to_pylist() == ["申港大道", None, None, None]
     assert not any(failed.to_pylist())
+
+
+def test_typed_temporal_sources_are_cast_not_reparsed():
+    seconds = pa.array([0, 86_400], pa.timestamp("s"))
+    values, failed = coerce(seconds, "timestamp", pa.timestamp("us"))
+    assert values.type == pa.timestamp("us") and values.to_pylist()[1] == dt.datetime(1970, 1, 2)
+    assert not any(failed.to_pylist())
