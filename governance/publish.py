@@ -6,6 +6,8 @@ the new one is complete, and a failed step leaves the last good snapshot in plac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -14,6 +16,8 @@ from pyiceberg.catalog import Catalog
 
 from governance.catalogue import CATALOGUE_TABLE, build_catalogue, exchange_table
 from governance.contracts import DatasetContract
+from governance.masking_report import append_report, report_rows
+from governance.privacy_gate import GateResult, check_dataset
 from governance.staging import MaskedTable, mask_for_staging, staging_table
 from ingest.writer import commit, ensure_table
 
@@ -27,11 +31,23 @@ def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | No
     return commit(catalog, identifier, data, "overwrite").snapshot_id
 
 
-def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes) -> MaskedTable:
+@dataclass(frozen=True)
+class StagingOutcome:
+    masked: MaskedTable
+    gate: GateResult
+
+
+def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes, run_id: str) -> StagingOutcome:
+    """Mask the raw table into staging, run the privacy gate on it and record the masking report.
+
+    Staging is not shared; what the gate decides is whether anything downstream may publish from it.
+    """
     raw = catalog.load_table(contract.raw_table).scan().to_arrow()
     masked = mask_for_staging(contract, raw, key)
     write_derived(catalog, staging_table(contract), masked.table)
-    return masked
+    gate = check_dataset(contract, raw, masked.table)
+    append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now()))
+    return StagingOutcome(masked, gate)
 
 
 def publish_resource(contract: DatasetContract, catalog: Catalog) -> tuple[str, int] | None:

@@ -320,3 +320,18 @@ def _mount_stack_commands() -> None:
 
 
 _mount_stack_commands()
+
+
+def _mount_privacy_commands() -> None:
+    from orchestration import cli_privacy
+
+    main.add_command(cli_privacy.scan_pii)
+    main.add_command(cli_privacy.mask_text)
+    report = main.commands.get("report")
+    if report is None:
+        report = click.Group("report", help="Reports for auditors (quality, masking, sharing).")
+        main.add_command(report)
+    report.add_command(cli_privacy.masking_report)
+
+
+_mount_privacy_commands()

@@ -220,8 +220,13 @@ def generalise(array: ArrayLike, pii_class: str | None, option: str | None = Non
 # ---------------------------------------------------------------------------------------- pseudonym
 
 
+# Hex digits spelled with the letters g-p: a token can never contain a run of digits that a leak scan
+# would mistake for a phone, card or ID number. Same 64 bits as 16 hex characters.
+_LETTERS_ONLY = str.maketrans("0123456789", "ghijklmnop")
+
+
 def pseudonymise(array: ArrayLike, pii_class: str | None, key: bytes) -> ArrayLike:
-    """``<prefix><16 hex>`` = HMAC-SHA256(key, "<class>:<normalised value>").
+    """``<prefix><16 letters>`` = HMAC-SHA256(key, "<class>:<normalised value>"), hex spelled in letters.
 
     The class is part of the message so equal digits in different classes never share a token;
     legacy 15-digit IDs are upgraded to 18 digits first so one person has one token.
@@ -240,7 +245,7 @@ def pseudonymise(array: ArrayLike, pii_class: str | None, key: bytes) -> ArrayLi
         if pii_class == CN_RESIDENT_ID and len(value) == 15:
             value = checksums.upgrade_legacy_id(value)
         digest = hmac.digest(key, (domain + value).encode(), "sha256")
-        tokens.append(prefix + digest.hex()[:TOKEN_HEX_CHARS])
+        tokens.append(prefix + digest.hex()[:TOKEN_HEX_CHARS].translate(_LETTERS_ONLY))
     return pc.take(pa.array(tokens, pa.string()), encoded.indices)
 
 

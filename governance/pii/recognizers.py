@@ -311,6 +311,13 @@ class AddressRecognizer(ZhPatternRecognizer):
         return score
 
 
+SPEECH_VERBS = "(?:来电|致电|反映|投诉|举报|报称|表示|称)"
+# Words a surname character can start that are not names ("来电反映", "市民反映").
+NOT_NAMES = frozenset(
+    {"来电", "致电", "市民", "居民", "群众", "来访", "有人", "司机", "车主", "业主", "商户"}
+)
+
+
 class ChineseNameRecognizer(EntityRecognizer):
     """Chinese person names: a surname (compound first) + 1–2 given characters, accepted only when a
     label (姓名/患者/申请人/联系人…) sits within a small raw character window before it, or an
@@ -330,6 +337,11 @@ class ChineseNameRecognizer(EntityRecognizer):
             r"(?:" + labels + r")" + self.WINDOW_SEPARATORS + r"(?P<v>" + surname + CJK + r"{0,2})", _FLAGS
         )
         self._titled = re.compile(r"(?P<v>" + surname + CJK + r"{1,2}?)(?=" + honor + r")", _FLAGS)
+        # A clause that opens with a name and a reporting verb: "刘波来电称…", "，王芳反映…".
+        self._speaker = re.compile(
+            r"(?:^|(?<=[。；;，,\s！!？?：:]))(?P<v>" + surname + CJK + r"{1,2}?)(?=" + SPEECH_VERBS + r")",
+            _FLAGS,
+        )
         self._stops = tuple(NAME_STOPS)
         self._compound = tuple(COMPOUND_SURNAMES)
 
@@ -346,13 +358,13 @@ class ChineseNameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None) -> list[RecognizerResult]:
         results = []
-        for regex, score in ((self._labelled, 0.85), (self._titled, 0.75)):
+        for regex, score in ((self._labelled, 0.85), (self._titled, 0.75), (self._speaker, 0.6)):
             for m in regex.finditer(text):
                 start, end = m.span("v")
                 end = self._trim(text, start, end)
                 surname_len = 2 if text.startswith(self._compound, start) else 1
                 # A surname alone (王先生) identifies nobody; require at least one given character.
-                if end - start - surname_len < 1:
+                if end - start - surname_len < 1 or text[start:end] in NOT_NAMES:
                     continue
                 results.append(
                     RecognizerResult(

@@ -15,12 +15,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from governance.pii.analyzer import analyze_text
-from governance.pii.classes import PERSONAL_CLASSES, PRIORITY
-from governance.pii.classify import classify_column
+from governance.pii.classes import ADDRESS, PERSON_NAME, PERSONAL_CLASSES, PRIORITY
+from governance.pii.classify import classify_column, has_name_hint
 from governance.pii.text import candidate_mask
 from governance.pii.validators import validate
 
 DEFAULT_SAMPLE_ROWS = 1000
+# Names and addresses have no checksum: "南向北" or "高血压" look like names and a building's address like a
+# home address. In structured columns they count only where the column name says so.
+CONTEXT_ONLY_CLASSES = frozenset({PERSON_NAME, ADDRESS})
 FALLBACK_EXAMPLE = "***"
 
 
@@ -82,6 +85,8 @@ def _scan_sample(name: str, values: pa.Array, sample_rows: int) -> list[LeakFind
     examples: dict[str, str] = {}
     claimed = np.zeros(n, dtype=bool)
     for pii_class in PERSONAL_CLASSES:
+        if pii_class in CONTEXT_ONLY_CLASSES and not has_name_hint(name, pii_class):
+            continue
         hits = validate(present, pii_class) & ~claimed
         if hits.any():
             claimed |= hits
@@ -92,6 +97,8 @@ def _scan_sample(name: str, values: pa.Array, sample_rows: int) -> list[LeakFind
     rest = present.filter(pa.array(~claimed))
     text_findings = _scan_text(name, rest) if len(rest) else []
     for f in text_findings:
+        if f.pii_class in CONTEXT_ONLY_CLASSES and not has_name_hint(name, f.pii_class):
+            continue
         counts[f.pii_class] = counts.get(f.pii_class, 0) + f.count
         examples.setdefault(f.pii_class, f.example_masked)
     return [LeakFinding(name, c, counts[c], examples[c], n) for c in _ordered(counts)]

@@ -1,5 +1,6 @@
 """dbt: staging views and the exchange / kpi marts (built in DuckDB), then published to Iceberg."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,10 +25,8 @@ class LakehouseTranslator(DagsterDbtTranslator):
         return "dbt_" + dbt_resource_props["schema"]
 
 
-def _mart_models() -> list[tuple[str, str]]:
+def mart_models() -> list[tuple[str, str]]:
     manifest = DBT_PROJECT.manifest_path
-    import json
-
     nodes = json.loads(manifest.read_text())["nodes"].values()
     return sorted(
         (n["schema"], n["name"])
@@ -58,4 +57,4 @@ def _publish_asset(schema: str, name: str) -> dg.AssetsDefinition:
     return published
 
 
-defs = dg.Definitions(assets=[dbt_models, *(_publish_asset(s, n) for s, n in _mart_models())])
+defs = dg.Definitions(assets=[dbt_models, *(_publish_asset(s, n) for s, n in mart_models())])

@@ -17,7 +17,7 @@ def test_all_contracts_load_and_cover_the_four_domains():
     for contract in contracts.values():
         assert contract.primary_key, contract.id
         for col in contract.columns:
-            if col.pii:
+            if col.pii and col.pii != "not_personal":
                 assert col.masking != "keep", f"{contract.id}.{col.name} is personal data left unmasked"
 
 

@@ -173,3 +173,12 @@ def test_prefilter_admits_every_positive():
         "护照EA1234567",
     ]
     assert all(pc.match_substring_regex(pa.array(positives), r.PREFILTER).to_pylist())
+
+
+def test_a_name_that_opens_a_reported_clause_is_found_but_not_common_words():
+    from governance.pii.text import mask_one
+
+    assert mask_one("刘波来电称咨询人才落户政策")[0] == "<姓名>来电称咨询人才落户政策"
+    assert mask_one("经核实，王芳反映的问题已处理")[0] == "经核实，<姓名>反映的问题已处理"
+    for text in ("市民来电反映：路灯损坏", "车主反映车位不足", "高血压患者复诊"):
+        assert mask_one(text)[0] == text

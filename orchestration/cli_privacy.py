@@ -1,0 +1,122 @@
+"""`lakehouse scan-pii`, `lakehouse mask-text` and `lakehouse report masking`: the steward's privacy tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pyarrow as pa
+
+
+def _read_any(location: str) -> tuple[str, pa.Table]:
+    """A zone-qualified Iceberg table (exchange.parks) or a file (CSV in any Chinese encoding, xlsx,
+    NDJSON, JSON, Parquet), as text columns where the format has no types."""
+    from infra.catalog import open_catalog
+    from ingest.connectors.files import read_csv, read_ndjson, read_parquet, read_xlsx
+
+    path = Path(location)
+    if path.is_file():
+        suffix = path.suffix.lower()
+        if suffix in (".csv", ".txt"):
+            return path.name, read_csv(path, None).table
+        if suffix in (".ndjson", ".jsonl"):
+            return path.name, read_ndjson(path).table
+        if suffix == ".parquet":
+            return path.name, read_parquet(path).table
+        if suffix == ".xlsx":
+            import openpyxl
+
+            sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+            first = [str(c) for c in next(sheet.iter_rows(values_only=True)) if c is not None]
+            return path.name, read_xlsx(path, first).table
+        if suffix == ".json":
+            records = json.loads(path.read_text(encoding="utf-8-sig"))
+            if isinstance(records, dict):
+                records = next((v for v in records.values() if isinstance(v, list)), [])
+            return path.name, pa.Table.from_pylist(records)
+        raise click.ClickException(f"{path}: unsupported file type {suffix}")
+    catalog = open_catalog()
+    if "." in location and catalog.table_exists(location):
+        return location, catalog.load_table(location).scan().to_arrow()
+    raise click.ClickException(f"{location}: neither a file nor a table (zone.table, see `lakehouse tables`)")
+
+
+@click.command("scan-pii")
+@click.argument("path_or_table")
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--sample", type=int, default=5000, show_default=True, help="Rows sampled in structured columns."
+)
+def scan_pii(path_or_table: str, as_json: bool, sample: int) -> None:
+    """Classify every column of a file or table and count personal data found (values are never shown)."""
+    from governance.pii.classify import classify_column
+    from governance.pii.scan import scan_table
+
+    name, table = _read_any(path_or_table)
+    findings: dict[str, list] = {}
+    for finding in scan_table(table, sample_rows=sample):
+        findings.setdefault(finding.column, []).append(finding)
+    rows = []
+    for column in table.column_names:
+        found = classify_column(column, table.column(column))
+        rows.append(
+            {
+                "column": column,
+                "class": found.pii_class,
+                "confidence": found.confidence,
+                "findings": {f.pii_class: f.count for f in findings.get(column, [])},
+                "examples_masked": [f.example_masked for f in findings.get(column, [])],
+            }
+        )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"source": name, "rows": table.num_rows, "columns": rows}, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    click.echo(f"{name}: {table.num_rows} rows")
+    for row in rows:
+        counts = ", ".join(f"{n} × {c}" for c, n in row["findings"].items())
+        flag = f"  found {counts} (e.g. {', '.join(row['examples_masked'])})" if counts else ""
+        click.echo(f"  {row['column']:<28} {row['class'] or '-':<16} {row['confidence']:.2f}{flag}")
+
+
+@click.command("mask-text")
+@click.argument("text")
+def mask_text(text: str) -> None:
+    """Mask one string as free-text columns are masked (for a steward checking a rule)."""
+    from governance.pii.text import mask_one
+
+    masked, found = mask_one(text)
+    click.echo(masked)
+    if found:
+        click.echo("found: " + ", ".join(f"{k} × {v}" for k, v in sorted(found.items())), err=True)
+
+
+@click.command("masking")
+@click.option("--json", "as_json", is_flag=True)
+def masking_report(as_json: bool) -> None:
+    """Masking report of the last run per dataset -> LAKEHOUSE_HOME/reports/masking/ (HTML + JSON)."""
+    from governance.masking_report import latest_report, render
+    from infra.catalog import open_catalog
+    from infra.settings import load_settings
+
+    rows = latest_report(open_catalog())
+    if rows.num_rows == 0:
+        raise click.ClickException(
+            "no masking report yet: run `lakehouse demo` (or materialise staging assets)"
+        )
+    json_path, html_path = render(rows, load_settings().reports_dir / "masking")
+    records = rows.to_pylist()
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+        return
+    datasets: dict[str, bool] = {}
+    for r in records:
+        datasets[r["dataset"]] = datasets.get(r["dataset"], True) and r["leak_scan_passed"]
+    for dataset, passed in sorted(datasets.items()):
+        masked = [r for r in records if r["dataset"] == dataset and r["policy"] != "keep"]
+        click.echo(f"  {dataset:<26} {'passed' if passed else 'FAILED':<7} {len(masked)} masked columns")
+    click.echo(f"written {html_path} and {json_path}")
