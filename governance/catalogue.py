@@ -1,16 +1,25 @@
-"""The resource catalogue (信息资源目录), built from the contracts: one entry per resource."""
+"""The resource catalogue (信息资源目录), built from the contracts: one entry per resource.
+
+Each entry carries its item-level (信息项, per column) sharing attributes in ``columns_json``. Contract
+validation already refuses secret data and a 不予共享 resource without a legal basis; the catalogue checks
+both again because it is what leaves the data centre (exports to the provincial/national platform).
+"""
 
 from __future__ import annotations
 
 import json
 
 import pyarrow as pa
+from pyiceberg.catalog import Catalog
 
-from governance.contracts import DatasetContract
+from governance.contracts import Column, DatasetContract
 from governance.vocabulary import (
     CLASSIFICATIONS,
     DEPARTMENTS,
+    MASKING_POLICIES,
     OPEN_TYPES,
+    PII_CLASSES,
+    REFUSED_CLASSIFICATIONS,
     SHARING_TYPES,
     UPDATE_FREQUENCIES,
 )
@@ -47,18 +56,50 @@ def exchange_table(contract: DatasetContract) -> str | None:
     return None if contract.sharing_type == "not_shared" else f"exchange.{contract.name}"
 
 
+class CatalogueError(ValueError):
+    """A resource that may not be listed in the catalogue."""
+
+
+def item_sharing_type(contract: DatasetContract, column: Column) -> str:
+    """A data item is shared as its resource is, except a column the masking drops: it never leaves."""
+    return "not_shared" if column.masking == "drop" else contract.sharing_type
+
+
+def catalogue_items(contract: DatasetContract) -> list[dict]:
+    """Item-level (信息项) sharing attributes, one per contract column."""
+    items = []
+    for c in contract.columns:
+        sharing = item_sharing_type(contract, c)
+        items.append(
+            {
+                "name": c.name,
+                "label": c.label,
+                "type": c.logical_type,
+                "pii": c.pii,
+                "pii_label": PII_CLASSES.get(c.pii) if c.pii else None,
+                "masking": c.masking,
+                "masking_label": MASKING_POLICIES[c.masking],
+                "sharing_type": sharing,
+                "sharing_type_label": SHARING_TYPES[sharing],
+                "shared": sharing != "not_shared",
+            }
+        )
+    return items
+
+
+def check_listable(contract: DatasetContract) -> None:
+    classification = str(contract.classification)
+    if classification in REFUSED_CLASSIFICATIONS or classification not in CLASSIFICATIONS:
+        raise CatalogueError(
+            f"{contract.id}: classification {classification!r} is refused (国家秘密/工作秘密 never enter)"
+        )
+    if contract.sharing_type == "not_shared" and not (contract.legal_basis or "").strip():
+        raise CatalogueError(f"{contract.id}: 不予共享 without a cited legal basis")
+
+
 def catalogue_entry(contract: DatasetContract) -> dict:
-    columns = [
-        {
-            "name": c.name,
-            "label": c.label,
-            "type": c.logical_type,
-            "pii": c.pii,
-            "masking": c.masking,
-            "shared": c.masking != "drop",
-        }
-        for c in contract.columns
-    ]
+    check_listable(contract)
+    columns = catalogue_items(contract)
     return {
         "resource_id": contract.id,
         "dataset": contract.name,
@@ -86,3 +127,22 @@ def catalogue_entry(contract: DatasetContract) -> dict:
 def build_catalogue(contracts: dict[str, DatasetContract]) -> pa.Table:
     entries = [catalogue_entry(c) for c in sorted(contracts.values(), key=lambda c: c.id)]
     return pa.Table.from_pylist(entries, schema=CATALOGUE_SCHEMA)
+
+
+def read_catalogue(
+    catalog: Catalog | None, contracts: dict[str, DatasetContract] | None = None
+) -> list[dict]:
+    """The published catalogue (what the platform offers) or, before its first publication, the contracts'."""
+    if catalog is not None and catalog.table_exists(CATALOGUE_TABLE):
+        rows = catalog.load_table(CATALOGUE_TABLE).scan().to_arrow().to_pylist()
+        if rows:
+            return sorted(rows, key=lambda r: r["resource_id"])
+    if contracts is None:
+        from governance.contracts import load_contracts
+
+        contracts = load_contracts()
+    return build_catalogue(contracts).to_pylist()
+
+
+def entry_items(entry: dict) -> list[dict]:
+    return json.loads(entry["columns_json"])

@@ -39,6 +39,8 @@ class Settings:
     trino_host: str = "127.0.0.1"
     trino_port: int = 58443
     trino_worker_port: int = 58444
+    # Our receiver of Trino's query events (HTTP on loopback; the events go to a local spool file).
+    audit_port: int = 58480
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -104,6 +106,7 @@ def load_settings() -> Settings:
         trino_host=_env("LAKEHOUSE_TRINO_HOST", "127.0.0.1"),
         trino_port=int(_env("LAKEHOUSE_TRINO_PORT", "58443")),
         trino_worker_port=int(_env("LAKEHOUSE_TRINO_WORKER_PORT", "58444")),
+        audit_port=int(_env("LAKEHOUSE_AUDIT_PORT", "58480")),
     )
 
 

@@ -113,12 +113,16 @@ def materialize_all(progress=click.echo):
 @click.option("--scale", type=float, default=0.05, show_default=True)
 @click.option("--days", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-def demo(scale: float, days: int, seed: int) -> None:
-    """Simulate the department systems and run the whole pipeline on the embedded profile."""
+@click.option("--profile", help="embedded (default) or stack (needs `lakehouse up`); sets LAKEHOUSE_PROFILE.")
+def demo(scale: float, days: int, seed: int, profile: str | None) -> None:
+    """Simulate the department systems and run the whole pipeline (embedded profile unless --profile)."""
     from ingest.simulator import simulate as run_simulation
+    from orchestration import cli_stack
     from orchestration.tables import list_tables
 
-    settings = load_settings()
+    settings = cli_stack.use_profile(profile)
+    if settings.profile != "embedded":
+        cli_stack.require_stack(settings)
     started = time.monotonic()
     click.echo(
         f"[1/3] simulating department systems into {settings.sources_dir} (scale {scale}, {days} days)"
@@ -136,6 +140,8 @@ def demo(scale: float, days: int, seed: int) -> None:
     for zone, infos in sorted(by_zone.items()):
         click.echo(f"      {zone:<16} {len(infos):>3} tables {sum(i.rows for i in infos):>10} rows")
     _print_sharing_rate()
+    if settings.profile != "embedded":
+        click.echo(f"      {cli_stack.after_pipeline(settings)}")
     click.echo(
         f"      data: {settings.home}   Dagster UI: make dev   took {time.monotonic() - started:.0f} s"
     )
@@ -144,22 +150,21 @@ def demo(scale: float, days: int, seed: int) -> None:
 
 
 def _print_sharing_rate() -> None:
+    from governance.sharing.report import gap_lines, rate_lines
     from orchestration.query import QueryError, run_sql
 
     try:
-        rows = run_sql(
-            _catalog(), "select * from kpi.sharing_rate order by department = 'all' desc, department"
-        )
+        rates = run_sql(_catalog(), "select * from kpi.sharing_rate").to_pylist()
+        gaps = run_sql(_catalog(), "select * from kpi.sharing_gaps order by resource_id, reason").to_pylist()
     except QueryError as exc:
         click.echo(f"      sharing rate not available: {exc}")
         return
-    click.echo("      网上共享率 sharing rate by provider department:")
-    for row in rows.to_pylist():
-        rate = "n/a" if row["sharing_rate"] is None else f"{row['sharing_rate']:.0%}"
-        click.echo(
-            f"        {row['department']:<16} {rate:>5}  ({row['shared_online']}/{row['resources'] - row['exempt']}"
-            f" shared, {row['exempt']} exempt by law)"
-        )
+    click.echo("      网上共享率 sharing rate by provider department (measured):")
+    for line in rate_lines(rates):
+        click.echo(f"        {line}")
+    click.echo(f"      gaps: {len({g['resource_id'] for g in gaps})} resources not yet shared online")
+    for line in gap_lines(gaps):
+        click.echo(f"        {line}")
 
 
 @main.command()
@@ -189,19 +194,30 @@ def tables(as_json: bool) -> None:
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Rows as a JSON list of objects.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to print (table output only).")
-def sql(query: str, as_json: bool, limit: int) -> None:
+@click.option("--profile", help="embedded: DuckDB over Iceberg (default); stack: through Trino as --user.")
+@click.option(
+    "--user", default="steward", show_default=True, help="Trino user (stack profile), e.g. analyst_transport."
+)
+def sql(query: str, as_json: bool, limit: int, profile: str | None, user: str) -> None:
     """Run one read-only SQL query over the Iceberg tables (zone-qualified names, e.g. exchange.parks)."""
+    from orchestration import cli_stack
     from orchestration.query import QueryError, run_sql
 
-    try:
-        result = run_sql(_catalog(), query)
-    except QueryError as exc:
-        raise click.ClickException(str(exc)) from exc
-    rows = result.to_pylist()
+    settings = cli_stack.use_profile(profile)
+    if settings.profile != "embedded":
+        # Through Trino as that user: its access rules, masks and row filters apply, and the query is audited.
+        found = cli_stack.trino_sql(settings, user, query)
+        rows, column_names = found.rows, found.columns
+    else:
+        try:
+            result = run_sql(_catalog(), query)
+        except QueryError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows, column_names = result.to_pylist(), result.column_names
     if as_json:
         _echo_json(rows)
         return
-    _echo_table(rows[:limit], result.column_names)
+    _echo_table(rows[:limit], column_names)
     if len(rows) > limit:
         click.echo(f"… {len(rows) - limit} more rows (use --limit or --json)")
 
@@ -335,3 +351,16 @@ def _mount_privacy_commands() -> None:
 
 
 _mount_privacy_commands()
+
+
+def _mount_sharing_commands() -> None:
+    from orchestration import cli_sharing
+
+    main.add_command(cli_sharing.catalog)
+    main.add_command(cli_sharing.request)
+
+
+_mount_sharing_commands()
+from orchestration.cli_quality import mount as _mount_quality_commands  # noqa: E402
+
+_mount_quality_commands(main)

@@ -46,6 +46,8 @@ def render_sources(contracts: dict[str, DatasetContract]) -> str:
         }
         for c in sorted(contracts.values(), key=lambda c: (c.domain, c.name))
     ]
+    # No governance-zone source: the sharing KPI, its only reader, is measured in Python
+    # (governance.sharing.measure) because it needs table snapshots, gate results and grants.
     document = {
         "version": 2,
         "sources": [
@@ -55,15 +57,6 @@ def render_sources(contracts: dict[str, DatasetContract]) -> str:
                 "schema": "staging",
                 "meta": {"plugin": "iceberg_lakehouse"},
                 "tables": tables,
-            },
-            {
-                "name": "governance",
-                "description": "Iceberg governance zone: catalogue and audit tables written by the platform.",
-                "schema": "governance",
-                "meta": {"plugin": "iceberg_lakehouse"},
-                "tables": [
-                    {"name": "resource_catalogue", "description": "信息资源目录, one row per resource."}
-                ],
             },
         ],
     }

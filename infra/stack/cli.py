@@ -14,7 +14,12 @@ import click
 from infra.settings import load_settings
 from infra.stack import registry
 from infra.stack.model import ComponentStatus, Progress, StackError
-from infra.stack.registry import COMPONENTS
+from infra.stack.paths import StackPaths
+from infra.stack.registry import COMPONENTS, CORE
+from infra.superset import server as superset
+
+# `lakehouse up` (and so `make up`) serves dashboards too; the Python API's default stays the core.
+CLI_DEFAULT = (*CORE, superset.NAME)
 
 
 def _print(statuses: list[ComponentStatus], as_json: bool) -> None:
@@ -39,14 +44,17 @@ def _progress(as_json: bool) -> Progress:
     "components",
     multiple=True,
     type=click.Choice(COMPONENTS),
-    help="Start only these (and what they need). Default: postgres, s3, trino.",
+    help="Start only these (and what they need). Default: postgres, s3, trino, superset.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
 def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
-    """Install (cached), configure and start PostgreSQL, the S3 API server and Trino on 127.0.0.1."""
+    """Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1."""
     try:
         statuses = registry.up(
-            load_settings(), components=components or None, with_worker=worker, progress=_progress(as_json)
+            load_settings(),
+            components=components or CLI_DEFAULT,
+            with_worker=worker,
+            progress=_progress(as_json),
         )
     except StackError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -71,7 +79,9 @@ def down(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
 def status(worker: bool, as_json: bool) -> None:
     """Health of each stack component (exit code 1 if any is down)."""
-    statuses = registry.status(load_settings(), include_worker=worker)
+    settings = load_settings()
+    configured = superset.configured(StackPaths.of(settings))
+    statuses = registry.status(settings, include_worker=worker, include_superset=configured)
     _print(statuses, as_json)
     if not all(s.healthy for s in statuses):
         sys.exit(1)

@@ -7,16 +7,24 @@ from collections.abc import Iterable
 
 from infra.catalog import open_catalog
 from infra.settings import STACK_SECRETS_FILE, Settings
-from infra.stack import postgres, procs, s3, trino
+from infra.stack import audit, postgres, procs, s3, trino
+from infra.stack.access import refresh_access_rules
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import load_or_create, load_or_create_users, with_secrets
+from infra.superset import secrets as superset_secrets
+from infra.superset import server as superset
 
-COMPONENTS = (postgres.NAME, s3.NAME, trino.COORDINATOR, trino.WORKER)
-# Trino reads the PostgreSQL catalog and the S3 bucket; the worker joins the coordinator.
+COMPONENTS = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR, trino.WORKER, superset.NAME)
+# What `up` starts when no component is named (the Python API; `lakehouse up` adds Superset).
+CORE = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR)
+# Trino reads the PostgreSQL catalog and the S3 bucket; the worker joins the coordinator;
+# Superset keeps its metadata in PostgreSQL and queries Trino.
 DEPENDS_ON = {
-    trino.COORDINATOR: (postgres.NAME, s3.NAME),
-    trino.WORKER: (postgres.NAME, s3.NAME, trino.COORDINATOR),
+    # The coordinator posts every query event to our audit receiver.
+    trino.COORDINATOR: (postgres.NAME, s3.NAME, audit.NAME),
+    trino.WORKER: (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR),
+    superset.NAME: (postgres.NAME, s3.NAME, trino.COORDINATOR),
 }
 
 
@@ -31,7 +39,7 @@ def stack_settings(settings: Settings, create: bool = True) -> Settings:
 
 def resolve(components: Iterable[str] | None, with_worker: bool) -> list[str]:
     """Requested components plus what they need, in start order."""
-    wanted = set(components) if components else {postgres.NAME, s3.NAME, trino.COORDINATOR}
+    wanted = set(components) if components else set(CORE)
     if with_worker:
         wanted.add(trino.WORKER)
     unknown = wanted - set(COMPONENTS)
@@ -55,18 +63,28 @@ def up(
     settings = stack_settings(settings)
     paths = StackPaths.of(settings)
     stack = load_or_create(paths.secrets)
+    names = resolve(components, with_worker)
+    if superset.NAME in names:
+        # Before Trino is configured: its password file must include Superset's service account.
+        superset_secrets.ensure_service_user(paths.secrets)
     users = load_or_create_users(paths.secrets)
     results: list[ComponentStatus] = []
-    for name in resolve(components, with_worker):
+    for name in names:
         if name == postgres.NAME:
             results.append(postgres.up(settings, paths, progress))
         elif name == s3.NAME:
             results.append(s3.up(settings, paths, progress))
+        elif name == superset.NAME:
+            results.append(superset.up(settings, paths, progress))
+        elif name == audit.NAME:
+            results.append(audit.up(settings, paths, progress))
         else:
             if name == trino.COORDINATOR:
                 # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.
                 open_catalog(settings)
                 node = trino.coordinator_node(settings, paths)
+                # Generated access rules and groups are in place before Trino reads them.
+                refresh_access_rules(settings, users=users)
             else:
                 node = trino.worker_node(settings, paths)
             results.append(trino.up(node, settings, paths, stack, users, progress))
@@ -83,6 +101,10 @@ def down(settings: Settings) -> list[str]:
             pid = postgres.stop(paths)
         elif name == s3.NAME:
             pid = s3.stop(paths)
+        elif name == superset.NAME:
+            pid = superset.stop(paths)
+        elif name == audit.NAME:
+            pid = audit.stop(paths)
         else:
             pid = trino.stop(name, paths)
         if pid is not None:
@@ -97,13 +119,17 @@ def down(settings: Settings) -> list[str]:
     return stopped
 
 
-def status(settings: Settings, include_worker: bool = False) -> list[ComponentStatus]:
-    """Health of each component; the worker is listed once configured (or when asked for)."""
+def status(
+    settings: Settings, include_worker: bool = False, include_superset: bool = False
+) -> list[ComponentStatus]:
+    """Health of each component; the worker and Superset are listed while running (or when asked for)."""
     settings = stack_settings(settings, create=False)
     paths = StackPaths.of(settings)
-    result = [postgres.status(settings, paths), s3.status(settings, paths)]
+    result = [postgres.status(settings, paths), s3.status(settings, paths), audit.status(settings, paths)]
     result.append(trino.status(trino.coordinator_node(settings, paths), paths))
     worker = trino.worker_node(settings, paths)
     if include_worker or worker.etc.is_dir() or paths.pid_file(worker.name).exists():
         result.append(trino.status(worker, paths))
+    if include_superset or paths.pid_file(superset.NAME).exists():
+        result.append(superset.status(settings, paths))
     return result

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from governance.access.trino_rules import render_groups
 from infra.settings import Settings
 from infra.stack.secrets import StackSecrets, TrinoUser
 from infra.stack.templates import render
@@ -53,11 +54,8 @@ def password_file(users: Iterable[TrinoUser]) -> str:
 
 
 def group_file(users: Iterable[TrinoUser]) -> str:
-    members: dict[str, list[str]] = {}
-    for user in users:
-        for group in user.groups:
-            members.setdefault(group, []).append(user.name)
-    return "".join(f"{group}:{','.join(names)}\n" for group, names in sorted(members.items()))
+    # One implementation with the access-rules generator (which refreshes this file while Trino runs).
+    return render_groups(users)
 
 
 def catalog_file(settings: Settings) -> str:
@@ -117,6 +115,10 @@ def render_node(
         )
         files["password.db"] = password_file(users)
         files["groups.txt"] = group_file(users)
+        files["http-event-listener.properties"] = render(
+            "trino/http-event-listener.properties",
+            ingest_uri=f"http://127.0.0.1:{settings.audit_port}/events",
+        )
     else:
         files["config.properties"] = render(
             "trino/worker.properties", coordinator_port=settings.trino_port, **common

@@ -55,6 +55,7 @@ def running_stack() -> Iterator[RunningStack]:
         s3_secret_key="",
         trino_port=_free_port(),
         trino_worker_port=_free_port(),
+        audit_port=_free_port(),
     )
     try:
         started = stack.up(settings, with_worker=True)

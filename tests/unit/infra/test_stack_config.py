@@ -167,10 +167,11 @@ def test_postgres_bootstrap_sql() -> None:
 
 
 def test_components_pull_in_what_they_need() -> None:
-    assert registry.resolve(None, with_worker=False) == ["postgres", "s3", "trino"]
+    assert registry.resolve(None, with_worker=False) == ["postgres", "s3", "audit", "trino"]
     assert registry.resolve(["trino-worker"], with_worker=False) == [
         "postgres",
         "s3",
+        "audit",
         "trino",
         "trino-worker",
     ]

@@ -1,0 +1,1 @@
+"""Audit trails for stewards and auditors (who read what)."""

@@ -1,0 +1,195 @@
+"""`governance.query_log`: one row per Trino query (who, which groups, the SQL, tables and columns, state).
+
+Trino's HTTP event listener posts each completed query to our receiver, which appends it to an NDJSON
+spool; `ingest_query_log` loads the spool with our Iceberg writer, keyed by query id, so loading the same
+spool twice (or an event Trino re-sent) adds nothing. The SQL text is stored as written: literals may
+quote personal data, which is why the governance zone is for stewards only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from pyiceberg.catalog import Catalog
+from sqlglot import exp
+
+from ingest.writer import commit, ensure_table
+
+QUERY_LOG_TABLE = "governance.query_log"
+KEY = "query_id"
+QUERY_LOG_SCHEMA = pa.schema(
+    [
+        pa.field("query_id", pa.string(), nullable=False),
+        pa.field("user", pa.string(), nullable=False),
+        pa.field("groups", pa.list_(pa.string())),
+        pa.field("source", pa.string()),
+        pa.field("query", pa.string()),
+        pa.field("state", pa.string(), nullable=False),
+        pa.field("error_code", pa.string()),
+        pa.field("error_message", pa.string()),
+        pa.field("tables", pa.list_(pa.string())),
+        pa.field("columns", pa.list_(pa.string())),
+        pa.field("masked_columns", pa.list_(pa.string())),
+        pa.field("row_filters", pa.list_(pa.string())),
+        pa.field("tables_from_text", pa.bool_()),
+        pa.field("created_at", pa.timestamp("us", tz="UTC")),
+        pa.field("ended_at", pa.timestamp("us", tz="UTC")),
+        pa.field("output_rows", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    events: int
+    rows_written: int
+    snapshot_id: int | None
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, (int, float)):  # epoch millis in some serialisations
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass
+class _Read:
+    tables: dict[str, None]
+    columns: dict[str, None]
+    masked: dict[str, None]
+    filters: dict[str, None]
+
+
+def _read_tables(event: Mapping[str, Any]) -> _Read:
+    """Tables, columns, column masks and row filters of the query (metadata.tables, ioMetadata.inputs)."""
+    read = _Read({}, {}, {}, {})
+    tables, columns = read.tables, read.columns
+    for info in event.get("metadata", {}).get("tables") or []:
+        name = f"{info.get('catalog')}.{info.get('schema')}.{info.get('table')}"
+        tables[name] = None
+        for column in info.get("columns") or []:
+            columns[f"{name}.{column.get('column')}"] = None
+            if column.get("mask"):
+                read.masked[f"{name}.{column.get('column')}"] = None
+        for condition in info.get("filters") or []:
+            read.filters[f"{name}: {condition}"] = None
+    for item in event.get("ioMetadata", {}).get("inputs") or []:
+        name = f"{item.get('catalogName')}.{item.get('schema')}.{item.get('table')}"
+        tables[name] = None
+        for column in item.get("columns") or []:
+            if isinstance(column, dict):
+                column = column.get("column") or column.get("name")
+            columns[f"{name}.{column}"] = None
+    return read
+
+
+def tables_in_text(sql: str, catalog: str = "lakehouse") -> list[str]:
+    """Tables named in the SQL text: what a denied query tried to read (Trino reports none for it)."""
+    try:
+        statements = sqlglot.parse(sql, read="trino")
+    except sqlglot.errors.ParseError:
+        return []
+    found: dict[str, None] = {}
+    for statement in statements:
+        if statement is None:
+            continue
+        ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
+        for table in statement.find_all(exp.Table):
+            if not table.db and table.name in ctes:
+                continue
+            parts = [p for p in (table.catalog or catalog, table.db, table.name) if p]
+            found[".".join(parts)] = None
+    return list(found)
+
+
+def event_row(event: Mapping[str, Any], groups_by_user: Mapping[str, Iterable[str]]) -> dict[str, Any] | None:
+    """One query_log row from a QueryCompletedEvent; None for other documents (e.g. created events)."""
+    metadata = event.get("metadata") or {}
+    context = event.get("context") or {}
+    if not metadata.get("queryId") or "endTime" not in event:
+        return None
+    user = str(context.get("user") or "")
+    groups = context.get("groups")
+    if groups is None:  # not every Trino version puts groups in the event: use the group file's
+        groups = list(groups_by_user.get(user, ()))
+    read = _read_tables(event)
+    tables, from_text = list(read.tables), False
+    query = metadata.get("query")
+    if not tables and query:
+        tables, from_text = tables_in_text(str(query)), True
+    failure = event.get("failureInfo") or {}
+    error = failure.get("errorCode") or {}
+    return {
+        "query_id": str(metadata["queryId"]),
+        "user": user,
+        "groups": sorted(str(g) for g in groups),
+        "source": context.get("source") or context.get("userAgent"),
+        "query": query,
+        "state": str(metadata.get("queryState") or ("FAILED" if failure else "FINISHED")),
+        "error_code": error.get("name"),
+        "error_message": failure.get("failureMessage"),
+        "tables": tables,
+        "columns": list(read.columns),
+        "masked_columns": list(read.masked),
+        "row_filters": list(read.filters),
+        "tables_from_text": from_text and bool(tables),
+        "created_at": _time(event.get("createTime")),
+        "ended_at": _time(event.get("endTime")),
+        "output_rows": (event.get("statistics") or {}).get("outputRows"),
+    }
+
+
+def read_spool(path: Path) -> list[dict[str, Any]]:
+    """Every complete JSON line of the spool (a line being written right now is left for the next run)."""
+    if not path.is_file():
+        return []
+    events = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                break
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue  # a damaged line must not block the rest of the audit trail
+    return events
+
+
+def parse_groups_file(text: str) -> dict[str, list[str]]:
+    """user -> groups from Trino's group file (`group:user1,user2`)."""
+    by_user: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if ":" not in line:
+            continue
+        group, names = line.split(":", 1)
+        for name in filter(None, (n.strip() for n in names.split(","))):
+            by_user.setdefault(name, []).append(group.strip())
+    return by_user
+
+
+def load_query_log(
+    catalog: Catalog, events: Iterable[Mapping[str, Any]], groups_by_user: Mapping[str, Iterable[str]]
+) -> IngestResult:
+    """Append the events not yet in governance.query_log (keyed by query id) in one commit."""
+    rows: dict[str, dict[str, Any]] = {}
+    count = 0
+    for event in events:
+        count += 1
+        row = event_row(event, groups_by_user)
+        if row is not None:
+            rows[row[KEY]] = row  # Trino may re-send an event: the last copy wins
+    ensure_table(catalog, QUERY_LOG_TABLE, QUERY_LOG_SCHEMA)
+    if not rows:
+        return IngestResult(count, 0, None)
+    data = pa.Table.from_pylist(list(rows.values()), schema=QUERY_LOG_SCHEMA)
+    result = commit(catalog, QUERY_LOG_TABLE, data, "append", key=(KEY,))
+    return IngestResult(count, result.rows_written, result.snapshot_id)

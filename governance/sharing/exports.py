@@ -1,0 +1,197 @@
+"""The catalogue in open formats for the provincial/national integrated platform.
+
+* DCAT-AP (3.0) JSON-LD: one ``dcat:Catalog`` with a ``dcat:Dataset`` per resource; the access right
+  follows the open attribute (开放属性) with the EU access-right vocabulary, the update frequency maps to
+  the EU frequency vocabulary, the item-level attributes are a CSVW table schema, and the Chinese sharing
+  attributes (共享属性, 数据分级, 法律依据) keep their glossary identifiers under the ``lg:`` prefix.
+* CSV with Chinese headers (UTF-8 with BOM, which Excel and the provincial import tools open as UTF-8):
+  one row per resource, or one row per data item (信息项).
+Identifiers are URNs, not web addresses: the platform assigns its own when it harvests the catalogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+from governance.catalogue import entry_items
+from governance.vocabulary import CLASSIFICATIONS, DEPARTMENTS, DOMAINS, UPDATE_FREQUENCIES
+
+CATALOGUE_URN = "urn:lingang:catalogue"
+EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+FREQUENCIES = {
+    "realtime": "UPDATE_CONT",
+    "hourly": "HOURLY",
+    "daily": "DAILY",
+    "weekly": "WEEKLY",
+    "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
+    "yearly": "ANNUAL",
+}
+ACCESS_RIGHTS = {"open": "PUBLIC", "on_request": "RESTRICTED", "closed": "NON_PUBLIC"}
+CSVW_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "double",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "dateTime",
+}
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "csvw": "http://www.w3.org/ns/csvw#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "lg": "urn:lingang:vocab#",
+}
+
+
+def _zh(text: str | None) -> dict | None:
+    return None if text is None else {"@value": text, "@language": "zh-CN"}
+
+
+def _agent(department: str) -> dict:
+    return {
+        "@id": f"urn:lingang:department:{department}",
+        "@type": "foaf:Agent",
+        "foaf:name": _zh(DEPARTMENTS.get(department, department)),
+        "dct:identifier": department,
+    }
+
+
+def dcat_dataset(entry: dict) -> dict:
+    items = entry_items(entry)
+    dataset: dict = {
+        "@id": f"urn:lingang:resource:{entry['resource_id']}",
+        "@type": "dcat:Dataset",
+        "dct:identifier": entry["resource_id"],
+        "dct:title": _zh(entry["title"]),
+        "dct:description": _zh(entry.get("purpose") or entry["title"]),
+        "dct:publisher": _agent(entry["provider_department"]),
+        "dct:accrualPeriodicity": {"@id": EU_FREQUENCY + FREQUENCIES[entry["update_frequency"]]},
+        "dct:accessRights": {
+            "@id": EU_ACCESS_RIGHT + ACCESS_RIGHTS[entry["open_type"]],
+            "lg:openType": entry["open_type"],
+            "lg:openTypeLabel": _zh(entry["open_type_label"]),
+        },
+        "dcat:keyword": [_zh(DOMAINS.get(entry["domain"], entry["domain"]))],
+        "dcat:version": entry["contract_version"],
+        "lg:sharingType": entry["sharing_type"],
+        "lg:sharingTypeLabel": _zh(entry["sharing_type_label"]),
+        "lg:classification": entry["classification"],
+        "lg:classificationLabel": _zh(entry["classification_label"]),
+        "lg:updateFrequency": entry["update_frequency"],
+        "csvw:tableSchema": {
+            "@type": "csvw:Schema",
+            "csvw:column": [
+                {
+                    "@type": "csvw:Column",
+                    "csvw:name": item["name"],
+                    "csvw:titles": _zh(item["label"]),
+                    "csvw:datatype": {"@id": "xsd:" + CSVW_TYPES.get(item["type"], "string")},
+                    "lg:sharingType": item["sharing_type"],
+                    "lg:personalData": item["pii"],
+                    "lg:masking": item["masking"],
+                }
+                for item in items
+            ],
+        },
+    }
+    if entry.get("legal_basis"):
+        dataset["lg:legalBasis"] = _zh(entry["legal_basis"])
+    if entry.get("exchange_table"):
+        # The table is reached through the data centre's SQL service; the URN names it without a host.
+        dataset["dcat:distribution"] = [
+            {
+                "@id": f"urn:lingang:distribution:{entry['exchange_table']}",
+                "@type": "dcat:Distribution",
+                "dct:title": _zh(f"{entry['title']}（共享表 {entry['exchange_table']}）"),
+                "dcat:accessURL": {"@id": f"urn:lingang:table:{entry['exchange_table']}"},
+                "dct:format": "Apache Iceberg table (SQL via Trino)",
+            }
+        ]
+    return dataset
+
+
+def to_dcat_jsonld(entries: list[dict], issued: datetime | None = None) -> str:
+    document = {
+        "@context": CONTEXT,
+        "@id": CATALOGUE_URN,
+        "@type": "dcat:Catalog",
+        "dct:title": _zh("临港城市云数据中心信息资源目录"),
+        "dct:description": _zh(
+            "临港新片区管委会非涉密政务信息资源目录，含共享属性、开放属性、更新周期与信息项。"
+        ),
+        "dct:publisher": _agent("data_office"),
+        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/ZHO"},
+        "dcat:dataset": [dcat_dataset(e) for e in entries],
+    }
+    if issued is not None:
+        document["dct:modified"] = {"@value": issued.isoformat(timespec="seconds"), "@type": "xsd:dateTime"}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+RESOURCE_HEADERS = [
+    ("resource_id", "资源标识"),
+    ("title", "资源名称"),
+    ("purpose", "资源摘要"),
+    ("domain_label", "领域"),
+    ("provider_department", "提供部门代码"),
+    ("provider_department_name", "提供部门"),
+    ("sharing_type_label", "共享属性"),
+    ("open_type_label", "开放属性"),
+    ("update_frequency_label", "更新周期"),
+    ("classification_label", "数据分级"),
+    ("legal_basis", "不予共享法律依据"),
+    ("exchange_table", "共享表"),
+    ("items", "信息项"),
+    ("contract_version", "版本"),
+]
+ITEM_HEADERS = [
+    ("resource_id", "资源标识"),
+    ("title", "资源名称"),
+    ("name", "信息项代码"),
+    ("label", "信息项名称"),
+    ("type", "数据类型"),
+    ("sharing_type_label", "共享属性"),
+    ("pii_label", "个人信息类别"),
+    ("masking_label", "脱敏方式"),
+]
+
+
+def _csv(headers: list[tuple[str, str]], rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for _, label in headers])
+    for row in rows:
+        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in headers])
+    return "\ufeff" + buffer.getvalue()
+
+
+def to_csv(entries: list[dict]) -> str:
+    rows = []
+    for entry in entries:
+        items = entry_items(entry)
+        rows.append(
+            {
+                **entry,
+                "domain_label": DOMAINS.get(entry["domain"], entry["domain"]),
+                "update_frequency_label": UPDATE_FREQUENCIES[entry["update_frequency"]],
+                "classification_label": CLASSIFICATIONS[entry["classification"]],
+                "items": "、".join(i["label"] for i in items if i["shared"]),
+            }
+        )
+    return _csv(RESOURCE_HEADERS, rows)
+
+
+def items_to_csv(entries: list[dict]) -> str:
+    rows = [
+        {"resource_id": e["resource_id"], "title": e["title"], **item}
+        for e in entries
+        for item in entry_items(e)
+    ]
+    return _csv(ITEM_HEADERS, rows)

@@ -1,0 +1,333 @@
+"""The measured 网上共享率: which catalogue resources are actually shared online, per department and overall.
+
+A resource counts as shared online only if all of these hold (docs/adr/0006-sharing-rate-definition.md):
+* its exchange table exists and has data;
+* that table was refreshed within the window its update frequency allows;
+* its quality gate and its leak scan passed on their latest run (a gate that has not run is a gap);
+* someone besides the provider may read it: unconditional → every department; conditional → the provider
+  plus departments holding a live grant, so a conditional resource with no grant is a gap.
+不予共享 resources (with their legal basis) are exempt: counted apart, neither shared nor a gap, and not in
+the denominator.
+
+``measure`` is pure (catalogue entries + observed facts → states and rates) so it can be tested on small
+fixtures; ``observe`` gathers the facts from the Iceberg catalog, the gate tables and the grant store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+
+from governance.catalogue import read_catalogue
+from governance.sharing.deadlines import CST, now_cst, to_cst
+from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
+from governance.sharing.grants import Grant, grants_at, readers
+from governance.sharing.requests import RequestStore
+from governance.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
+
+RATE_TABLE = "kpi.sharing_rate"
+GAPS_TABLE = "kpi.sharing_gaps"
+ALL = "all"
+
+# How often a resource's data changes at the source.
+UPDATE_PERIODS: dict[str, timedelta] = {
+    "realtime": timedelta(0),
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(days=7),
+    "monthly": timedelta(days=31),
+    "quarterly": timedelta(days=92),
+    "yearly": timedelta(days=366),
+}
+# The data centre refreshes the exchange zone once a day (schedule lakehouse_daily, 02:00): no exchange
+# table can be fresher than that, so it is the floor of every window. Lower it when the schedule tightens.
+PIPELINE_CADENCE = timedelta(days=1)
+# Slack for a run that starts late or takes long.
+GRACE = timedelta(hours=6)
+
+GAP_REASONS: dict[str, str] = {
+    "missing_exchange_table": "未发布共享表",
+    "stale": "未按更新周期更新",
+    "quality_failed": "质量校验未通过",
+    "quality_not_run": "质量校验未运行",
+    "leak_scan_failed": "泄露扫描未通过",
+    "leak_scan_not_run": "泄露扫描未运行",
+    "no_grant": "无部门获授权",
+}
+
+
+def freshness_window(update_frequency: str) -> timedelta:
+    return max(UPDATE_PERIODS[update_frequency], PIPELINE_CADENCE) + GRACE
+
+
+@dataclass(frozen=True)
+class Gap:
+    reason: str
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return GAP_REASONS[self.reason]
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    resource_id: str
+    dataset: str
+    title: str
+    provider_department: str
+    sharing_type: str
+    update_frequency: str
+    exchange_table: str | None
+    last_refreshed: datetime | None
+    readers: tuple[str, ...]
+    exempt: bool
+    gaps: tuple[Gap, ...] = ()
+
+    @property
+    def shared_online(self) -> bool:
+        return not self.exempt and not self.gaps
+
+
+@dataclass(frozen=True)
+class DepartmentRate:
+    department: str
+    department_name: str
+    resources: int
+    exempt: int
+    shared_online: int
+
+    @property
+    def in_scope(self) -> int:
+        return self.resources - self.exempt
+
+    @property
+    def gaps(self) -> int:
+        return self.in_scope - self.shared_online
+
+    @property
+    def sharing_rate(self) -> float | None:
+        return None if self.in_scope == 0 else round(self.shared_online / self.in_scope, 4)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the measurement looks at; everything keyed by dataset name or table identifier."""
+
+    refreshed: dict[str, datetime | None]  # exchange table → last commit (CST), None if absent or empty
+    quality: dict[str, GateStatus]
+    leak_scan: dict[str, GateStatus]
+    grants: list[Grant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    at: datetime
+    resources: list[ResourceState]
+    rates: list[DepartmentRate]
+
+    def overall(self) -> DepartmentRate:
+        return next(r for r in self.rates if r.department == ALL)
+
+    def gaps(self) -> list[tuple[ResourceState, Gap]]:
+        return [(r, g) for r in self.resources for g in r.gaps]
+
+
+def assess(entry: dict, observed: Observed, at: datetime) -> ResourceState:
+    """One catalogue entry against the observed facts: exempt, shared online, or its gaps."""
+    sharing_type = entry["sharing_type"]
+    table = entry.get("exchange_table")
+    dataset = entry["dataset"]
+    base = {
+        "resource_id": entry["resource_id"],
+        "dataset": dataset,
+        "title": entry["title"],
+        "provider_department": entry["provider_department"],
+        "sharing_type": sharing_type,
+        "update_frequency": entry["update_frequency"],
+        "exchange_table": table,
+    }
+    if sharing_type == "not_shared":
+        return ResourceState(**base, last_refreshed=None, readers=(), exempt=True)
+
+    gaps: list[Gap] = []
+    refreshed = observed.refreshed.get(table) if table else None
+    if refreshed is None:
+        gaps.append(Gap("missing_exchange_table", f"{table or dataset} does not exist or holds no snapshot"))
+    else:
+        window = freshness_window(entry["update_frequency"])
+        age = at - refreshed
+        if age > window:
+            gaps.append(
+                Gap(
+                    "stale",
+                    f"last refreshed {refreshed:%Y-%m-%d %H:%M}, {_hours(age)} ago; "
+                    f"{UPDATE_FREQUENCIES[entry['update_frequency']]} allows {_hours(window)}",
+                )
+            )
+    for gate, statuses, prefix in (
+        ("quality gate", observed.quality, "quality"),
+        ("leak scan", observed.leak_scan, "leak_scan"),
+    ):
+        status = statuses.get(dataset, NOT_RUN)
+        if status.state == "failed":
+            gaps.append(Gap(f"{prefix}_failed", f"{gate} run {status.run_id}: {status.detail}"))
+        elif status.state == "not_run":
+            gaps.append(Gap(f"{prefix}_not_run", f"no {gate} result for {dataset}"))
+
+    live = [g for g in observed.grants if g.live(at)]
+    allowed = readers(entry["provider_department"], sharing_type, table or "", live)
+    if not allowed - {entry["provider_department"]}:
+        gaps.append(Gap("no_grant", "conditional resource with no live grant to another department"))
+    return ResourceState(
+        **base, last_refreshed=refreshed, readers=tuple(sorted(allowed)), exempt=False, gaps=tuple(gaps)
+    )
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} d"
+
+
+def rates(states: Iterable[ResourceState]) -> list[DepartmentRate]:
+    states = list(states)
+    departments = sorted({s.provider_department for s in states})
+
+    def rate(department: str, name: str, members: list[ResourceState]) -> DepartmentRate:
+        return DepartmentRate(
+            department,
+            name,
+            resources=len(members),
+            exempt=sum(s.exempt for s in members),
+            shared_online=sum(s.shared_online for s in members),
+        )
+
+    result = [rate(ALL, "全部部门", states)]
+    for department in departments:
+        members = [s for s in states if s.provider_department == department]
+        result.append(rate(department, DEPARTMENTS.get(department, department), members))
+    return result
+
+
+def measure(entries: Iterable[dict], observed: Observed, at: datetime) -> Measurement:
+    moment = to_cst(at)
+    states = [assess(e, observed, moment) for e in sorted(entries, key=lambda e: e["resource_id"])]
+    return Measurement(moment, states, rates(states))
+
+
+def last_refreshed(catalog: Catalog, identifier: str) -> datetime | None:
+    """When the table's current snapshot was committed (CST), or None if it does not exist or is empty."""
+    if not catalog.table_exists(identifier):
+        return None
+    snapshot = catalog.load_table(identifier).current_snapshot()
+    if snapshot is None:
+        return None
+    return datetime.fromtimestamp(snapshot.timestamp_ms / 1000, CST).replace(tzinfo=None)
+
+
+def observe(
+    catalog: Catalog, entries: list[dict], store: RequestStore | None = None, at: datetime | None = None
+) -> Observed:
+    moment = to_cst(at or now_cst())
+    tables = {e["exchange_table"] for e in entries if e.get("exchange_table")}
+    store = store or RequestStore.open()
+    return Observed(
+        refreshed={t: last_refreshed(catalog, t) for t in sorted(tables)},
+        quality=read_quality_gate(catalog),
+        leak_scan=read_leak_gate(catalog),
+        grants=grants_at(store.list(state="approved"), moment),
+    )
+
+
+def measure_catalog(
+    catalog: Catalog, store: RequestStore | None = None, at: datetime | None = None
+) -> Measurement:
+    """Measure now (or at ``at``) from the published catalogue and what the lakehouse holds."""
+    moment = to_cst(at or now_cst())
+    entries = read_catalogue(catalog)
+    return measure(entries, observe(catalog, entries, store, moment), moment)
+
+
+RATE_SCHEMA = pa.schema(
+    [
+        pa.field("department", pa.string(), nullable=False),
+        pa.field("department_name", pa.string(), nullable=False),
+        pa.field("resources", pa.int64(), nullable=False),
+        pa.field("exempt", pa.int64(), nullable=False),
+        pa.field("in_scope", pa.int64(), nullable=False),
+        pa.field("shared_online", pa.int64(), nullable=False),
+        pa.field("gaps", pa.int64(), nullable=False),
+        pa.field("sharing_rate", pa.float64()),
+        pa.field("measured_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+GAPS_SCHEMA = pa.schema(
+    [
+        pa.field("resource_id", pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("provider_department", pa.string(), nullable=False),
+        pa.field("provider_department_name", pa.string(), nullable=False),
+        pa.field("sharing_type", pa.string(), nullable=False),
+        pa.field("exchange_table", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("reason_label", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("last_refreshed", pa.timestamp("us")),
+        pa.field("measured_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+
+
+def rate_rows(measurement: Measurement) -> pa.Table:
+    rows = [
+        {
+            "department": r.department,
+            "department_name": r.department_name,
+            "resources": r.resources,
+            "exempt": r.exempt,
+            "in_scope": r.in_scope,
+            "shared_online": r.shared_online,
+            "gaps": r.gaps,
+            "sharing_rate": r.sharing_rate,
+            "measured_at": measurement.at,
+        }
+        for r in measurement.rates
+    ]
+    return pa.Table.from_pylist(rows, schema=RATE_SCHEMA)
+
+
+def gap_rows(measurement: Measurement) -> pa.Table:
+    rows = [
+        {
+            "resource_id": s.resource_id,
+            "dataset": s.dataset,
+            "title": s.title,
+            "provider_department": s.provider_department,
+            "provider_department_name": DEPARTMENTS.get(s.provider_department, s.provider_department),
+            "sharing_type": s.sharing_type,
+            "exchange_table": s.exchange_table,
+            "reason": g.reason,
+            "reason_label": g.label,
+            "detail": g.detail,
+            "last_refreshed": s.last_refreshed,
+            "measured_at": measurement.at,
+        }
+        for s, g in measurement.gaps()
+    ]
+    return pa.Table.from_pylist(rows, schema=GAPS_SCHEMA)
+
+
+def write_kpi(catalog: Catalog, measurement: Measurement) -> tuple[int, int]:
+    """Replace kpi.sharing_rate and kpi.sharing_gaps (one commit each); returns their row counts."""
+    from governance.publish import write_derived  # publish pulls in the masking stack; only needed here
+
+    rate = rate_rows(measurement)
+    gaps = gap_rows(measurement)
+    write_derived(catalog, RATE_TABLE, rate)
+    write_derived(catalog, GAPS_TABLE, gaps)
+    return rate.num_rows, gaps.num_rows

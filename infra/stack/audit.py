@@ -1,0 +1,98 @@
+"""The query-event receiver as a stack component (`audit`): our own small HTTP server on loopback.
+
+Trino's HTTP event listener POSTs every completed query to it; events land in an NDJSON spool under
+$LAKEHOUSE_HOME/stack/audit/ and `ingest_query_log` loads them into `governance.query_log`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import httpx
+
+from governance.audit.query_log import IngestResult, load_query_log, parse_groups_file, read_spool
+from infra.settings import PROJECT_ROOT, Settings
+from infra.stack import procs
+from infra.stack.model import ComponentStatus, Progress, StackError
+from infra.stack.paths import StackPaths
+
+NAME = "audit"
+START_TIMEOUT = 30
+
+
+def spool_path(paths: StackPaths) -> Path:
+    return paths.root / "audit" / "query-events.ndjson"
+
+
+def url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.audit_port}"
+
+
+def ingest_uri(settings: Settings) -> str:
+    """What Trino's event listener posts to."""
+    return f"{url(settings)}/events"
+
+
+def _healthy(settings: Settings) -> bool:
+    # trust_env=False: HTTP(S)_PROXY in the environment must not route loopback traffic.
+    response = httpx.get(f"{url(settings)}/health", timeout=2, trust_env=False)
+    return response.status_code == 200
+
+
+def up(settings: Settings, paths: StackPaths, progress: Progress) -> ComponentStatus:
+    pid_file, log_file = paths.pid_file(NAME), paths.log_file(NAME)
+    pid = procs.running_pid(pid_file)
+    if pid is None:
+        if procs.port_open("127.0.0.1", settings.audit_port):
+            raise StackError(f"port {settings.audit_port} is already in use by another program")
+        progress(f"starting the query-event receiver on {url(settings)}")
+        cmd = [sys.executable, "-m", "infra.stack.event_receiver", "--port", str(settings.audit_port)]
+        pid = procs.spawn(
+            [*cmd, "--spool", str(spool_path(paths))], pid_file=pid_file, log_file=log_file, cwd=PROJECT_ROOT
+        )
+        procs.wait_until(
+            lambda: _healthy(settings),
+            what="query-event receiver",
+            timeout=START_TIMEOUT,
+            log_file=log_file,
+            pid=pid,
+        )
+    return status(settings, paths)
+
+
+def status(settings: Settings, paths: StackPaths) -> ComponentStatus:
+    pid = procs.running_pid(paths.pid_file(NAME))
+    healthy = False
+    if pid is not None:
+        try:
+            healthy = _healthy(settings)
+        except httpx.HTTPError:
+            healthy = False
+    return ComponentStatus(
+        name=NAME,
+        url=url(settings),
+        version="query-event receiver",
+        healthy=healthy,
+        pid=pid,
+        log=str(paths.log_file(NAME)),
+    )
+
+
+def ingest_query_log(settings: Settings) -> IngestResult:
+    """Load the spooled query events into governance.query_log (idempotent: keyed by query id)."""
+    from infra.catalog import open_catalog
+    from infra.stack.trino import coordinator_node
+
+    paths = StackPaths.of(settings)
+    groups_file = coordinator_node(settings, paths).etc / "groups.txt"
+    groups = parse_groups_file(groups_file.read_text(encoding="utf-8")) if groups_file.is_file() else {}
+    return load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)
+
+
+def stop(paths: StackPaths) -> int | None:
+    pid = procs.running_pid(paths.pid_file(NAME))
+    if pid is not None:
+        procs.stop_pid(pid, timeout=10)
+    paths.pid_file(NAME).unlink(missing_ok=True)
+    return pid

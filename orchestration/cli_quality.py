@@ -1,0 +1,74 @@
+"""`lakehouse report quality [--json]`: pass/fail per dataset at its last validation, plus freshness."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+STATUS_MARK = {
+    "passed": "✔ passed",
+    "failed": "✘ failed",
+    "stale": "⚠ stale",
+    "not validated": "- not validated",
+}
+
+
+@click.group("report", help="Reports for auditors (quality, masking, sharing).")
+def report() -> None:
+    pass
+
+
+@report.command("quality")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def quality(as_json: bool) -> None:
+    """Quality gates per dataset at its last validation (from governance.quality_results), with
+    freshness against the contract's update frequency. Failures name expectations and keys, never values."""
+    from infra.catalog import open_catalog
+    from infra.settings import load_settings
+    from quality.docs import docs_root, index_page
+    from quality.report import summarise
+
+    settings = load_settings()
+    summaries = summarise(open_catalog(settings))
+    docs = index_page(docs_root(settings))
+    if as_json:
+        payload = {
+            "datasets": [s.as_dict() for s in summaries],
+            "passed": sum(s.status == "passed" for s in summaries),
+            "total": len(summaries),
+            "data_docs": str(docs) if docs.exists() else None,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        return
+    from orchestration.cli import _echo_table
+
+    rows = [
+        {
+            "dataset": s.table,
+            "status": STATUS_MARK.get(s.status, s.status),
+            "expectations": f"{s.expectations - s.failed}/{s.expectations}" if s.expectations else "-",
+            "fresh": "-" if s.fresh is None else ("yes" if s.fresh else "NO"),
+            "validated (UTC)": f"{s.validated_at:%Y-%m-%d %H:%M}" if s.validated_at else "-",
+            "first failure": (
+                f"{s.failures[0]['expectation']} ({s.failures[0]['unexpected_count']} rows)"
+                if s.failures and s.failures[0]["unexpected_count"] is not None
+                else (s.failures[0]["expectation"] if s.failures else "")
+            ),
+        }
+        for s in summaries
+    ]
+    _echo_table(rows, ["dataset", "status", "expectations", "fresh", "validated (UTC)", "first failure"])
+    passed = sum(s.status == "passed" for s in summaries)
+    click.echo(
+        f"\n{passed} of {len(summaries)} datasets passed" + (f"; Data Docs: {docs}" if docs.exists() else "")
+    )
+
+
+def mount(main: click.Group) -> None:
+    """Add `report quality` to the `lakehouse` CLI, sharing the `report` group with other reports."""
+    group = main.commands.get("report")
+    if isinstance(group, click.Group):
+        group.add_command(quality)
+    else:
+        main.add_command(report)

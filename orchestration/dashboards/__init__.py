@@ -1,0 +1,1 @@
+"""Superset dashboards over Trino, provisioned as code (specs, REST client, provisioning)."""

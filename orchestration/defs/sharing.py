@@ -1,0 +1,122 @@
+"""Sharing: the request store mirrored for audit, the access grants, and the measured 网上共享率.
+
+The KPI runs after every exchange resource, every dbt mart and the catalogue. Dagster skips a step whose
+upstream failed or was blocked by a gate, which is exactly when the KPI should change; the hourly schedule
+below measures again on its own, so staleness and failed gates show up without waiting for a good run.
+"""
+
+import dagster as dg
+
+from governance.catalogue import exchange_table
+from governance.contracts import load_contracts
+from governance.sharing.measure import measure_catalog, write_kpi
+from governance.sharing.mirror import mirror
+from governance.sharing.requests import RequestStore
+from orchestration.defs.exchange import CATALOGUE_KEY
+from orchestration.defs.marts import mart_models
+from orchestration.resources import LakehouseResource
+
+SHARING_RATE_KEY = dg.AssetKey(["kpi", "sharing_rate"])
+SHARING_GAPS_KEY = dg.AssetKey(["kpi", "sharing_gaps"])
+REQUESTS_KEY = dg.AssetKey(["governance", "sharing_requests"])
+HISTORY_KEY = dg.AssetKey(["governance", "sharing_request_history"])
+GRANTS_KEY = dg.AssetKey(["governance", "access_grants"])
+
+
+def _upstream_keys() -> list[dg.AssetKey]:
+    resources = [dg.AssetKey(["exchange", c.name]) for c in load_contracts().values() if exchange_table(c)]
+    marts = [dg.AssetKey([schema, name]) for schema, name in mart_models()]
+    return sorted({CATALOGUE_KEY, GRANTS_KEY, *resources, *marts}, key=lambda k: k.to_user_string())
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            REQUESTS_KEY,
+            group_name="governance",
+            kinds={"iceberg"},
+            description="共享申请: every sharing request with its current state and overdue flag.",
+        ),
+        dg.AssetSpec(
+            HISTORY_KEY,
+            group_name="governance",
+            kinds={"iceberg"},
+            description="共享申请历史: the append-only history of every request's transitions.",
+        ),
+        dg.AssetSpec(
+            GRANTS_KEY,
+            group_name="governance",
+            kinds={"iceberg"},
+            description="访问授权: department → table → columns → row filter → expiry, from live approvals.",
+        ),
+    ],
+)
+def sharing_requests_mirror(lakehouse: LakehouseResource):
+    store = RequestStore.open()
+    written = mirror(lakehouse.catalog, store)
+    for key, identifier in (
+        (REQUESTS_KEY, "governance.sharing_requests"),
+        (HISTORY_KEY, "governance.sharing_request_history"),
+        (GRANTS_KEY, "governance.access_grants"),
+    ):
+        yield dg.MaterializeResult(asset_key=key, metadata={"rows": written[identifier]})
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SHARING_RATE_KEY,
+            deps=_upstream_keys(),
+            group_name="kpi",
+            kinds={"iceberg"},
+            description="网上共享率 (measured): shared-online ÷ non-exempt resources, per department and overall.",
+        ),
+        dg.AssetSpec(
+            SHARING_GAPS_KEY,
+            deps=_upstream_keys(),
+            group_name="kpi",
+            kinds={"iceberg"},
+            description="Every resource not yet shared online, with each reason (missing, stale, gate, grant).",
+        ),
+    ],
+)
+def sharing_kpi(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
+    measurement = measure_catalog(lakehouse.catalog)
+    rates, gaps = write_kpi(lakehouse.catalog, measurement)
+    overall = measurement.overall()
+    context.log.info(
+        f"sharing rate {overall.sharing_rate}: {overall.shared_online}/{overall.in_scope} resources, "
+        f"{len({s.dataset for s, _ in measurement.gaps()})} with gaps"
+    )
+    yield dg.MaterializeResult(
+        asset_key=SHARING_RATE_KEY,
+        metadata={
+            "rows": rates,
+            "sharing_rate": overall.sharing_rate if overall.sharing_rate is not None else float("nan"),
+            "shared_online": overall.shared_online,
+            "in_scope": overall.in_scope,
+            "exempt": overall.exempt,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=SHARING_GAPS_KEY,
+        metadata={
+            "rows": gaps,
+            "resources_with_gaps": dg.MetadataValue.json(
+                sorted({s.resource_id for s, _ in measurement.gaps()})
+            ),
+        },
+    )
+
+
+sharing_hourly = dg.ScheduleDefinition(
+    name="sharing_kpi_hourly",
+    target=dg.AssetSelection.assets(
+        REQUESTS_KEY, HISTORY_KEY, GRANTS_KEY, SHARING_RATE_KEY, SHARING_GAPS_KEY
+    ),
+    cron_schedule="20 * * * *",
+    execution_timezone="Asia/Shanghai",
+    description="Measure the sharing KPI and mirror the request store every hour, whatever the daily run did.",
+)
+
+defs = dg.Definitions(assets=[sharing_requests_mirror, sharing_kpi], schedules=[sharing_hourly])

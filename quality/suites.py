@@ -1,0 +1,246 @@
+"""Expectation suites: derived from a dataset's contract (raw tables) or a dbt model's yml (marts).
+
+Derivation returns plain ``Rule`` lists; ``to_gx_suite`` turns them into a GX ``ExpectationSuite`` (the
+only function here that imports GX, lazily).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from governance.contracts.model import DatasetContract
+from infra.settings import PROJECT_ROOT
+from quality.custom_rules import extra_rules
+from quality.rules import Rule
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+# GX infers Python value types on Arrow-backed pandas columns: these are the names it reports.
+PYTHON_TYPES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "date": "date",
+    "timestamp": "datetime",
+}
+DBT_TYPES = {
+    "varchar": "str",
+    "text": "str",
+    "bigint": "int",
+    "integer": "int",
+    "double": "float",
+    "float": "float",
+    "boolean": "bool",
+    "date": "date",
+    "timestamp": "datetime",
+}
+# Shapes only: check digits are verified by ingest (rows failing them are quarantined). A gate failure
+# on a shape means something wrote to raw without going through ingest.
+_ALNUM = "A-HJ-NP-Z0-9"  # plates and USCCs never use I or O
+
+
+@cache
+def validator_patterns() -> dict[str, str]:
+    # governance.pii.recognizers imports Presidio (about a second): only when a suite is derived.
+    from governance.pii.recognizers import PLATE_PROVINCES
+
+    return {
+        "cn_resident_id": r"^(?:[1-8]\d{16}[\dX]|[1-8]\d{14})$",
+        "cn_uscc": r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        "cn_mobile": r"^1[3-9]\d{9}$",
+        "cn_plate": rf"^[{PLATE_PROVINCES}][A-HJ-NP-Z]"
+        rf"(?:[{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]|[DF][{_ALNUM}]\d{{4}}|\d{{5}}[DF])$",
+    }
+
+
+# Mart columns holding a share: a rate outside [0, 1] is a broken formula, not data.
+RATE_SUFFIXES = ("_rate", "utilisation")
+MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+
+
+def raw_suite_name(contract: DatasetContract) -> str:
+    return contract.raw_table
+
+
+def mart_suite_name(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+def is_personal(contract: DatasetContract, column: str) -> bool:
+    """Whether a column holds personal data (its values never appear in results or Data Docs)."""
+    try:
+        pii = contract.column(column).pii
+    except KeyError:
+        return False
+    return pii is not None and pii != "not_personal"
+
+
+def row_count_rule(previous_rows: int | None) -> Rule:
+    """Raw zones only grow: appends skip known keys and merges replace rows by key, so fewer rows than
+    the last load that passed its gate means rows were lost or deleted outside ingest."""
+    minimum = max(1, previous_rows or 0)
+    note = f"at least the {previous_rows} rows of the last passed load" if previous_rows else "not empty"
+    return Rule("expect_table_row_count_to_be_between", {"min_value": minimum}, origin="contract", note=note)
+
+
+def contract_rules(contract: DatasetContract, previous_rows: int | None = None) -> list[Rule]:
+    """Every expectation a contract implies for its raw table, then the dataset's hand-written ones."""
+    columns = contract.source_columns
+    rules = [
+        Rule(
+            "expect_table_columns_to_match_set",
+            {"column_set": [c.name for c in columns], "exact_match": False},
+            note="every contract column is present",
+        ),
+        row_count_rule(previous_rows),
+    ]
+    key = contract.primary_key
+    if len(key) == 1:
+        rules.append(Rule("expect_column_values_to_be_unique", {"column": key[0]}, note="primary key"))
+    elif key:
+        rules.append(
+            Rule("expect_compound_columns_to_be_unique", {"column_list": list(key)}, note="primary key")
+        )
+    for col in columns:
+        rules.append(
+            Rule(
+                "expect_column_values_to_be_of_type",
+                {"column": col.name, "type_": PYTHON_TYPES[col.logical_type]},
+                note=f"logical type {col.logical_type}",
+            )
+        )
+        if col.required or col.primary_key:
+            rules.append(Rule("expect_column_values_to_not_be_null", {"column": col.name}, note="required"))
+        if col.valid_values:
+            rules.append(
+                Rule(
+                    "expect_column_values_to_be_in_set",
+                    {"column": col.name, "value_set": list(col.valid_values)},
+                    note="allowed values",
+                )
+            )
+        if col.minimum is not None or col.maximum is not None:
+            bounds: dict[str, Any] = {"column": col.name}
+            if col.minimum is not None:
+                bounds["min_value"] = col.minimum
+            if col.maximum is not None:
+                bounds["max_value"] = col.maximum
+            rules.append(Rule("expect_column_values_to_be_between", bounds, note="contract range"))
+        if col.validator in validator_patterns():
+            rules.append(
+                Rule(
+                    "expect_column_values_to_match_regex",
+                    {"column": col.name, "regex": validator_patterns()[col.validator]},
+                    note=f"validator {col.validator}",
+                )
+            )
+    rules.extend(extra_rules(contract.name))
+    return rules
+
+
+def mart_model_yml(schema: str, name: str, marts_dir: Path = MARTS_DIR) -> dict[str, Any]:
+    """The dbt model's entry in its yml (columns, data types, tests)."""
+    path = marts_dir / schema / f"{name}.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for model in document.get("models", []):
+        if model.get("name") == name:
+            return model
+    raise KeyError(f"{path}: no model {name!r}")
+
+
+def _test_names(column: dict[str, Any]) -> set[str]:
+    names = set()
+    for test in column.get("data_tests") or column.get("tests") or []:
+        names.add(test if isinstance(test, str) else next(iter(test)))
+    return names
+
+
+def mart_keys(model: dict[str, Any]) -> tuple[str, ...]:
+    """Columns naming a mart row in failure samples: the unique-tested column, else the not-null
+    dimension columns (text and dates), which are the mart's grain."""
+    columns = model.get("columns", [])
+    unique = tuple(c["name"] for c in columns if "unique" in _test_names(c))
+    if unique:
+        return unique
+    return tuple(
+        c["name"]
+        for c in columns
+        if "not_null" in _test_names(c)
+        and DBT_TYPES.get(str(c.get("data_type", "")).lower()) in ("str", "date", "datetime")
+    )
+
+
+def mart_rules(model: dict[str, Any]) -> list[Rule]:
+    """Generic mart expectations: non-empty, the yml's types and not_null / unique tests, shares in [0, 1],
+    counts non-negative."""
+    columns = model.get("columns", [])
+    rules = [
+        Rule(
+            "expect_table_columns_to_match_set",
+            {"column_set": [c["name"] for c in columns], "exact_match": True},
+            origin="dbt_model",
+            note="columns of the model contract",
+        ),
+        Rule("expect_table_row_count_to_be_between", {"min_value": 1}, origin="generic", note="not empty"),
+    ]
+    for column in columns:
+        name = column["name"]
+        python_type = DBT_TYPES.get(str(column.get("data_type", "")).lower())
+        tests = _test_names(column)
+        if python_type:
+            rules.append(
+                Rule(
+                    "expect_column_values_to_be_of_type",
+                    {"column": name, "type_": python_type},
+                    origin="dbt_model",
+                    note=f"data type {column['data_type']}",
+                )
+            )
+        if "not_null" in tests:
+            rules.append(Rule("expect_column_values_to_not_be_null", {"column": name}, origin="dbt_model"))
+        if "unique" in tests:
+            rules.append(Rule("expect_column_values_to_be_unique", {"column": name}, origin="dbt_model"))
+        if python_type == "float" and name.endswith(RATE_SUFFIXES):
+            rules.append(
+                Rule(
+                    "expect_column_values_to_be_between",
+                    {"column": name, "min_value": 0, "max_value": 1},
+                    origin="generic",
+                    note="a share lies in [0, 1]",
+                )
+            )
+        elif python_type == "int":
+            rules.append(
+                Rule(
+                    "expect_column_values_to_be_between",
+                    {"column": name, "min_value": 0},
+                    origin="generic",
+                    note="a count is not negative",
+                )
+            )
+    return rules
+
+
+def to_gx_suite(name: str, rules: list[Rule], meta: dict[str, Any] | None = None) -> ExpectationSuite:
+    """The GX suite for ``rules`` (imports GX)."""
+    from quality.gx_runtime import gx
+
+    gx_module = gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    suite = gx_module.ExpectationSuite(name=name, meta=meta or {})
+    for rule in rules:
+        config = ExpectationConfiguration(
+            type=rule.expectation,
+            kwargs=dict(rule.kwargs),
+            meta={"origin": rule.origin, "note": rule.note},
+            notes=rule.note or None,
+        )
+        suite.add_expectation_configuration(config)
+    return suite

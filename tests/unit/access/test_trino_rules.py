@@ -1,0 +1,212 @@
+"""Generated Trino access rules: pure functions over contracts, marts and grants (no servers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from governance.access.grants import TableGrant, load_live_grants, to_table_grant
+from governance.access.resources import AccessResource, access_resources, load_marts
+from governance.access.row_filter import RowFilterError, validate_row_filter
+from governance.access.trino_rules import (
+    MASK,
+    AccessRuleError,
+    check_grants,
+    render_groups,
+    render_rules,
+    write_atomic,
+)
+from governance.contracts import load_contracts
+from infra.settings import PROJECT_ROOT
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def resources() -> list[AccessResource]:
+    return access_resources(load_contracts(), load_marts(PROJECT_ROOT / "dbt_project" / "models"))
+
+
+def _rule(rules: dict, group: str, table: str) -> dict | None:
+    """The first table rule Trino would apply to a user of `group` reading lakehouse.<table>."""
+    schema, name = table.split(".")
+    for rule in rules["tables"]:
+        if all(
+            re.fullmatch(rule.get(key, ".*"), value)
+            for key, value in (
+                ("group", group),
+                ("catalog", "lakehouse"),
+                ("schema", schema),
+                ("table", name),
+            )
+        ):
+            return rule if rule["privileges"] else None
+    return None
+
+
+def test_resources_cover_exchange_tables_and_marts(resources) -> None:
+    by_table = {r.table: r for r in resources}
+    # Not shared by law: no exchange table, so no resource.
+    assert "exchange.clinic_visits" not in by_table
+    assert by_table["exchange.parking_lots"].sharing_type == "unconditional"
+    # A mart built from a conditional resource is conditional, provided by its inputs' providers.
+    mart = by_table["exchange.resident_health_summary"]
+    assert (mart.sharing_type, mart.providers) == ("conditional", frozenset({"health"}))
+    assert by_table["exchange.enterprise_profile"].personal_columns == ("legal_representative",)
+    # Dropped columns never reach exchange, so they are neither listed nor masked.
+    assert "caller_name" not in by_table["exchange.hotline_tickets"].columns
+
+
+def test_stewards_everything_departments_never_raw(resources) -> None:
+    rules = render_rules(resources, [], NOW)
+    assert _rule(rules, "data_office", "raw_health.resident_health_records")["privileges"][0] == "SELECT"
+    for group in ("transport", "health", "gov_services"):
+        for table in (
+            "raw_health.clinic_visits",
+            "raw_transport.parking_sessions",
+            "quarantine.enterprises",
+            "staging.parks",
+            "governance.query_log",
+        ):
+            assert _rule(rules, group, table) is None, (group, table)
+
+
+def test_unconditional_readable_with_pii_masked(resources) -> None:
+    rules = render_rules(resources, [], NOW)
+    rule = _rule(rules, "transport", "exchange.enterprises")
+    assert rule is not None
+    assert {c["name"]: c["mask"] for c in rule["columns"]} == {
+        "legal_representative": MASK,
+        "contact_mobile": MASK,
+    }
+    # The provider reads its own resource as published.
+    assert "columns" not in _rule(rules, "lingang_group", "exchange.enterprises")
+
+
+def test_conditional_needs_a_grant_provider_reads_own(resources) -> None:
+    rules = render_rules(resources, [], NOW)
+    assert _rule(rules, "transport", "exchange.resident_health_summary") is None
+    assert _rule(rules, "transport", "exchange.parking_utilisation_hourly") is not None
+    assert _rule(rules, "health", "exchange.parking_sessions") is None
+    assert _rule(rules, "transport", "kpi.sharing_rate") is not None
+
+
+def test_grant_opens_only_granted_columns_and_rows(resources) -> None:
+    expires = NOW + timedelta(days=30)
+    grant = TableGrant("health", "exchange.parking_sessions", ("lot_id", "plate"), "lot_id = 'L001'", expires)
+    rules = render_rules(resources, [grant], NOW)
+    rule = _rule(rules, "health", "exchange.parking_sessions")
+    assert rule is not None
+    denied = {c["name"] for c in rule["columns"] if c.get("allow") is False}
+    parking = next(r for r in resources if r.table == "exchange.parking_sessions")
+    assert denied == set(parking.columns) - {"lot_id", "plate"}
+    # Granted personal column: no mask. The expiry is inside the filter too.
+    assert not [c for c in rule["columns"] if "mask" in c]
+    assert (
+        rule["filter"]
+        == "(lot_id = 'L001') AND current_timestamp < TIMESTAMP '2026-05-31 12:00:00.000000 UTC'"
+    )
+    # Another department is still denied.
+    assert _rule(rules, "transport", "exchange.resident_health_summary") is None
+
+
+def test_expired_and_invalid_grants_grant_nothing(resources) -> None:
+    expired = TableGrant("health", "exchange.parking_sessions", ("lot_id",), None, NOW - timedelta(seconds=1))
+    bad_filter = TableGrant(
+        "health", "exchange.rental_trips", (), "user_mobile IN (SELECT x FROM raw_transport.t)"
+    )
+    bad_column = TableGrant("gov_services", "exchange.kiosk_checks", ("no_such_column",))
+    unknown = TableGrant("health", "raw_transport.parking_sessions")
+    valid, rejected = check_grants(resources, [expired, bad_filter, bad_column, unknown], NOW)
+    assert valid == []
+    reasons = {r.grant.table: r.reason for r in rejected}
+    assert "not allowed" in reasons["exchange.rental_trips"]
+    assert "no_such_column" in reasons["exchange.kiosk_checks"]
+    assert "not an exchange table" in reasons["raw_transport.parking_sessions"]
+    rules = render_rules(resources, [expired, bad_filter, bad_column, unknown], NOW)
+    for group, table in (
+        ("health", "exchange.parking_sessions"),
+        ("health", "exchange.rental_trips"),
+        ("gov_services", "exchange.kiosk_checks"),
+    ):
+        assert _rule(rules, group, table) is None
+
+
+def test_grant_on_unconditional_unmasks_granted_pii(resources) -> None:
+    grant = TableGrant("transport", "exchange.enterprises", ("contact_mobile",))
+    rule = _rule(render_rules(resources, [grant], NOW), "transport", "exchange.enterprises")
+    assert [c["name"] for c in rule["columns"]] == ["legal_representative"]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "town = 'a'; DROP TABLE x",
+        "lot_id = (SELECT 1)",
+        "current_user = 'x'",
+        "nope = 1",
+        "lot_id",
+        "x.lot_id = 1",
+    ],
+)
+def test_row_filter_refuses_unsafe(condition: str) -> None:
+    with pytest.raises(RowFilterError):
+        validate_row_filter(condition, ["lot_id", "entered_at"])
+
+
+def test_row_filter_normalises_safe() -> None:
+    got = validate_row_filter(
+        "lot_id in ('a','b') and entered_at >= date '2026-01-01'", ["lot_id", "entered_at"]
+    )
+    assert got == "lot_id IN ('a', 'b') AND entered_at >= CAST('2026-01-01' AS DATE)"
+
+
+@dataclass
+class _User:
+    name: str
+    groups: tuple[str, ...]
+
+
+def test_groups_file_and_unknown_group() -> None:
+    users = [_User("b", ("health",)), _User("a", ("health",)), _User("s", ("data_office",)), _User("svc", ())]
+    assert render_groups(users) == "data_office:s\nhealth:a,b\n"
+    with pytest.raises(AccessRuleError, match="hospital"):
+        render_groups([_User("x", ("hospital",))])
+
+
+def test_rules_are_json_and_deterministic(resources) -> None:
+    first = json.dumps(render_rules(resources, [], NOW), sort_keys=True)
+    assert first == json.dumps(render_rules(resources, [], NOW), sort_keys=True)
+
+
+def test_write_atomic_replaces_and_reports_change(tmp_path: Path) -> None:
+    target = tmp_path / "etc" / "rules.json"
+    assert write_atomic(target, "{}\n") is True
+    assert write_atomic(target, "{}\n") is False
+    assert write_atomic(target, '{"a": 1}\n') is True
+    assert target.read_text() == '{"a": 1}\n'
+    assert [p.name for p in target.parent.iterdir()] == ["rules.json"]  # no temp file left behind
+
+
+def test_adapter_converts_sharing_grants() -> None:
+    @dataclass
+    class Grant:
+        department: str
+        table: str
+        columns: tuple[str, ...]
+        row_filter: str | None
+        expires_at: datetime
+
+    converted = to_table_grant(Grant("health", "exchange.kiosk_checks", ("town",), None, NOW))
+    assert converted == TableGrant("health", "exchange.kiosk_checks", ("town",), None, NOW)
+    # The sharing store's naive times are China Standard Time: 20:00 CST is 12:00 UTC.
+    naive_cst = to_table_grant(Grant("health", "kiosk_checks", (), None, datetime(2026, 5, 1, 20, 0)))
+    assert naive_cst.table == "exchange.kiosk_checks"
+    assert naive_cst.expires_at == NOW
+    assert not naive_cst.live_at(NOW) and naive_cst.live_at(NOW - timedelta(seconds=1))
+    assert load_live_grants(NOW, module="governance.no_such_module") == []
