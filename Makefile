@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 LAKEHOUSE := $(VENV)/bin/lakehouse
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: help install demo test test-fast test-stack lint format dev up down status bench clean
+.PHONY: help install demo demo-stack dashboards test test-fast test-stack lint format dev up down status bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,13 @@ down: ## stop every stack process by its PID
 
 status: ## each stack component with URL, version and health
 	$(LAKEHOUSE) status
+
+dashboards: install ## provision Superset (connection, datasets, dashboards, roles) after a stack-profile run
+	$(LAKEHOUSE) dashboards provision
+
+demo-stack: install ## the demo on the running stack (make up first), then dashboards
+	$(LAKEHOUSE) demo --profile stack
+	$(LAKEHOUSE) dashboards provision
 
 test-stack: install ## only the tests against the real servers
 	bash .ci/pytest.sh tests -m stack

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -161,7 +162,10 @@ def commit(
                     tx.overwrite(batch)
                 elif mode == "merge" and key and table.current_snapshot() is not None and batch.num_rows:
                     keys = pc.unique(batch.column(key[0]))
-                    tx.delete(In(key[0], keys.to_pylist()))
+                    with warnings.catch_warnings():
+                        # A batch of only new keys deletes nothing; pyiceberg warns about that.
+                        warnings.filterwarnings("ignore", "Delete operation did not match any records")
+                        tx.delete(In(key[0], keys.to_pylist()))
                     tx.append(batch)
                 elif batch.num_rows:
                     tx.append(batch)

@@ -55,6 +55,23 @@ def _mirror_quietly(store) -> None:
         click.echo(f"note: audit mirror not updated now ({exc.__class__.__name__}: {exc})", err=True)
 
 
+def _apply_grants_to_trino() -> None:
+    """On the stack, a decision takes effect in Trino at once (Trino re-reads its rules file within 5 s)."""
+    from infra.settings import load_settings
+
+    settings = load_settings()
+    if settings.profile == "embedded":
+        return
+    from infra.stack.access import refresh_access_rules
+
+    try:
+        result = refresh_access_rules(settings)
+    except Exception as exc:
+        click.echo(f"note: Trino access rules not refreshed now ({exc.__class__.__name__}: {exc})", err=True)
+        return
+    click.echo(f"Trino access rules refreshed: {len(result.grants)} live grants, {len(result.rejected)} rejected")
+
+
 def _find_entry(entries: list[dict], resource: str) -> dict:
     for entry in entries:
         if resource in (entry["dataset"], entry["resource_id"]):
@@ -402,6 +419,7 @@ def request_approve(
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
     _mirror_quietly(store)
+    _apply_grants_to_trino()
     condition = f" where {approved.row_condition}" if approved.row_condition else ""
     click.echo(
         f"{request_id}: approved; {approved.requester_department} reads "
@@ -443,6 +461,7 @@ def request_revoke(request_id: str, reason: str, actor: str | None) -> None:
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
     _mirror_quietly(store)
+    _apply_grants_to_trino()
     click.echo(f"{request_id}: revoked")
 
 

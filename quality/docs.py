@@ -7,12 +7,11 @@ newest ``KEEP_PER_SUITE`` results of a suite are kept, which bounds the index bu
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.settings import Settings
-from quality.gx_runtime import DOCS_SITE, STORE_DIR
+from quality.gx_runtime import DOCS_SITE
 
 if TYPE_CHECKING:
     from quality.validate import ValidationOutcome
@@ -65,10 +64,3 @@ def _prune(ctx: Any, suite_name: str, root: Path) -> None:
 
 def index_page(root: Path) -> Path:
     return root / "index.html"
-
-
-def clear(root: Path) -> None:
-    """Remove the site and its stored results (a fresh LAKEHOUSE_HOME starts without)."""
-    for path in (root / STORE_DIR, root / "validations", root / "expectations", root / "static"):
-        shutil.rmtree(path, ignore_errors=True)
-    index_page(root).unlink(missing_ok=True)

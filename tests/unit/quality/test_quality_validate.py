@@ -165,3 +165,16 @@ def test_a_personal_key_column_is_never_sampled(sessions):
     assert by_plate.key_columns == ()
     by_session = validate_rules(**common, key_columns=["plate", "session_id"], personal_columns=["plate"])
     assert by_session.failures[0].failing_keys[0] == {"session_id": "PK000000"}
+
+
+def test_data_docs_keep_only_the_newest_results_per_suite(tmp_path, sessions, monkeypatch):
+    import quality.docs
+
+    monkeypatch.setattr(quality.docs, "KEEP_PER_SUITE", 2)
+    pages = [
+        validate_table(CONTRACT, sessions, run_id=f"run-{i}", docs_root=tmp_path).docs_page for i in range(3)
+    ]
+    assert not pages[0].exists()
+    assert pages[1].is_file() and pages[2].is_file()
+    stored = list((tmp_path / "gx-store" / "uncommitted" / "validations").rglob("*.json"))
+    assert sorted(p.parts[-3] for p in stored) == ["run-1", "run-2"]
