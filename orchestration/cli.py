@@ -324,43 +324,25 @@ def dev(port: int) -> None:
     )
 
 
-def _mount_stack_commands() -> None:
-    try:
-        from infra.stack import cli as stack_cli
-    except ImportError:
-        return
-    for name in ("up", "down", "status"):
-        command = getattr(stack_cli, name, None)
-        if isinstance(command, click.Command):
-            main.add_command(command, name)
+def _mount_commands() -> None:
+    """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
+    from infra.stack import cli as stack_cli
+    from orchestration import cli_dashboards, cli_privacy, cli_quality, cli_sharing
+
+    for command in (
+        stack_cli.up,
+        stack_cli.down,
+        stack_cli.status,
+        cli_privacy.scan_pii,
+        cli_privacy.mask_text,
+        cli_sharing.catalog,
+        cli_sharing.request,
+        cli_dashboards.dashboards,
+        cli_quality.report,
+    ):
+        main.add_command(command)
+    cli_quality.report.add_command(cli_privacy.masking_report)
+    cli_quality.report.add_command(cli_sharing.sharing_report, "sharing")
 
 
-_mount_stack_commands()
-
-
-def _mount_privacy_commands() -> None:
-    from orchestration import cli_privacy
-
-    main.add_command(cli_privacy.scan_pii)
-    main.add_command(cli_privacy.mask_text)
-    report = main.commands.get("report")
-    if report is None:
-        report = click.Group("report", help="Reports for auditors (quality, masking, sharing).")
-        main.add_command(report)
-    report.add_command(cli_privacy.masking_report)
-
-
-_mount_privacy_commands()
-
-
-def _mount_sharing_commands() -> None:
-    from orchestration import cli_sharing
-
-    main.add_command(cli_sharing.catalog)
-    main.add_command(cli_sharing.request)
-
-
-_mount_sharing_commands()
-from orchestration.cli_quality import mount as _mount_quality_commands  # noqa: E402
-
-_mount_quality_commands(main)
+_mount_commands()

@@ -23,7 +23,8 @@ def report() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def quality(as_json: bool) -> None:
     """Quality gates per dataset at its last validation (from governance.quality_results), with
-    freshness against the contract's update frequency. Failures name expectations and keys, never values."""
+    freshness against the contract's update frequency. Failures name expectations and keys, never values.
+    Exits with 1 when any dataset did not pass."""
     from infra.catalog import open_catalog
     from infra.settings import load_settings
     from quality.docs import docs_root, index_page
@@ -63,12 +64,5 @@ def quality(as_json: bool) -> None:
     click.echo(
         f"\n{passed} of {len(summaries)} datasets passed" + (f"; Data Docs: {docs}" if docs.exists() else "")
     )
-
-
-def mount(main: click.Group) -> None:
-    """Add `report quality` to the `lakehouse` CLI, sharing the `report` group with other reports."""
-    group = main.commands.get("report")
-    if isinstance(group, click.Group):
-        group.add_command(quality)
-    else:
-        main.add_command(report)
+    if passed < len(summaries):
+        raise SystemExit(1)  # a failed gate fails the command too, so scripts and CI can rely on it

@@ -69,7 +69,9 @@ def _apply_grants_to_trino() -> None:
     except Exception as exc:
         click.echo(f"note: Trino access rules not refreshed now ({exc.__class__.__name__}: {exc})", err=True)
         return
-    click.echo(f"Trino access rules refreshed: {len(result.grants)} live grants, {len(result.rejected)} rejected")
+    click.echo(
+        f"Trino access rules refreshed: {len(result.grants)} live grants, {len(result.rejected)} rejected"
+    )
 
 
 def _find_entry(entries: list[dict], resource: str) -> dict:

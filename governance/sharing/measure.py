@@ -28,21 +28,12 @@ from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_q
 from governance.sharing.grants import Grant, grants_at, readers
 from governance.sharing.requests import RequestStore
 from governance.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
+from quality.freshness import max_age
 
 RATE_TABLE = "kpi.sharing_rate"
 GAPS_TABLE = "kpi.sharing_gaps"
 ALL = "all"
 
-# How often a resource's data changes at the source.
-UPDATE_PERIODS: dict[str, timedelta] = {
-    "realtime": timedelta(0),
-    "hourly": timedelta(hours=1),
-    "daily": timedelta(days=1),
-    "weekly": timedelta(days=7),
-    "monthly": timedelta(days=31),
-    "quarterly": timedelta(days=92),
-    "yearly": timedelta(days=366),
-}
 # The data centre refreshes the exchange zone once a day (schedule lakehouse_daily, 02:00): no exchange
 # table can be fresher than that, so it is the floor of every window. Lower it when the schedule tightens.
 PIPELINE_CADENCE = timedelta(days=1)
@@ -61,7 +52,9 @@ GAP_REASONS: dict[str, str] = {
 
 
 def freshness_window(update_frequency: str) -> timedelta:
-    return max(UPDATE_PERIODS[update_frequency], PIPELINE_CADENCE) + GRACE
+    """The quality gate's allowed age for the source, but never less than one pipeline cycle: an exchange
+    table cannot be fresher than the run that publishes it."""
+    return max(max_age(update_frequency), PIPELINE_CADENCE + GRACE)
 
 
 @dataclass(frozen=True)

@@ -96,5 +96,5 @@ def test_report_quality_command(catalog):
     assert parking["status"] == "passed" and parking["expectations"] == 18
     assert payload["passed"] == 1 and payload["total"] == len(load_contracts())
     text = runner.invoke(main, ["report", "quality"])
-    assert text.exit_code == 0
+    assert text.exit_code == 1  # 15 datasets were never validated: the command fails
     assert "raw_transport.parking_sessions" in text.output and "1 of 16 datasets passed" in text.output
