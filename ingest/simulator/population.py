@@ -306,6 +306,9 @@ def _enterprises(
 def _parking_lots(seed: int, scale: float) -> ParkingLots:
     rng = stream(seed, "population", "parking_lots")
     n = scaled(LOTS_AT_SCALE_1, scale, minimum=len(places.PARKING_VENUES))
+    # Below scale 1 the named venues keep the lot count from shrinking, so their capacity shrinks instead:
+    # utilisation (sessions ÷ spaces) then looks the same at every scale.
+    capacity_factor = min(1.0, scale * LOTS_AT_SCALE_1 / n)
     rows = []
     for k in range(n):
         if k < len(places.PARKING_VENUES):
@@ -318,6 +321,7 @@ def _parking_lots(seed: int, scale: float) -> ParkingLots:
             name = f"{road}{suffix}地下停车库" if rng.random() < 0.5 else f"{road}公共停车场{k:03d}"
             cap = int(rng.integers(40, 600))
         address = f"{places.CITY_PREFIX}{town}{road}{rng.integers(1, 2000)}号"
+        cap = max(5, round(cap * capacity_factor))
         rows.append(
             (f"PL{310115_0000 + k + 1}", name, town, address, cap, int(rng.integers(0, cap // 5 + 1)))
         )
