@@ -22,3 +22,12 @@ def uscc(first17: str) -> str:
 def wrong_check(identifier: str) -> str:
     last = identifier[-1]
     return identifier[:-1] + ("1" if last != "1" else "2")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (tests start their servers there)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -62,13 +62,7 @@ def up(settings: Settings, paths: StackPaths, progress: Progress) -> ComponentSt
 
 
 def status(settings: Settings, paths: StackPaths) -> ComponentStatus:
-    pid = procs.running_pid(paths.pid_file(NAME))
-    healthy = False
-    if pid is not None:
-        try:
-            healthy = _healthy(settings)
-        except httpx.HTTPError:
-            healthy = False
+    pid, healthy = procs.pid_and_health(paths.pid_file(NAME), lambda: _healthy(settings))
     return ComponentStatus(
         name=NAME,
         url=url(settings),

@@ -184,3 +184,14 @@ def run(cmd: Sequence[str], *, what: str, user: str | None = None, **kwargs: obj
             f"{what} failed ({result.returncode}): {' '.join(cmd)}\n{result.stdout}{result.stderr}"
         )
     return result.stdout
+
+
+def pid_and_health(pid_file: Path, healthy: Callable[[], bool]) -> tuple[int | None, bool]:
+    """The recorded process, and whether it answers its health check (an error counts as unhealthy)."""
+    pid = running_pid(pid_file)
+    if pid is None:
+        return None, False
+    try:
+        return pid, healthy()
+    except Exception:  # a refused or failing health probe means "not healthy", whatever the client raised
+        return pid, False

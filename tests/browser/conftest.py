@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,15 +25,10 @@ from infra.stack.secrets import TrinoUser
 from infra.superset import server
 from infra.superset.browser import CHROMIUM_ARGS, ensure_chromium
 from infra.superset.secrets import people
+from tests.factories import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 MARTS = ("exchange.parking_utilisation_hourly", "exchange.resident_health_summary", "kpi.sharing_rate")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,19 +79,19 @@ def superset_site() -> Iterator[Site]:
     home = Path(tempfile.mkdtemp(prefix="lhss-"))
     home.chmod(0o755)
     fields = {f.name for f in dataclasses.fields(Settings)}
-    ports = {"audit_port": _free_port()} if "audit_port" in fields else {}
+    ports = {"audit_port": free_port()} if "audit_port" in fields else {}
     settings = dataclasses.replace(
         load_settings(),
         profile="stack",
         home=home,
-        pg_port=_free_port(),
+        pg_port=free_port(),
         pg_password="",
-        s3_endpoint=f"http://127.0.0.1:{_free_port()}",
+        s3_endpoint=f"http://127.0.0.1:{free_port()}",
         s3_access_key="lakehouse",
         s3_secret_key="",
-        trino_port=_free_port(),
-        trino_worker_port=_free_port(),
-        extra={"superset_port": str(_free_port())},
+        trino_port=free_port(),
+        trino_worker_port=free_port(),
+        extra={"superset_port": str(free_port())},
         **ports,
     )
     timings: dict[str, float] = {}

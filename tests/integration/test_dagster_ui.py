@@ -1,7 +1,6 @@
 """The Dagster UI (what `make dev` opens) serves the whole asset graph, grouped by domain."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,20 +11,15 @@ import pytest
 
 from governance.contracts import load_contracts
 from orchestration.dbt_project import ensure_manifest
+from tests.factories import free_port
 
 pytestmark = pytest.mark.integration
 QUERY = "{ assetNodes { assetKey { path } groupName } }"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_webserver_shows_every_asset_grouped_by_domain(tmp_path):
     ensure_manifest()
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"DAGSTER_HOME": str(tmp_path), "LAKEHOUSE_HOME": str(tmp_path / "home")}
     webserver = Path(sys.executable).with_name("dagster-webserver")
     process = subprocess.Popen(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +18,7 @@ from infra import stack
 from infra.settings import Settings, load_settings
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser, load_or_create_users
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.factories import free_port
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,14 +42,14 @@ def running_stack() -> Iterator[RunningStack]:
         base,
         profile="stack",
         home=home,
-        pg_port=_free_port(),
+        pg_port=free_port(),
         pg_password="",
-        s3_endpoint=f"http://127.0.0.1:{_free_port()}",
+        s3_endpoint=f"http://127.0.0.1:{free_port()}",
         s3_access_key="lakehouse",
         s3_secret_key="",
-        trino_port=_free_port(),
-        trino_worker_port=_free_port(),
-        audit_port=_free_port(),
+        trino_port=free_port(),
+        trino_worker_port=free_port(),
+        audit_port=free_port(),
     )
     try:
         started = stack.up(settings, with_worker=True)
