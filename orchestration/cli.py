@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from infra.settings import PROJECT_ROOT, load_settings
+from orchestration.run import materialize_all
 
 
 def _echo_json(payload: object) -> None:
@@ -77,36 +78,6 @@ def simulate(out: Path | None, scale: float, days: int, seed: int, start) -> Non
     summary = run_simulation(out, scale=scale, days=days, seed=seed, start=first_day, progress=click.echo)
     total = sum(summary.rows.values())
     click.echo(f"wrote {total} rows for {len(summary.rows)} datasets into {out}")
-
-
-def materialize_all(progress=click.echo):
-    """Materialise every asset in-process, on a persistent Dagster instance under LAKEHOUSE_HOME."""
-    import dagster as dg
-
-    from orchestration.definitions import defs
-
-    settings = load_settings()
-    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    definitions = defs()
-    job = definitions.resolve_implicit_global_asset_job_def()
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": os.environ.get("LAKEHOUSE_LOG_LEVEL", "INFO")}}
-                }
-            },
-        )
-    failures = [e for e in result.all_events if e.is_step_failure]
-    for event in failures:
-        progress(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
-    return result.success
 
 
 @main.command()

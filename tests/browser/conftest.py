@@ -61,7 +61,7 @@ def _stack_env(settings: Settings) -> dict[str, str]:
 
 def _load_marts(settings: Settings) -> None:
     from ingest.simulator import simulate
-    from orchestration.cli import materialize_all
+    from orchestration.run import materialize_all
 
     with pytest.MonkeyPatch.context() as mp:
         for key, value in _stack_env(settings).items():

@@ -15,8 +15,8 @@ from governance.pii.scan import scan_table
 from governance.privacy_gate import leak_scan
 from infra.catalog import open_catalog
 from ingest.simulator import simulate
-from orchestration.cli import materialize_all
 from orchestration.query import run_sql
+from orchestration.run import materialize_all
 from orchestration.tables import list_tables
 from tests.factories import resident_id
 

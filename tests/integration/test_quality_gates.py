@@ -19,7 +19,7 @@ from infra.catalog import open_catalog
 from infra.settings import PROJECT_ROOT, load_settings
 from ingest.simulator import simulate
 from ingest.writer import commit
-from orchestration.cli import materialize_all
+from orchestration.run import materialize_all
 from quality.docs import docs_root
 from quality.report import summarise
 from quality.results import read_results
