@@ -6,6 +6,7 @@ the new one is complete, and a failed step leaves the last good snapshot in plac
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,15 @@ def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | No
     return commit(catalog, identifier, data, "overwrite").snapshot_id
 
 
+def text_processes() -> int:
+    """Worker processes for free-text masking (LAKEHOUSE_TEXT_PROCESSES, default 1).
+
+    Workers are forked; that is safe in `lakehouse demo` and tests, but a steward running the Dagster
+    code server with many threads should weigh it. The mask only forks for 2,000+ candidate cells.
+    """
+    return max(1, int(os.environ.get("LAKEHOUSE_TEXT_PROCESSES", "1") or 1))
+
+
 @dataclass(frozen=True)
 class StagingOutcome:
     masked: MaskedTable
@@ -43,7 +53,7 @@ def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes, run_i
     Staging is not shared; what the gate decides is whether anything downstream may publish from it.
     """
     raw = catalog.load_table(contract.raw_table).scan().to_arrow()
-    masked = mask_for_staging(contract, raw, key)
+    masked = mask_for_staging(contract, raw, key, text_processes=text_processes())
     write_derived(catalog, staging_table(contract), masked.table)
     gate = check_dataset(contract, raw, masked.table)
     append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now()))
