@@ -34,6 +34,9 @@ def test_dbt_tests_are_asset_checks():
     assert any(name.startswith("not_null_parking_utilisation_hourly") for name in names)
 
 
-def test_schedule_and_in_process_executor():
+def test_schedules():
     definitions = defs()
     assert definitions.resolve_schedule_def("lakehouse_daily").cron_schedule == "0 2 * * *"
+    assert definitions.resolve_schedule_def("query_log_every_15_minutes").cron_schedule == "*/15 * * * *"
+    query_log = definitions.resolve_asset_graph().get(dg.AssetKey(["governance", "query_log"]))
+    assert query_log.group_name == "governance"
