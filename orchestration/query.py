@@ -36,6 +36,10 @@ def referenced_tables(sql: str) -> set[tuple[str, str]]:
     return tables
 
 
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def run_sql(catalog: Catalog, sql: str) -> pa.Table:
     connection = duckdb.connect(":memory:")
     try:
@@ -44,10 +48,13 @@ def run_sql(catalog: Catalog, sql: str) -> pa.Table:
             if not catalog.table_exists(identifier):
                 raise QueryError(f"no table {identifier}; see `lakehouse tables`")
             data = catalog.load_table(identifier).scan().to_arrow()
-            connection.execute(f'create schema if not exists "{namespace}"')
+            # Identifiers cannot be bound as parameters; these were parsed from the query, exist in the
+            # catalog, and are quoted with their own quotes doubled.
+            schema, table = _quote(namespace), _quote(name)
+            connection.execute(f"create schema if not exists {schema}")
             # Registered Arrow is copied into a local table so the view names match the zone names exactly.
             connection.register("_arrow_source", data)
-            connection.execute(f'create table "{namespace}"."{name}" as select * from _arrow_source')
+            connection.execute(f"create table {schema}.{table} as select * from _arrow_source")
             connection.unregister("_arrow_source")
         return connection.execute(sql).fetch_arrow_table()
     except duckdb.Error as exc:
