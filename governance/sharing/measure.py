@@ -106,6 +106,19 @@ class DepartmentRate:
     def sharing_rate(self) -> float | None:
         return None if self.in_scope == 0 else round(self.shared_online / self.in_scope, 4)
 
+    def as_row(self) -> dict:
+        """The KPI row, as stored in kpi.sharing_rate and shown in reports."""
+        return {
+            "department": self.department,
+            "department_name": self.department_name,
+            "resources": self.resources,
+            "exempt": self.exempt,
+            "in_scope": self.in_scope,
+            "shared_online": self.shared_online,
+            "gaps": self.gaps,
+            "sharing_rate": self.sharing_rate,
+        }
+
 
 @dataclass(frozen=True)
 class Observed:
@@ -277,20 +290,7 @@ GAPS_SCHEMA = pa.schema(
 
 
 def rate_rows(measurement: Measurement) -> pa.Table:
-    rows = [
-        {
-            "department": r.department,
-            "department_name": r.department_name,
-            "resources": r.resources,
-            "exempt": r.exempt,
-            "in_scope": r.in_scope,
-            "shared_online": r.shared_online,
-            "gaps": r.gaps,
-            "sharing_rate": r.sharing_rate,
-            "measured_at": measurement.at,
-        }
-        for r in measurement.rates
-    ]
+    rows = [r.as_row() | {"measured_at": measurement.at} for r in measurement.rates]
     return pa.Table.from_pylist(rows, schema=RATE_SCHEMA)
 
 

@@ -21,19 +21,7 @@ def _percent(rate: float | None) -> str:
 def as_dict(measurement: Measurement) -> dict:
     return {
         "measured_at": measurement.at.isoformat(timespec="seconds"),
-        "rates": [
-            {
-                "department": r.department,
-                "department_name": r.department_name,
-                "resources": r.resources,
-                "exempt": r.exempt,
-                "in_scope": r.in_scope,
-                "shared_online": r.shared_online,
-                "gaps": r.gaps,
-                "sharing_rate": r.sharing_rate,
-            }
-            for r in measurement.rates
-        ],
+        "rates": [r.as_row() for r in measurement.rates],
         "resources": [
             {
                 "resource_id": s.resource_id,
