@@ -436,15 +436,7 @@ def request_approve(
 @click.option("--by", "actor", help="Who refuses (default: the providing department).")
 def request_refuse(request_id: str, reason: str, actor: str | None) -> None:
     """Refuse a request, giving the reason."""
-    from governance.sharing.requests import RequestError
-
-    store = _store()
-    try:
-        found = store.get(request_id, with_history=False)
-        store.refuse(request_id, actor or found.provider_department, reason)
-    except RequestError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _mirror_quietly(store)
+    _provider_decides(request_id, actor, lambda store, by: store.refuse(request_id, by, reason))
     click.echo(f"{request_id}: refused ({reason.strip()})")
 
 
@@ -454,17 +446,22 @@ def request_refuse(request_id: str, reason: str, actor: str | None) -> None:
 @click.option("--by", "actor", help="Who revokes (default: the providing department).")
 def request_revoke(request_id: str, reason: str, actor: str | None) -> None:
     """End an approved grant before its expiry."""
+    _provider_decides(request_id, actor, lambda store, by: store.revoke(request_id, by, reason))
+    _apply_grants_to_trino()
+    click.echo(f"{request_id}: revoked")
+
+
+def _provider_decides(request_id: str, actor: str | None, decide) -> None:
+    """Run one decision on a request (by the providing department unless --by says who), then mirror it."""
     from governance.sharing.requests import RequestError
 
     store = _store()
     try:
         found = store.get(request_id, with_history=False)
-        store.revoke(request_id, actor or found.provider_department, reason)
+        decide(store, actor or found.provider_department)
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
     _mirror_quietly(store)
-    _apply_grants_to_trino()
-    click.echo(f"{request_id}: revoked")
 
 
 # report sharing ------------------------------------------------------------------------------------------
