@@ -85,8 +85,4 @@ def ingest_query_log(settings: Settings) -> IngestResult:
 
 
 def stop(paths: StackPaths) -> int | None:
-    pid = procs.running_pid(paths.pid_file(NAME))
-    if pid is not None:
-        procs.stop_pid(pid, timeout=10)
-    paths.pid_file(NAME).unlink(missing_ok=True)
-    return pid
+    return procs.stop_recorded(paths.pid_file(NAME), timeout=10)

@@ -207,8 +207,4 @@ def status(settings: Settings, paths: StackPaths) -> ComponentStatus:
 
 def stop(paths: StackPaths) -> int | None:
     """Fast shutdown (SIGINT): SIGTERM would wait for every client to disconnect."""
-    pid = procs.running_pid(paths.pid_file(NAME))
-    if pid is not None:
-        procs.stop_pid(pid, sig=signal.SIGINT, timeout=60)
-    paths.pid_file(NAME).unlink(missing_ok=True)
-    return pid
+    return procs.stop_recorded(paths.pid_file(NAME), sig=signal.SIGINT, timeout=60)

@@ -195,3 +195,12 @@ def pid_and_health(pid_file: Path, healthy: Callable[[], bool]) -> tuple[int | N
         return pid, healthy()
     except Exception:  # a refused or failing health probe means "not healthy", whatever the client raised
         return pid, False
+
+
+def stop_recorded(pid_file: Path, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
+    """Stop the process recorded in ``pid_file`` (escalating if it hangs) and forget it; returns its PID."""
+    pid = running_pid(pid_file)
+    if pid is not None:
+        stop_pid(pid, sig=sig, timeout=timeout)
+    pid_file.unlink(missing_ok=True)
+    return pid

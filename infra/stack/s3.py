@@ -89,8 +89,4 @@ def status(settings: Settings, paths: StackPaths) -> ComponentStatus:
 
 
 def stop(paths: StackPaths) -> int | None:
-    pid = procs.running_pid(paths.pid_file(NAME))
-    if pid is not None:
-        procs.stop_pid(pid, timeout=20)
-    paths.pid_file(NAME).unlink(missing_ok=True)
-    return pid
+    return procs.stop_recorded(paths.pid_file(NAME), timeout=20)

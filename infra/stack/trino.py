@@ -251,8 +251,4 @@ def status(node: TrinoNode, paths: StackPaths) -> ComponentStatus:
 
 
 def stop(name: str, paths: StackPaths) -> int | None:
-    pid = procs.running_pid(paths.pid_file(name))
-    if pid is not None:
-        procs.stop_pid(pid, timeout=60)
-    paths.pid_file(name).unlink(missing_ok=True)
-    return pid
+    return procs.stop_recorded(paths.pid_file(name), timeout=60)

@@ -223,9 +223,5 @@ def configured(paths: StackPaths) -> bool:
 
 
 def stop(paths: StackPaths) -> int | None:
-    pid = procs.running_pid(paths.pid_file(NAME))
-    if pid is not None:
-        # gunicorn's master stops its workers on SIGTERM; stop_pid kills the group if it hangs.
-        procs.stop_pid(pid, timeout=30)
-    paths.pid_file(NAME).unlink(missing_ok=True)
-    return pid
+    # gunicorn's master stops its workers on SIGTERM; stop_pid kills the group if it hangs.
+    return procs.stop_recorded(paths.pid_file(NAME), timeout=30)
