@@ -220,9 +220,19 @@ def contract_paths(root: Path = CONTRACTS_DIR) -> list[Path]:
 
 
 def load_contracts(root: Path = CONTRACTS_DIR) -> dict[str, DatasetContract]:
-    """All contracts, keyed by dataset name (names are unique across domains)."""
+    """All contracts, keyed by dataset name (names are unique across domains).
+
+    Parsed once per set of file versions: asset factories, checks and the CLI all ask for them, and a
+    contract edited on disk is read again.
+    """
+    versions = tuple((path, path.stat().st_mtime_ns) for path in contract_paths(root))
+    return dict(_load_versions(versions))
+
+
+@cache
+def _load_versions(versions: tuple[tuple[Path, int], ...]) -> tuple[tuple[str, DatasetContract], ...]:
     contracts: dict[str, DatasetContract] = {}
-    for path in contract_paths(root):
+    for path, _ in versions:
         contract = load_contract(path)
         if contract.name in contracts:
             raise ContractError(path, "name", f"dataset name also used by {contracts[contract.name].path}")
@@ -231,4 +241,4 @@ def load_contracts(root: Path = CONTRACTS_DIR) -> dict[str, DatasetContract]:
                 path, "domain", f"file lives under {path.parent.name}/ but says {contract.domain}"
             )
         contracts[contract.name] = contract
-    return contracts
+    return tuple(contracts.items())
