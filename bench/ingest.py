@@ -1,10 +1,17 @@
 """Ingest benchmark: our load (parse + validate + Iceberg commit) vs a plain pyarrow read + Parquet write of
 the same rows, in the same process, on CSV and on Parquet sources.
 
-    python bench/ingest.py [--rows 1000000] [--days 30] [--seed 7]
+    python bench/ingest.py [--rows 1000000] [--days 30] [--seed 7] [--repeats 3]
 
 The data follows the `rental_trips` contract (mobile validator, timestamps, numbers, day partitions), made
 with numpy. Writes bench/results/ingest.json and prints a table. Ratio = our rows/s ÷ baseline rows/s.
+
+Method: one small warm-up of both (imports, first-use caches), then baseline and ours alternate
+``--repeats`` times; the best time of each is kept (the usual way to take scheduler noise out on a
+shared two-core machine). Ours is the whole ``load_dataset`` call: read, fingerprint, parse, validate,
+duplicate-key check, quarantine, Iceberg table creation, partitioned write, commit, load ledger. Each of
+our runs loads into a fresh lakehouse home (a second load of the same file would be skipped as already
+loaded); opening that home's catalog is setup and is not timed.
 """
 
 from __future__ import annotations
@@ -61,45 +68,62 @@ def timed(action) -> float:
     return time.perf_counter() - began
 
 
-def run(rows: int, days: int, seed: int) -> dict:
+def write_sources(trips: pa.Table, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, parquet_path = folder / "trips_bench.csv", folder / "trips_bench.parquet"
+    pacsv.write_csv(trips, csv_path)
+    # A Parquet hand-over carries its types: timestamps as timestamps, as a real export would.
+    typed = trips.set_column(5, "started_at", trips.column("started_at").cast(pa.timestamp("s")))
+    typed = typed.set_column(6, "ended_at", typed.column("ended_at").cast(pa.timestamp("s")))
+    pq.write_table(typed, parquet_path)
+    return csv_path, parquet_path
+
+
+def run(rows: int, days: int, seed: int, repeats: int) -> dict:
     from governance.contracts import load_contracts
     from infra.catalog import open_catalog
     from ingest.load import load_dataset
 
     contract = load_contracts()["rental_trips"]
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    homes = iter(range(1_000_000))
+
+    def baseline(source: Path, read) -> float:
+        return timed(lambda: pq.write_table(read(source), work / "baseline.parquet"))
+
+    def ours(source: Path, expected: int) -> float:
+        os.environ["LAKEHOUSE_HOME"] = str(work / f"home-{next(homes)}")
+        catalog = open_catalog()
+        outcome = {}
+        seconds = timed(lambda: outcome.update(r=load_dataset(contract, source, catalog)))
+        result = outcome["r"]
+        assert result.rows_loaded == expected and result.balanced, result.as_dict()
+        return seconds
+
     try:
         trips = make_trips(rows, days, seed)
-        csv_path, parquet_path = work / "trips_bench.csv", work / "trips_bench.parquet"
-        pacsv.write_csv(trips, csv_path)
-        # A Parquet hand-over carries its types: timestamps as timestamps, as a real export would.
-        typed = trips.set_column(5, "started_at", trips.column("started_at").cast(pa.timestamp("s")))
-        typed = typed.set_column(6, "ended_at", typed.column("ended_at").cast(pa.timestamp("s")))
-        pq.write_table(typed, parquet_path)
+        sources = write_sources(trips, work / "data")
+        warm = write_sources(trips.slice(0, 1000), work / "warm-up")
+        readers = {"csv": pacsv.read_csv, "parquet": pq.read_table}
         results = {}
-        for label, source, read in (
-            ("csv", csv_path, lambda p: pacsv.read_csv(p)),
-            ("parquet", parquet_path, lambda p: pq.read_table(p)),
-        ):
-            baseline = timed(
-                lambda read=read, source=source: pq.write_table(read(source), work / "baseline.parquet")
-            )
-            os.environ["LAKEHOUSE_HOME"] = str(work / f"home-{label}")
-            outcome = {}
-            ours = timed(
-                lambda source=source, outcome=outcome: outcome.update(
-                    r=load_dataset(contract, source, open_catalog())
-                )
-            )
-            result = outcome["r"]
-            assert result.rows_loaded == rows and result.balanced, result.as_dict()
+        for (label, read), source, warm_source in zip(readers.items(), sources, warm, strict=True):
+            baseline(warm_source, read)
+            ours(warm_source, 1000)
+            base_times, our_times = [], []
+            for _ in range(repeats):
+                base_times.append(baseline(source, read))
+                our_times.append(ours(source, rows))
+            best_base, best_ours = min(base_times), min(our_times)
             results[label] = {
                 "rows": rows,
-                "baseline_seconds": round(baseline, 3),
-                "ours_seconds": round(ours, 3),
-                "baseline_rows_per_s": round(rows / baseline),
-                "ours_rows_per_s": round(rows / ours),
-                "ratio": round(baseline / ours, 3),
+                "repeats": repeats,
+                "baseline_seconds": round(best_base, 3),
+                "ours_seconds": round(best_ours, 3),
+                "baseline_seconds_all": [round(t, 3) for t in base_times],
+                "ours_seconds_all": [round(t, 3) for t in our_times],
+                "baseline_rows_per_s": round(rows / best_base),
+                "ours_rows_per_s": round(rows / best_ours),
+                "ratio": round(best_base / best_ours, 3),
             }
         return results
     finally:
@@ -113,8 +137,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating timed runs of each; best kept")
     args = parser.parse_args()
-    results = run(args.rows, args.days, args.seed)
+    results = run(args.rows, args.days, args.seed, args.repeats)
     report = {
         "benchmark": "ingest: parse + validate + Iceberg commit vs pyarrow read + parquet write",
         "dataset": "rental_trips (synthetic, numpy)",

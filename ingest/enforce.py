@@ -4,6 +4,8 @@ with a reason a person can act on (which column, what was found, what was expect
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -66,34 +68,23 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
     length = unit.num_rows
     reason = pa.nulls(length, pa.string())
     culprit = pa.nulls(length, pa.string())
-    arrays: dict[str, pa.Array] = {}
 
-    def flag(mask: pa.Array, col: Column, why: pa.Array | str) -> None:
-        nonlocal reason, culprit
-        fresh = pc.and_(pc.fill_null(mask, False), pc.is_null(reason))
-        reason = pc.if_else(fresh, why, reason)
-        culprit = pc.if_else(fresh, col.name, culprit)
-
-    for col in contract.source_columns:
+    def check(col: Column) -> tuple[pa.Array, list[Finding]]:
         source_name = names[col.name]
         if source_name not in present:
-            arrays[col.name] = pa.nulls(length, col.arrow_type)
-            continue
-        raw = unit.table.column(source_name).combine_chunks()
-        values, failed = coerce(raw, col.logical_type, col.arrow_type)
-        _refuse_type_change(unit, col, source_name, raw, failed)
-        if pc.any(failed).as_py():
-            flag(failed, col, _reason_for(col, source_name, f"cannot be read as {col.logical_type}", raw))
-        if col.required:
-            flag(
-                pc.and_(pc.is_null(values), pc.invert(failed)),
-                col,
-                _reason_for(col, source_name, "required value is missing"),
-            )
-        if col.validator:
-            check, problem = VALIDATORS[col.validator]
-            flag(pc.invert(check(values)), col, _reason_for(col, source_name, problem, values))
+            return pa.nulls(length, col.arrow_type), []
+        return _check_column(unit, col, source_name)
+
+    # Columns are independent and pyarrow's kernels release the GIL: check them side by side.
+    with ThreadPoolExecutor(max_workers=min(len(contract.source_columns), os.cpu_count() or 1) or 1) as pool:
+        checked = list(pool.map(check, contract.source_columns))
+    arrays: dict[str, pa.Array] = {}
+    for col, (values, findings) in zip(contract.source_columns, checked, strict=True):
         arrays[col.name] = values
+        for mask, why in findings:  # in column order, and per column in check order: the first reason wins
+            fresh = pc.and_(pc.fill_null(mask, False), pc.is_null(reason))
+            reason = pc.if_else(fresh, why, reason)
+            culprit = pc.if_else(fresh, col.name, culprit)
 
     typed = pa.table(arrays, schema=_nullable(contract))
     ok = pc.is_null(reason)
@@ -104,12 +95,38 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
         columns=pc.take(culprit, rejected_rows),
         reasons=pc.take(reason, rejected_rows),
     )
-    accepted = typed.filter(ok).cast(contract.raw_arrow_schema())
+    all_ok = len(rejected_rows) == 0
+    accepted = (typed if all_ok else typed.filter(ok)).cast(contract.raw_arrow_schema())
     if unexpected and contract.load.schema_evolution:
         for name in unexpected:
-            extra = pc.cast(unit.table.column(name), pa.string()).filter(ok)
+            extra = pc.cast(unit.table.column(name), pa.string())
+            extra = extra if all_ok else extra.filter(ok)
             accepted = accepted.append_column(pa.field(name, pa.string()), extra)
     return Enforced(accepted, rejects, notes)
+
+
+Finding = tuple[pa.Array, "pa.Array | str"]  # rows at fault (some true), and why
+
+
+def _check_column(unit: SourceUnit, col: Column, source_name: str) -> tuple[pa.Array, list[Finding]]:
+    """One column parsed to its contract type, with the rows it rejects; reasons are built only for
+    checks that found something (a reason may echo values, which costs a pass over the column)."""
+    raw = unit.table.column(source_name).combine_chunks()
+    values, failed = coerce(raw, col.logical_type, col.arrow_type)
+    _refuse_type_change(unit, col, source_name, raw, failed)
+    findings: list[Finding] = []
+    if pc.any(failed).as_py():
+        findings.append((failed, _reason_for(col, source_name, f"cannot be read as {col.logical_type}", raw)))
+    if col.required:
+        missing = pc.and_(pc.is_null(values), pc.invert(failed))
+        if pc.any(missing).as_py():
+            findings.append((missing, _reason_for(col, source_name, "required value is missing")))
+    if col.validator:
+        is_valid, problem = VALIDATORS[col.validator]
+        invalid = pc.invert(is_valid(values))
+        if pc.any(invalid).as_py():
+            findings.append((invalid, _reason_for(col, source_name, problem, values)))
+    return values, findings
 
 
 # A column whose every value fails to parse is a changed export, not a batch of bad rows.
@@ -146,8 +163,7 @@ def _reject_duplicate_keys(
     key = contract.primary_key
     if not key or typed.num_rows == 0:
         return typed, ok, reason, culprit
-    accepted_keys = typed.column(key[0]).filter(ok) if len(key) == 1 else None
-    if accepted_keys is not None and pc.count_distinct(accepted_keys).as_py() == len(accepted_keys):
+    if len(key) == 1 and _all_distinct(typed.column(key[0]).filter(ok)):
         return typed, ok, reason, culprit  # the common case: no key repeats, skip the grouping
     positions = pa.array(range(typed.num_rows), pa.int64())
     frame = typed.select(list(key)).append_column("_pos", positions).filter(ok)
@@ -168,6 +184,16 @@ def _reject_duplicate_keys(
     return typed, pc.and_(ok, keep), reason, culprit
 
 
+def _all_distinct(keys: pa.ChunkedArray) -> bool:
+    keys = keys.combine_chunks()
+    if len(keys) < 2:
+        return True
+    # Exports are often in key order: strictly increasing keys are distinct without hashing them.
+    if keys.null_count == 0 and pc.all(pc.greater(keys.slice(1), keys.slice(0, len(keys) - 1))).as_py():
+        return True
+    return len(pc.unique(keys)) == len(keys)
+
+
 def _kept_locator(typed: pa.Table, last: pa.Table, key: tuple[str, ...], unit: SourceUnit) -> pa.Array:
     kept = last.select([*key, "_pos_max"])
     joined = typed.select(list(key)).append_column("_row", pa.array(range(typed.num_rows), pa.int64()))
@@ -177,5 +203,5 @@ def _kept_locator(typed: pa.Table, last: pa.Table, key: tuple[str, ...], unit: S
 
 def raw_records(unit: SourceUnit, rows: pa.Array) -> list[str]:
     """The rejected rows exactly as the source had them, as JSON (for the stewards-only quarantine)."""
-    subset = unit.table.take(rows).to_pylist()
+    subset = unit.written_table().take(rows).to_pylist()
     return [json.dumps(r, ensure_ascii=False, default=str) for r in subset]

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError, TableAlreadyExistsError
 from pyiceberg.expressions import And, GreaterThanOrEqual, In, LessThanOrEqual
-from pyiceberg.table import Table
+from pyiceberg.table import Table, Transaction
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
+
+from ingest.iceberg_append import append_table
 
 TRANSFORMS = {
     "identity": IdentityTransform,
@@ -34,7 +36,10 @@ LAST_LOAD_PROPERTY = "lakehouse.last-load"
 MAX_REMEMBERED_UNITS = 5000
 # pyiceberg's own commit retry re-applies the old property values and our anti-join after a conflict,
 # which would lose another writer's load state; we retry ourselves, recomputing against the fresh table.
-TABLE_PROPERTIES = {"commit.retry.num-retries": "0"}
+# Small dictionary pages: identifier columns (unique per row) fall back to plain encoding after a few
+# thousand values instead of hashing a whole day partition into a dictionary that is then thrown away;
+# category columns (stations, districts) still fit. Measured in bench/ingest.py.
+TABLE_PROPERTIES = {"commit.retry.num-retries": "0", "write.parquet.dict-size-bytes": str(64 * 1024)}
 
 
 @dataclass(frozen=True)
@@ -61,23 +66,34 @@ def ensure_table(
     try:
         table = catalog.load_table(identifier)
     except NoSuchTableError:
-        table = catalog.create_table_if_not_exists(identifier, schema=schema, properties=TABLE_PROPERTIES)
-    if table.properties.get("commit.retry.num-retries") != TABLE_PROPERTIES["commit.retry.num-retries"]:
+        try:
+            # Created with its key, partitions and properties in one metadata version.
+            with catalog.create_table_transaction(
+                identifier, schema=schema, properties=TABLE_PROPERTIES
+            ) as tx:
+                _declare_layout(tx, partitioning, key)
+        except (TableAlreadyExistsError, CommitFailedException):
+            pass  # a concurrent load created it first
+        table = catalog.load_table(identifier)
+    if any(table.properties.get(name) != value for name, value in TABLE_PROPERTIES.items()):
         with table.transaction() as tx:
             tx.set_properties(TABLE_PROPERTIES)
         table = catalog.load_table(identifier)
     if (partitioning or key) and not table.spec().fields and not table.schema().identifier_field_ids:
-        with table.transaction() as tx:
-            if key:
-                with tx.update_schema() as update:
-                    update.set_identifier_fields(*key)
-            if partitioning:
-                with tx.update_spec() as spec:
-                    for part in partitioning:
-                        spec.add_field(
-                            part.source, TRANSFORMS[part.transform](), f"{part.source}_{part.transform}"
-                        )
-    return catalog.load_table(identifier)
+        with table.transaction() as tx:  # a table made before its contract declared key or partitions
+            _declare_layout(tx, partitioning, key)
+        table = catalog.load_table(identifier)
+    return table
+
+
+def _declare_layout(tx: Transaction, partitioning: Sequence[Partition], key: Sequence[str]) -> None:
+    if key:
+        with tx.update_schema() as update:
+            update.set_identifier_fields(*key)
+    if partitioning:
+        with tx.update_spec() as spec:
+            for part in partitioning:
+                spec.add_field(part.source, TRANSFORMS[part.transform](), f"{part.source}_{part.transform}")
 
 
 def loaded_units(table: Table) -> set[str]:
@@ -166,9 +182,9 @@ def commit(
                         # A batch of only new keys deletes nothing; pyiceberg warns about that.
                         warnings.filterwarnings("ignore", "Delete operation did not match any records")
                         tx.delete(In(key[0], keys.to_pylist()))
-                    tx.append(batch)
+                    append_table(tx, table.io, batch)
                 elif batch.num_rows:
-                    tx.append(batch)
+                    append_table(tx, table.io, batch)
                 if properties:
                     tx.set_properties(properties)
             table = catalog.load_table(identifier)

@@ -35,7 +35,29 @@ def _strip(values: ArrayLike, chars_regex: str) -> ArrayLike:
     return pc.replace_substring_regex(values, pattern=chars_regex, replacement="")
 
 
+# Values already in these forms are fixed points of ``normalise`` (ASCII, no separators, upper case):
+# one regex pass tells, instead of NFKC plus the rewrites. Most system exports write them so.
+_CANONICAL = {
+    CN_RESIDENT_ID: r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$",
+    CN_USCC: r"^[0-9A-Z]{18}$",
+    CN_MOBILE: r"^1[0-9]{10}$",
+    BANK_CARD: r"^[0-9]+$",
+}
+
+
+def _all_canonical(values: ArrayLike, pii_class: str | None) -> bool:
+    pattern = _CANONICAL.get(pii_class or "")
+    if pattern is None:
+        return False
+    matched = pc.sum(pc.match_substring_regex(values, pattern)).as_py() or 0
+    return matched == len(values) - values.null_count
+
+
 def normalise(values: ArrayLike, pii_class: str | None) -> ArrayLike:
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    if _all_canonical(values, pii_class):
+        return values
     s = as_string(values)
     if pii_class in (CN_RESIDENT_ID, PASSPORT, CN_USCC):
         return pc.utf8_upper(_strip(s, r"[\s\-－—]+"))

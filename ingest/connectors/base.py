@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -25,6 +26,11 @@ class SourceUnit:
     watermark: str | None = None  # for incremental SQL: the highest watermark value in this unit
     notes: list[str] = field(default_factory=list)
     row_label: tuple[str, int] = ("row ", 1)
+    # For a unit read typed straight away: how to read it again with every value as the source wrote it.
+    as_written: Callable[[], pa.Table] | None = None
+
+    def written_table(self) -> pa.Table:
+        return self.as_written() if self.as_written is not None else self.table
 
     def locate(self, rows: pa.Array) -> pa.Array:
         if self.locators is not None:

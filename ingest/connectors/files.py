@@ -6,13 +6,17 @@ import codecs
 import csv
 import io
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import charset_normalizer
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ingest.coerce import NULL_TOKENS
 from ingest.connectors.base import SourceError, SourceUnit, fingerprint_bytes, text_columns
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
@@ -39,47 +43,102 @@ def _header(first_line: str, delimiter: str) -> list[str]:
     return next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter), [])
 
 
-def _utf8_body(data: bytes, encoding: str | None, path: Path) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without BOM; transcoded only when it is not UTF-8 already."""
-    declared = (encoding or "utf-8").lower().replace("_", "-")
-    if declared in ("utf-8", "utf8", "utf-8-sig"):
-        body = data.removeprefix(codecs.BOM_UTF8)
-        try:
-            body.decode("utf-8")  # validation only (C speed); the bytes are used as they are
-            return body, declared
-        except UnicodeDecodeError:
-            pass
-    text, used = decode(data, encoding, path)
-    return text.encode("utf-8"), used
+def _parse_csv(
+    body: pa.Buffer, delimiter: str, quoted: bool, column_types: dict[str, pa.DataType]
+) -> pa.Table:
+    return pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(encoding="utf-8"),
+        # Without a quote there can be no quoted newline, and the reader may split blocks at any newline.
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+        convert_options=pacsv.ConvertOptions(
+            column_types=column_types,
+            # Only typed columns take null tokens here; text keeps every value as written.
+            null_values=list(NULL_TOKENS),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
-def read_csv(path: Path, encoding: str | None) -> SourceUnit:
-    data = path.read_bytes()
-    body, used = _utf8_body(data, encoding, path)
-    end = body.find(b"\n")
-    first_line = (body if end < 0 else body[:end]).decode("utf-8")
+def _typed_read_holds(table: pa.Table, typed: dict[str, pa.DataType]) -> bool:
+    # Arrow reads "inf" as a number; enforcement's text path would refuse it, so this file takes that path.
+    return not any(
+        pc.any(pc.invert(pc.is_finite(table.column(name)))).as_py()
+        for name, kind in typed.items()
+        if pa.types.is_floating(kind)
+    )
+
+
+def _read_csv_body(
+    data: bytes, path: Path, typed: dict[str, pa.DataType] | None
+) -> tuple[pa.Table, Callable[[], pa.Table] | None]:
+    """The table, typed where every cell of a hinted column parses; else all text (enforcement parses).
+
+    ``data`` is UTF-8, with or without BOM. Returns the table and, when it was read typed, how to read it
+    again with every value as written (for quarantine).
+    """
+    start = len(codecs.BOM_UTF8) if data[: len(codecs.BOM_UTF8)] == codecs.BOM_UTF8 else 0
+    end = data.find(b"\n", start)
+    first_line = data[start : len(data) if end < 0 else end].decode("utf-8")
     delimiter = max(_CSV_DELIMITERS, key=first_line.count)
     header = _header(first_line, delimiter)
     if not any(header):
         raise SourceError(f"{path}: empty file (no header row)")
+    body = pa.py_buffer(data).slice(start)
+    quoted = data.find(b'"', start) >= 0
+    as_text = dict.fromkeys(header, pa.string())
+    hints = {name: kind for name, kind in (typed or {}).items() if name in as_text}
+    if hints:
+        try:
+            table = _parse_csv(body, delimiter, quoted, as_text | hints)
+            if _typed_read_holds(table, hints):
+                return table, lambda: _parse_csv(body, delimiter, quoted, as_text)
+        except pa.ArrowInvalid:
+            pass  # some cell is not in Arrow's own format: enforcement parses (and reports) it from text
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(encoding="utf-8", block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        return _parse_csv(body, delimiter, quoted, as_text), None
     except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise
         raise SourceError(f"{path}: not a readable CSV file ({exc}); check delimiter and quoting") from exc
-    notes = []
-    if _norm(used) != _norm(encoding or "utf-8-sig"):
-        notes.append(f"declared encoding {encoding} did not decode; read as {used}")
-    # Row numbers as a spreadsheet shows them: the header is row 1.
-    return SourceUnit(path.name, fingerprint_bytes(data), table, None, notes=notes, row_label=("row ", 2))
+
+
+def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | None = None) -> SourceUnit:
+    """A CSV file in any Chinese encoding. ``typed``: source columns worth trying to read typed at once
+    (timestamps, dates, numbers); a file where any of their cells does not parse is read as text."""
+    # One read: the fingerprint and the rows come from the same bytes even if the file is being replaced
+    # (a memory map would save a copy but can fault when a department truncates the file mid-read).
+    data = path.read_bytes()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fingerprint = pool.submit(fingerprint_bytes, data)  # hashing releases the GIL: overlap the parse
+        declared = (encoding or "utf-8").lower().replace("_", "-")
+        used = declared
+        table = as_written = None
+        if declared in ("utf-8", "utf8", "utf-8-sig"):
+            try:
+                table, as_written = _read_csv_body(data, path, typed)
+            except (UnicodeDecodeError, pa.ArrowInvalid):
+                table = None  # not UTF-8 after all: exports are often GBK whatever they declare
+        if table is None:
+            text, used = decode(data, encoding, path)
+            try:
+                table, as_written = _read_csv_body(text.encode("utf-8"), path, typed)
+            except pa.ArrowInvalid as exc:
+                raise SourceError(f"{path}: not a readable CSV file ({exc})") from exc
+        notes = []
+        if _norm(used) != _norm(encoding or "utf-8-sig"):
+            notes.append(f"declared encoding {encoding} did not decode; read as {used}")
+        # Row numbers as a spreadsheet shows them: the header is row 1.
+        return SourceUnit(
+            path.name,
+            fingerprint.result(),
+            table,
+            None,
+            notes=notes,
+            row_label=("row ", 2),
+            as_written=as_written,
+        )
 
 
 def _norm(encoding: str) -> str:
@@ -182,5 +241,10 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
 
 def read_parquet(path: Path) -> SourceUnit:
     data = path.read_bytes()
-    table = pq.read_table(io.BytesIO(data))
-    return SourceUnit(path.name, fingerprint_bytes(data), table, None, row_label=("row ", 1))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fingerprint = pool.submit(fingerprint_bytes, data)
+        try:
+            table = pq.read_table(pa.BufferReader(pa.py_buffer(data)))
+        except pa.ArrowInvalid as exc:
+            raise SourceError(f"{path}: not a readable Parquet file ({exc})") from exc
+        return SourceUnit(path.name, fingerprint.result(), table, None, row_label=("row ", 1))

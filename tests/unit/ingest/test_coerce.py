@@ -12,7 +12,7 @@ from ingest.coerce import coerce
         "2019年3月5日 8:05",
         "2019/3/5 8:05",
         "2019-03-05T08:05:00",
-        "2019-03-05 08:05:00.250",
+        "2019-03-05 08:05",
         "２０１９-０３-０５ ０８:０５",
     ],
 )
@@ -20,6 +20,29 @@ def test_chinese_and_iso_timestamps_parse(text):
     values, failed = coerce(pa.array([text]), "timestamp", pa.timestamp("us"))
     assert values.to_pylist() == [dt.datetime(2019, 3, 5, 8, 5)]
     assert failed.to_pylist() == [False]
+
+
+@pytest.mark.parametrize("others", [[], ["2019年3月5日 8时"]])
+def test_fractional_seconds_are_kept_whichever_path_parses_them(others):
+    # All-ISO columns take Arrow's parser at once; a column with one Chinese date takes the per-cell path.
+    values, failed = coerce(
+        pa.array(["2019-03-05 08:05:00.25", "2019-03-05T08:05:00.123456", *others]),
+        "timestamp",
+        pa.timestamp("us"),
+    )
+    assert values.to_pylist()[:2] == [
+        dt.datetime(2019, 3, 5, 8, 5, 0, 250000),
+        dt.datetime(2019, 3, 5, 8, 5, 0, 123456),
+    ]
+    assert others == [] or values.to_pylist()[2] == dt.datetime(2019, 3, 5, 8, 0)
+    assert not any(failed.to_pylist())
+
+
+def test_impossible_timestamps_are_flagged_on_both_paths():
+    iso_only = ["2019-02-30 08:00:00", "2019-02-28 24:00:00", "2019-02-28 08:00:00"]
+    for cells in (iso_only, [*iso_only, "2019年3月5日"]):
+        _, failed = coerce(pa.array(cells), "timestamp", pa.timestamp("us"))
+        assert failed.to_pylist()[:3] == [True, True, False], cells
 
 
 @pytest.mark.parametrize("text", ["2019年3月5日", "20190305", "2019.3.5", "2019-03-05"])

@@ -12,7 +12,7 @@ import pytest
 
 from governance.contracts import load_contracts
 from ingest.connectors import SourceError, iter_units, source_field_names
-from ingest.enforce import enforce
+from ingest.enforce import enforce, raw_records
 from tests.factories import resident_id
 
 CONTRACTS = load_contracts()
@@ -156,3 +156,60 @@ def test_sqlite_reads_incrementally_after_the_watermark(tmp_path):
 def test_no_matching_files_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match=re.escape("no files match 'traffic/flow_*.ndjson'")):
         list(iter_units(CONTRACTS["traffic_flow"], tmp_path))
+
+
+def _trips_csv(tmp_path, rows, encoding="utf-8"):
+    (tmp_path / "rental").mkdir(exist_ok=True)
+    path = tmp_path / "rental" / "trips_2026-11-02.csv"
+    path.write_bytes(_csv_bytes(_headers("rental_trips"), rows, encoding))
+    return path
+
+
+CLEAN_TRIP = ["T1", "bike", "13812345678", "滴水湖地铁站", "天文馆", "2026-11-02T08:00:00", "", "3.2"]
+
+
+def test_clean_csv_is_read_typed_at_once_and_quarantine_still_shows_values_as_written(tmp_path):
+    bad_mobile = ["T2", "ev", "12345", "申港大道", "", "2026-11-02T09:00:00", "2026-11-02 09:30", "1e1"]
+    _trips_csv(tmp_path, [CLEAN_TRIP, bad_mobile])
+    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    assert unit.table.schema.field("started_at").type == pa.timestamp("us")
+    enforced = enforce(CONTRACTS["rental_trips"], unit)
+    assert enforced.table.column("distance_km").to_pylist() == [3.2]
+    assert enforced.table.column("ended_at").to_pylist() == [None]
+    (record,) = raw_records(unit, enforced.rejects.rows)
+    assert "2026-11-02T09:00:00" in record and "1e1" in record  # as the department wrote them
+
+
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [("2026年11月2日 8时", 5), ("inf", 7), (" 2026-11-02 08:00:00", 5)],
+)
+def test_a_cell_arrow_would_not_read_as_enforcement_does_sends_the_file_to_the_text_path(
+    tmp_path, cell, column
+):
+    odd = list(CLEAN_TRIP)
+    odd[0], odd[column] = "T2", cell
+    _trips_csv(tmp_path, [CLEAN_TRIP, odd])
+    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    assert all(pa.types.is_string(t) for t in unit.table.schema.types)
+    enforced = enforce(CONTRACTS["rental_trips"], unit)
+    assert enforced.table.num_rows + len(enforced.rejects) == 2
+    if cell == "inf":
+        assert enforced.rejects.columns.to_pylist() == ["distance_km"]
+
+
+def test_gbk_bytes_in_a_file_declared_utf8_are_transcoded(tmp_path):
+    _trips_csv(tmp_path, [CLEAN_TRIP], encoding="gb18030")
+    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    assert unit.table.column(3).to_pylist() == ["滴水湖地铁站"]
+    assert any("read as gb18030" in note for note in unit.notes)
+
+
+def test_null_tokens_in_typed_columns_are_absent_values_on_the_typed_path(tmp_path):
+    no_time = ["T2", "bike", "13812345679", "滴水湖地铁站", "", "—", "无", "N/A"]
+    _trips_csv(tmp_path, [CLEAN_TRIP, no_time])
+    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    assert unit.table.schema.field("started_at").type == pa.timestamp("us")
+    enforced = enforce(CONTRACTS["rental_trips"], unit)
+    assert enforced.rejects.columns.to_pylist() == ["started_at"]
+    assert "required value is missing" in enforced.rejects.reasons[0].as_py()
