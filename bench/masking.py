@@ -23,10 +23,10 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from governance.masking.policies import apply_policy
+from governance.masking.columns import ColumnPolicy, mask_columns
 from governance.pii import checksums
 from governance.pii.analyzer import build_analyzer
-from governance.pii.classify import classify_column
+from governance.pii.classify import classify_column, classify_table
 from governance.pii.text import build_anonymizer, mask_one, mask_texts
 
 BENCH_KEY = b"benchmark-only-key-not-a-secret!"
@@ -190,19 +190,15 @@ def per_cell_presidio(cells: list[str | None]) -> list[str | None]:
 
 
 def classify_and_mask(table: pa.Table) -> tuple[pa.Table, dict[str, str | None]]:
-    out, classes = {}, {}
-    for name in table.column_names:
-        col = table.column(name)
-        cls = classify_column(name, col).pii_class
-        classes[name] = cls
-        if cls in POLICY:
-            policy, option = POLICY[cls]
-            masked = apply_policy(col, policy, cls, BENCH_KEY, option)
-            if masked is not None:
-                out[name] = masked
-        else:
-            out[name] = col
-    return pa.table(out), classes
+    classes = {name: found.pii_class for name, found in classify_table(table).items()}
+    plan = {
+        name: ColumnPolicy(name, *POLICY[cls][:1], cls, POLICY[cls][1])
+        for name, cls in classes.items()
+        if cls in POLICY
+    }
+    masked = mask_columns(table, plan, BENCH_KEY)
+    out = {n: masked[n] if n in plan else table.column(n) for n in table.column_names}
+    return pa.table({n: v for n, v in out.items() if v is not None}), classes
 
 
 def machine() -> dict[str, object]:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from governance.contracts import DatasetContract
 from governance.pii.classes import PERSONAL_CLASSES
-from governance.pii.classify import classify_column
+from governance.pii.classify import classify_table
 from governance.pii.scan import LeakFinding, scan_table
 
 LEAK_SAMPLE_ROWS = 5000
@@ -65,11 +65,10 @@ class GateResult:
 
 def classify_raw(contract: DatasetContract, raw: pa.Table) -> list[ColumnClass]:
     declared = {c.name: c.pii for c in contract.columns}
-    result = []
-    for name in raw.column_names:
-        found = classify_column(name, raw.column(name))
-        result.append(ColumnClass(name, declared.get(name), found.pii_class, float(found.confidence)))
-    return result
+    return [
+        ColumnClass(name, declared.get(name), found.pii_class, float(found.confidence))
+        for name, found in classify_table(raw).items()
+    ]
 
 
 def leak_scan(contract: DatasetContract, staged: pa.Table) -> list[LeakFinding]:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from governance.contracts import Column, DatasetContract
-from governance.masking.policies import apply_policy
+from governance.masking.columns import ColumnPolicy, mask_columns
 from governance.pii.text import mask_texts
 
 
@@ -46,6 +46,15 @@ def mask_for_staging(
 ) -> MaskedTable:
     arrays: dict[str, pa.Array] = {}
     report: list[ColumnMasking] = []
+    structured = mask_columns(
+        raw,
+        {
+            col.name: ColumnPolicy(col.derived_from or col.name, col.masking, col.pii, col.masking_option)
+            for col in contract.columns
+            if col.masking not in ("keep", "drop", "tag_text")
+        },
+        key,
+    )
     for col in contract.columns:
         source = raw.column(col.derived_from or col.name).combine_chunks()
         non_null = len(source) - source.null_count
@@ -61,8 +70,7 @@ def mask_for_staging(
             values, findings = masked.array, dict(masked.findings_by_class)
             changed = int(pc.sum(pc.fill_null(pc.not_equal(values, source), False)).as_py() or 0)
         else:
-            values = apply_policy(source, col.masking, col.pii, key, col.masking_option)
-            changed = non_null
+            values, changed = structured[col.name], non_null
         arrays[col.name] = pc.cast(values, pa.string())
         report.append(ColumnMasking(col.name, col.pii, col.masking, len(source), changed, findings))
     table = pa.table(arrays).select([c.name for c in contract.staged_columns])

@@ -50,7 +50,7 @@ def _read_any(location: str) -> tuple[str, pa.Table]:
 )
 def scan_pii(path_or_table: str, as_json: bool, sample: int) -> None:
     """Classify every column of a file or table and count personal data found (values are never shown)."""
-    from governance.pii.classify import classify_column
+    from governance.pii.classify import classify_table
     from governance.pii.scan import scan_table
 
     name, table = _read_any(path_or_table)
@@ -58,8 +58,7 @@ def scan_pii(path_or_table: str, as_json: bool, sample: int) -> None:
     for finding in scan_table(table, sample_rows=sample):
         findings.setdefault(finding.column, []).append(finding)
     rows = []
-    for column in table.column_names:
-        found = classify_column(column, table.column(column))
+    for column, found in classify_table(table).items():
         rows.append(
             {
                 "column": column,

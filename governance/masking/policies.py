@@ -84,6 +84,23 @@ def _sub(values: ArrayLike, regex: str, replacement: str) -> ArrayLike:
     return pc.replace_substring_regex(values, pattern=regex, replacement=replacement)
 
 
+def _first_match(s: ArrayLike, shapes: list[tuple[str, str]]) -> ArrayLike:
+    """Rewrite each value by the first (regex, replacement) its shape matches, ``***`` if none does.
+
+    Later shapes are tried only on the values earlier ones left (usually none: one export, one form).
+    """
+    result = pa.nulls(len(s), pa.string())
+    pending = pc.is_valid(s)
+    for regex, replacement in shapes:
+        if not pc.any(pending).as_py():
+            return result
+        hit = pc.and_(pending, _matches(s, regex))
+        if pc.any(hit).as_py():
+            result = pc.if_else(hit, _sub(s, regex, replacement), result)
+            pending = pc.and_(pending, pc.invert(hit))
+    return pc.if_else(pending, REDACTED, result)
+
+
 def _or_redacted(ok: ArrayLike, masked: ArrayLike) -> ArrayLike:
     """``masked`` where the shape check passed, ``***`` elsewhere (nulls stay null)."""
     return pc.if_else(ok, masked, REDACTED)
@@ -104,22 +121,14 @@ def mask(array: ArrayLike, pii_class: str | None) -> ArrayLike:
     if pii_class == CN_RESIDENT_ID:
         id18 = r"^([1-8][0-9]{5})[0-9]{8}([0-9]{3}[0-9X])$"
         id15 = r"^([1-8][0-9]{5})[0-9]{5}([0-9]{4})$"
-        return pc.if_else(
-            _matches(s, id18),
-            _sub(s, id18, r"\1********\2"),
-            _or_redacted(_matches(s, id15), _sub(s, id15, r"\1*****\2")),
-        )
+        return _first_match(s, [(id18, r"\1********\2"), (id15, r"\1*****\2")])
     if pii_class == CN_MOBILE:
         rx = r"^(1[0-9]{2})[0-9]{4}([0-9]{4})$"
         return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1****\2"))
     if pii_class == CN_LANDLINE:
         with_area = r"^\(?(" + AREA_CODE + r")\)?-?[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
         local = r"^[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
-        return pc.if_else(
-            _matches(s, with_area),
-            _sub(s, with_area, r"\1-******\2"),
-            _or_redacted(_matches(s, local), _sub(s, local, r"******\1")),
-        )
+        return _first_match(s, [(with_area, r"\1-******\2"), (local, r"******\1")])
     if pii_class == PERSON_NAME:
         compound = pc.match_substring_regex(s, "^(?:" + "|".join(COMPOUND_SURNAMES) + ").")
         masked = pc.if_else(compound, _keep_head_star_rest(s, 2), _keep_head_star_rest(s, 1))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
-from presidio_analyzer.nlp_engine import NlpEngineProvider
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider
 
 from governance.pii.classes import PRIORITY
 from governance.pii.recognizers import LANGUAGE, all_recognizers
@@ -94,10 +94,19 @@ def resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
     return sorted(kept, key=lambda r: r.start)
 
 
-def analyze_results(text: str, entities: Sequence[str] | None = None) -> list[RecognizerResult]:
-    """Presidio results for ``text`` with overlaps resolved (input for the anonymizer).
+@functools.cache
+def empty_nlp_artifacts() -> NlpArtifacts:
+    """What the no-op NLP engine returns for any text: one object serves every call of a batch."""
+    return build_analyzer().nlp_engine.process_text("", LANGUAGE)
 
-    ``entities`` restricts which recognizers run (None: all of them).
+
+def analyze_results(
+    text: str, entities: Sequence[str] | None = None, nlp_artifacts: NlpArtifacts | None = None
+) -> list[RecognizerResult]:
+    """Presidio results for ``text`` with overlaps resolved: sorted, non-overlapping spans.
+
+    ``entities`` restricts which recognizers run (None: all of them). ``nlp_artifacts``: pass
+    ``empty_nlp_artifacts()`` in batch work to skip building the same empty artifacts per call.
     """
     if not text or (entities is not None and not entities):
         return []
@@ -106,6 +115,7 @@ def analyze_results(text: str, entities: Sequence[str] | None = None) -> list[Re
         language=LANGUAGE,
         entities=list(entities) if entities else None,
         score_threshold=SCORE_THRESHOLD,
+        nlp_artifacts=nlp_artifacts,
     )
     return resolve_overlaps(raw)
 

@@ -24,11 +24,24 @@ from governance.pii.classes import (
 ArrayLike = pa.Array | pa.ChunkedArray
 
 
+# ASCII and the CJK Unified Ideographs block have no NFKC decompositions: text made only of them is
+# already normalised. Anything else (full-width forms, ideographic space, compatibility ideographs,
+# circled digits…) is normalised, value by value.
+_MAY_CHANGE_UNDER_NFKC = r"[^\x00-\x7F\x{4E00}-\x{9FFF}]"
+
+
 def as_string(values: ArrayLike) -> ArrayLike:
     """Cast to string (ints holding phone numbers are common); NFKC maps full-width to ASCII."""
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = values.cast(pa.string())
-    return pc.utf8_normalize(values, form="NFKC")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return values
+    changing = pc.fill_null(pc.match_substring_regex(values, _MAY_CHANGE_UNDER_NFKC), False)
+    if not pc.any(changing).as_py():
+        return values
+    return pc.replace_with_mask(values, changing, pc.utf8_normalize(values.filter(changing), form="NFKC"))
 
 
 def _strip(values: ArrayLike, chars_regex: str) -> ArrayLike:
@@ -45,19 +58,24 @@ _CANONICAL = {
 }
 
 
-def _all_canonical(values: ArrayLike, pii_class: str | None) -> bool:
-    pattern = _CANONICAL.get(pii_class or "")
-    if pattern is None:
-        return False
-    matched = pc.sum(pc.match_substring_regex(values, pattern)).as_py() or 0
-    return matched == len(values) - values.null_count
-
-
 def normalise(values: ArrayLike, pii_class: str | None) -> ArrayLike:
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = values.cast(pa.string())
-    if _all_canonical(values, pii_class):
+    pattern = _CANONICAL.get(pii_class or "")
+    if pattern is None:
+        return _normalised(values, pii_class)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    other = pc.invert(pc.fill_null(pc.match_substring_regex(values, pattern), True))
+    written_otherwise = pc.sum(other).as_py() or 0
+    if written_otherwise == 0:
         return values
+    if written_otherwise == len(values):
+        return _normalised(values, pii_class)
+    return pc.replace_with_mask(values, other, _normalised(values.filter(other), pii_class))
+
+
+def _normalised(values: ArrayLike, pii_class: str | None) -> ArrayLike:
     s = as_string(values)
     if pii_class in (CN_RESIDENT_ID, PASSPORT, CN_USCC):
         return pc.utf8_upper(_strip(s, r"[\s\-－—]+"))

@@ -406,16 +406,39 @@ _SURNAME_CHARS = "".join(sorted(set(SINGLE_SURNAMES) | {c[0] for c in COMPOUND_S
 _D = "[0-9０-９]"
 # Which recognizers a candidate needs: each group's RE2 pattern is a superset of the triggers of
 # its entities, so analysing a cell with only those entities gives the same result as all of them.
+_S = r"[ \t\-－\x{3000}]"  # a separator a person types between digit groups
 PREFILTER_GROUPS: dict[str, tuple[str, ...]] = {
-    # 7+ contiguous digits, or the grouped forms 138-1234…, 310115 1990…, 6222 0212…
-    _D + r"{7,}|" + _D + r"{3,}[ \t\-－\x{3000}]" + _D + r"{4}": (
-        CN_RESIDENT_ID,
-        BANK_CARD,
-        CN_USCC,
-        PASSPORT,
-        CN_MOBILE,
-        CN_LANDLINE,
-    ),
+    # Every landline and passport number holds 7+ contiguous digits.
+    _D + r"{7}": (CN_LANDLINE, PASSPORT),
+    r"[1１]" + _D + r"{2}" + _S + r"?" + _D + r"{4}" + _S + r"?" + _D + r"{4}": (CN_MOBILE,),
+    # 18-digit ids grouped 6-4-4-4, 15-digit ones 6-6-3.
+    _D
+    + r"{6}"
+    + _S
+    + r"?"
+    + _D
+    + r"{4}"
+    + _S
+    + r"?"
+    + _D
+    + r"{4}"
+    + _S
+    + r"?"
+    + _D
+    + r"{3}|"
+    + _D
+    + r"{6}"
+    + _S
+    + r"?"
+    + _D
+    + r"{6}"
+    + _S
+    + r"?"
+    + _D
+    + r"{3}": (CN_RESIDENT_ID,),
+    _D + r"{4}" + _S + r"?" + _D + r"{4}" + _S + r"?" + _D + r"{4}" + _S + r"?" + _D + r"{4}": (BANK_CARD,),
+    # Not personal, but it must run wherever it could match: a USCC span outranks an id inside it.
+    r"[0-9A-Z０-９Ａ-Ｚ]{2}" + _D + r"{6}[0-9A-Z０-９Ａ-Ｚ]{10}": (CN_USCC,),
     r"[@＠]": (EMAIL,),
     r"[" + PLATE_PROVINCES + r"][A-Za-zＡ-Ｚａ-ｚ]": (CN_PLATE,),
     r"(?:" + "|".join(NAME_LABELS) + r")[ \t:：,，、(（为是叫名]{0,3}[" + _SURNAME_CHARS + r"]"
