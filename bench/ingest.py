@@ -1,7 +1,7 @@
 """Ingest benchmark: our load (parse + validate + Iceberg commit) vs a plain pyarrow read + Parquet write of
 the same rows, in the same process, on CSV and on Parquet sources.
 
-    python bench/ingest.py [--rows 1000000] [--days 30] [--seed 7] [--repeats 3]
+    python bench/ingest.py [--rows 1000000] [--days 30] [--seed 7] [--repeats 5]
 
 The data follows the `rental_trips` contract (mobile validator, timestamps, numbers, day partitions), made
 with numpy. Writes bench/results/ingest.json and prints a table. Ratio = our rows/s ÷ baseline rows/s.
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeats", type=int, default=3, help="alternating timed runs of each; best kept")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating timed runs of each; best kept")
     args = parser.parse_args()
     results = run(args.rows, args.days, args.seed, args.repeats)
     report = {

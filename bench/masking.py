@@ -243,7 +243,7 @@ def main() -> None:
     a_changed = sum(o != c for o, c in zip(a_out, cells, strict=True)) / len(cells)
 
     # (b) classify from 200 samples per column, then mask whole columns with pyarrow.
-    (b_table, classes), b_best, b_median = timed(lambda: classify_and_mask(table), repeat=5)
+    (b_table, classes), b_best, b_median = timed(lambda: classify_and_mask(table), repeat=15)
     _, classify_s, _ = timed(lambda: [classify_column(n, table.column(n)) for n in table.column_names], 5)
     expected = {
         "resident_name": "person_name",
@@ -262,7 +262,7 @@ def main() -> None:
 
     # (c) free text: prefilter + Presidio on candidates vs (a) on every text.
     at_out, at_s, _ = timed(lambda: per_cell_presidio(texts))
-    c_res, c_best, c_median = timed(lambda: mask_texts(texts), repeat=3)
+    c_res, c_best, c_median = timed(lambda: mask_texts(texts), repeat=5)
     c_out = c_res.array.to_pylist()
     c2_res, c2_s, _ = timed(lambda: mask_texts(texts, processes=2))
 

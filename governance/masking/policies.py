@@ -251,6 +251,8 @@ class KeyedDigest:
 
     def digests(self, messages: list[bytes]) -> bytes:
         """The 32-byte digests of ``messages``, concatenated."""
+        # A plain loop: chaining ``map`` over the hash methods keeps every context alive at once and
+        # measured slower (cache misses) than reusing two at a time.
         inner, outer, out = self._inner, self._outer, []
         for message in messages:
             first = inner.copy()

@@ -6,16 +6,15 @@ column name as a hint; Presidio is used only to list what free-text columns cont
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from governance.parallel import thread_map
 from governance.pii.classes import (
     ADDRESS,
     BANK_CARD,
@@ -159,10 +158,8 @@ def classify_column(
 def classify_table(table: pa.Table, sample_size: int = 200) -> dict[str, ColumnClassification]:
     """Every column of ``table`` classified; columns side by side in threads (pyarrow releases the GIL)."""
     names = table.column_names
-    workers = max(1, min(len(names), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = pool.map(lambda name: classify_column(name, table.column(name), sample_size), names)
-        return dict(zip(names, found, strict=True))
+    found = thread_map(lambda name: classify_column(name, table.column(name), sample_size), names)
+    return dict(zip(names, found, strict=True))
 
 
 def _classify_free_text(sample: pa.Array, share_text: float) -> ColumnClassification:

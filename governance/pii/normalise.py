@@ -48,22 +48,30 @@ def _strip(values: ArrayLike, chars_regex: str) -> ArrayLike:
     return pc.replace_substring_regex(values, pattern=chars_regex, replacement="")
 
 
-# Values already in these forms are fixed points of ``normalise`` (ASCII, no separators, upper case):
-# one regex pass tells, instead of NFKC plus the rewrites. Most system exports write them so.
+# Values already in these forms are fixed points of ``normalise`` (only ASCII and CJK unified ideographs,
+# which NFKC leaves alone; no separators it would strip; the case it would set): one regex pass tells,
+# instead of NFKC plus the rewrites. Most system exports write them so. Landlines have no such form.
+_HAN = r"\x{4E00}-\x{9FFF}"
 _CANONICAL = {
     CN_RESIDENT_ID: r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$",
     CN_USCC: r"^[0-9A-Z]{18}$",
+    PASSPORT: r"^[0-9A-Z]+$",
     CN_MOBILE: r"^1[0-9]{10}$",
     BANK_CARD: r"^[0-9]+$",
+    CN_PLATE: r"^[" + _HAN + r"A-Z0-9]+$",
+    PERSON_NAME: r"^[" + _HAN + r"]+$",
+    EMAIL: r"^[a-z0-9._%+@\-]+$",
 }
+# Every other class is only trimmed: no whitespace at either end, nothing outside ASCII and CJK.
+_TRIMMED = r"^(?:[" + _HAN + r"!-~](?:[" + _HAN + r" -~]*[" + _HAN + r"!-~])?)$"
 
 
 def normalise(values: ArrayLike, pii_class: str | None) -> ArrayLike:
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = values.cast(pa.string())
-    pattern = _CANONICAL.get(pii_class or "")
-    if pattern is None:
+    if pii_class == CN_LANDLINE:
         return _normalised(values, pii_class)
+    pattern = _CANONICAL.get(pii_class or "", _TRIMMED)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     other = pc.invert(pc.fill_null(pc.match_substring_regex(values, pattern), True))

@@ -61,12 +61,15 @@ def mask_one(text: str, entities: tuple[str, ...] | None = None) -> tuple[str, d
 
 
 def _tagged(text: str, spans: list[RecognizerResult]) -> str:
-    """``text`` with each span replaced by its tag; spans sorted and non-overlapping (resolve_overlaps),
-    where Presidio's anonymizer with REMOVE_INTERSECTIONS gives the same text (tested)."""
-    parts, at = [], 0
+    """``text`` with each span replaced by its tag, as Presidio's anonymizer does it (tested): spans are
+    sorted and non-overlapping (resolve_overlaps); two findings of one class with only spaces between
+    them become one tag."""
+    parts, at, previous = [], 0, None
     for span in spans:
-        parts += (text[at : span.start], TAGS[span.entity_type])
-        at = span.end
+        gap = text[at : span.start]
+        if not (span.entity_type == previous and gap and not gap.strip(" ")):
+            parts += (gap, TAGS[span.entity_type])
+        at, previous = span.end, span.entity_type
     parts.append(text[at:])
     return "".join(parts)
 

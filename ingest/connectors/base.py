@@ -43,7 +43,7 @@ class SourceUnit:
         return self.table.num_rows
 
 
-def fingerprint_bytes(data: bytes) -> str:
+def fingerprint_bytes(data: bytes | pa.Buffer) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 

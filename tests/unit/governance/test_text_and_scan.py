@@ -113,3 +113,19 @@ def test_prefilter_with_entity_groups_gives_the_same_output_as_presidio_on_every
     ]
     assert mask_texts(texts).array.to_pylist() == [mask_one(t)[0] for t in texts]
     assert mask_texts(texts[7:8]).candidates == 0
+
+
+def test_batch_tagging_matches_presidios_anonymizer_on_adjacent_and_nested_findings():
+    from governance.pii.text import mask_candidate, mask_one
+
+    texts = [
+        "电话13812345678/13912345678",
+        "电话13812345678 13912345678",
+        f"患者张三{ID}",
+        f"信用代码{uscc()}，法人李四先生",
+        "邮箱ａ＠ｂ．ｃｏｍ，座机（021）5800123",
+    ]
+    everything = ("cn_resident_id", "bank_card", "cn_uscc", "passport", "cn_mobile", "cn_landline")
+    everything += ("email", "cn_plate", "person_name", "address")
+    for text in texts:
+        assert mask_candidate(text, everything) == mask_one(text), text
