@@ -168,12 +168,16 @@ def _trips_csv(tmp_path, rows, encoding="utf-8"):
 CLEAN_TRIP = ["T1", "bike", "13812345678", "滴水湖地铁站", "天文馆", "2026-11-02T08:00:00", "", "3.2"]
 
 
+def _read_and_enforce(tmp_path, rows):
+    _trips_csv(tmp_path, rows)
+    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    return unit, enforce(CONTRACTS["rental_trips"], unit)
+
+
 def test_clean_csv_is_read_typed_at_once_and_quarantine_still_shows_values_as_written(tmp_path):
     bad_mobile = ["T2", "ev", "12345", "申港大道", "", "2026-11-02T09:00:00", "2026-11-02 09:30", "1e1"]
-    _trips_csv(tmp_path, [CLEAN_TRIP, bad_mobile])
-    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    unit, enforced = _read_and_enforce(tmp_path, [CLEAN_TRIP, bad_mobile])
     assert unit.table.schema.field("started_at").type == pa.timestamp("us")
-    enforced = enforce(CONTRACTS["rental_trips"], unit)
     assert enforced.table.column("distance_km").to_pylist() == [3.2]
     assert enforced.table.column("ended_at").to_pylist() == [None]
     (record,) = raw_records(unit, enforced.rejects.rows)
@@ -189,10 +193,8 @@ def test_a_cell_arrow_would_not_read_as_enforcement_does_sends_the_file_to_the_t
 ):
     odd = list(CLEAN_TRIP)
     odd[0], odd[column] = "T2", cell
-    _trips_csv(tmp_path, [CLEAN_TRIP, odd])
-    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    unit, enforced = _read_and_enforce(tmp_path, [CLEAN_TRIP, odd])
     assert all(pa.types.is_string(t) for t in unit.table.schema.types)
-    enforced = enforce(CONTRACTS["rental_trips"], unit)
     assert enforced.table.num_rows + len(enforced.rejects) == 2
     if cell == "inf":
         assert enforced.rejects.columns.to_pylist() == ["distance_km"]
@@ -207,9 +209,7 @@ def test_gbk_bytes_in_a_file_declared_utf8_are_transcoded(tmp_path):
 
 def test_null_tokens_in_typed_columns_are_absent_values_on_the_typed_path(tmp_path):
     no_time = ["T2", "bike", "13812345679", "滴水湖地铁站", "", "—", "无", "N/A"]
-    _trips_csv(tmp_path, [CLEAN_TRIP, no_time])
-    (unit,) = iter_units(CONTRACTS["rental_trips"], tmp_path)
+    unit, enforced = _read_and_enforce(tmp_path, [CLEAN_TRIP, no_time])
     assert unit.table.schema.field("started_at").type == pa.timestamp("us")
-    enforced = enforce(CONTRACTS["rental_trips"], unit)
     assert enforced.rejects.columns.to_pylist() == ["started_at"]
     assert "required value is missing" in enforced.rejects.reasons[0].as_py()
