@@ -4,14 +4,13 @@ with a reason a person can act on (which column, what was found, what was expect
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from governance.contracts import Column, DatasetContract
+from infra.parallel import thread_map
 from ingest.coerce import coerce
 from ingest.connectors import SourceError, SourceUnit, source_field_names
 from ingest.validators import VALIDATORS
@@ -75,9 +74,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
             return pa.nulls(length, col.arrow_type), []
         return _check_column(unit, col, source_name)
 
-    # Columns are independent and pyarrow's kernels release the GIL: check them side by side.
-    with ThreadPoolExecutor(max_workers=min(len(contract.source_columns), os.cpu_count() or 1) or 1) as pool:
-        checked = list(pool.map(check, contract.source_columns))
+    checked = thread_map(check, contract.source_columns)  # columns are independent
     arrays: dict[str, pa.Array] = {}
     for col, (values, findings) in zip(contract.source_columns, checked, strict=True):
         arrays[col.name] = values

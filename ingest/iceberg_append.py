@@ -10,9 +10,8 @@ fast-append snapshot. The files, their statistics and the snapshot are pyiceberg
 from __future__ import annotations
 
 import itertools
-import os
+import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -24,12 +23,12 @@ from pyiceberg.table import TableProperties, Transaction, WriteTask
 from pyiceberg.table.metadata import TableMetadata
 from pyiceberg.utils.properties import property_as_int
 
+from infra.parallel import thread_map
+
 
 def _gathered(data: pa.Table, order: pa.Array) -> pa.Table:
     """``data`` in ``order``: one gather per column, columns side by side (pyarrow releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=min(data.num_columns, os.cpu_count() or 1) or 1) as pool:
-        columns = list(pool.map(lambda column: column.take(order), data.columns))
-    return pa.table(columns, schema=data.schema)
+    return pa.table(thread_map(lambda column: column.take(order), data.columns), schema=data.schema)
 
 
 def _partition_columns(metadata: TableMetadata, data: pa.Table) -> list[pa.Array]:
@@ -56,10 +55,35 @@ def _run_starts(sorted_keys: list[pa.Array]) -> np.ndarray:
     return np.concatenate([[0], np.flatnonzero(changed) + 1, [length]])
 
 
-def _write_tasks(metadata: TableMetadata, data: pa.Table, write_uuid) -> Iterator[WriteTask]:
-    schema = metadata.schema()
+Run = tuple[int, int, PartitionKey | None]  # rows [begin, end) of one partition
+
+
+def _partition_runs(metadata: TableMetadata, data: pa.Table) -> tuple[pa.Table, list[Run]]:
+    """``data`` ordered by partition, and the row range and key of each partition."""
+    spec, schema = metadata.spec(), metadata.schema()
+    if spec.is_unpartitioned():
+        return data, [(0, data.num_rows, None)]
+    keys = _partition_columns(metadata, data)
+    order = pc.sort_indices(
+        pa.table({f"k{i}": k for i, k in enumerate(keys)}),
+        sort_keys=[(f"k{i}", "ascending") for i in range(len(keys))],  # nulls last
+    )
+    sorted_keys = [k.take(order) for k in keys]
+    runs: list[Run] = []
+    for begin, end in itertools.pairwise(_run_starts(sorted_keys)):
+        values = [
+            PartitionFieldValue(field, k[int(begin)].as_py())
+            for field, k in zip(spec.fields, sorted_keys, strict=True)
+        ]
+        runs.append(
+            (int(begin), int(end), PartitionKey(field_values=values, partition_spec=spec, schema=schema))
+        )
+    return _gathered(data, order), runs
+
+
+def _write_tasks(metadata: TableMetadata, data: pa.Table, write_uuid: uuid.UUID) -> Iterator[WriteTask]:
     task_schema = pyarrow_to_schema(
-        data.schema, name_mapping=schema.name_mapping, format_version=metadata.format_version
+        data.schema, name_mapping=metadata.schema().name_mapping, format_version=metadata.format_version
     )
     target_bytes = property_as_int(
         metadata.properties,
@@ -67,39 +91,17 @@ def _write_tasks(metadata: TableMetadata, data: pa.Table, write_uuid) -> Iterato
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT,
     )
     rows_per_file = max(1, int(target_bytes / max(1.0, data.nbytes / data.num_rows)))
-    spec = metadata.spec()
-    task_id = 0
-    if spec.is_unpartitioned():
-        runs: list[tuple[int, int, PartitionKey | None]] = [(0, data.num_rows, None)]
-    else:
-        keys = _partition_columns(metadata, data)
-        order = pc.sort_indices(
-            pa.table({f"k{i}": k for i, k in enumerate(keys)}),
-            sort_keys=[(f"k{i}", "ascending") for i in range(len(keys))],  # nulls last
-        )
-        sorted_keys = [k.take(order) for k in keys]
-        data = _gathered(data, order)
-        starts = _run_starts(sorted_keys)
-        runs = []
-        for begin, end in itertools.pairwise(starts):
-            values = [
-                PartitionFieldValue(field, k[int(begin)].as_py())
-                for field, k in zip(spec.fields, sorted_keys, strict=True)
-            ]
-            runs.append(
-                (int(begin), int(end), PartitionKey(field_values=values, partition_spec=spec, schema=schema))
-            )
+    ordered, runs = _partition_runs(metadata, data)
+    task_id = itertools.count()
     for begin, end, partition_key in runs:
         for low in range(begin, end, rows_per_file):
-            high = min(end, low + rows_per_file)
             yield WriteTask(
                 write_uuid=write_uuid,
-                task_id=task_id,
-                record_batches=data.slice(low, high - low).to_batches(),
+                task_id=next(task_id),
+                record_batches=ordered.slice(low, min(end, low + rows_per_file) - low).to_batches(),
                 partition_key=partition_key,
                 schema=task_schema,
             )
-            task_id += 1
 
 
 def append_table(

@@ -1,4 +1,4 @@
-"""Mask several columns of one table at once, side by side (``governance.parallel``)."""
+"""Mask several columns of one table at once, side by side (``infra.parallel``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from governance.masking.policies import apply_policy
-from governance.parallel import thread_map
+from infra.parallel import thread_map
 
 
 @dataclass(frozen=True)

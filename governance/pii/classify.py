@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from governance.parallel import thread_map
 from governance.pii.classes import (
     ADDRESS,
     BANK_CARD,
@@ -30,6 +29,7 @@ from governance.pii.classes import (
     PRIORITY,
 )
 from governance.pii.validators import STRUCTURED_CLASSES, validate
+from infra.parallel import thread_map
 
 # Column-name fragments (lower-cased) that announce a class. A hint lowers the share of matching
 # values needed; it never classifies a column whose values do not match.

@@ -1,5 +1,5 @@
-"""Columns side by side in threads: pyarrow's kernels release the GIL, so one column's regex passes run
-while another's per-distinct-value digest loop holds it."""
+"""Columns side by side in threads: pyarrow's kernels release the GIL, so one column's parsing, gathering
+or regex passes run while another column's Python work (a keyed-digest loop) holds it."""
 
 from __future__ import annotations
 
