@@ -18,6 +18,7 @@ import yaml
 
 from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract
+from infra.identifiers import SchemaQualified
 
 NOT_PERSONAL = "not_personal"  # a contract's reviewed declaration: looks personal, is not
 EXCHANGE = "exchange"
@@ -25,20 +26,12 @@ _REF = re.compile(r"ref\(\s*['\"]stg_(\w+?)__(\w+)['\"]\s*\)")
 
 
 @dataclass(frozen=True)
-class AccessResource:
+class AccessResource(SchemaQualified):
     table: str  # "exchange.<name>"
     sharing_type: str  # "unconditional" | "conditional"
     providers: frozenset[str]
     columns: tuple[str, ...]
     personal_columns: tuple[str, ...]  # columns Trino masks for readers a grant does not cover
-
-    @property
-    def schema(self) -> str:
-        return self.table.split(".", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.table.split(".", 1)[1]
 
 
 @dataclass(frozen=True)

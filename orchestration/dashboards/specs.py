@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from infra.identifiers import SchemaQualified
+
 DATABASE_NAME = "临港城市数据湖仓"
 CATALOG = "lakehouse"
 
@@ -19,18 +21,10 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
+class DatasetSpec(SchemaQualified):
     table: str  # "schema.table"
     title: str
     metrics: tuple[Metric, ...] = ()
-
-    @property
-    def schema(self) -> str:
-        return self.table.split(".", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.table.split(".", 1)[1]
 
 
 @dataclass(frozen=True)
