@@ -213,3 +213,17 @@ def test_null_tokens_in_typed_columns_are_absent_values_on_the_typed_path(tmp_pa
     assert unit.table.schema.field("started_at").type == pa.timestamp("us")
     assert enforced.rejects.columns.to_pylist() == ["started_at"]
     assert "required value is missing" in enforced.rejects.reasons[0].as_py()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("trips_empty.csv", b"", "trips_empty.csv: empty file (no header row)"),
+        ("trips_bad.parquet", b"PAR1 this is not parquet", "trips_bad.parquet: not a readable Parquet file"),
+    ],
+)
+def test_unreadable_files_fail_naming_the_file(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match=re.escape(message)):
+        list(iter_units(CONTRACTS["rental_trips"], path))
