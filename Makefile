@@ -40,9 +40,10 @@ test: install ## all tests: unit, embedded end-to-end, real stack (PostgreSQL, S
 test-fast: install ## unit tests only, for iteration (no servers, no full pipeline)
 	bash .ci/pytest.sh tests -m "not integration and not stack and not browser"
 
-lint: install ## ruff + sqlfluff
+lint: install ## ruff, sqlfluff and the layer contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models
 
 format: install

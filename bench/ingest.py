@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
+QUALITY_RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
 STATIONS = np.array(
     ["滴水湖地铁站", "临港大道站", "申港大道环湖西路", "天文馆", "极地海洋世界", "新九四塘", "观海嘴公园"]
 )
@@ -149,8 +149,8 @@ def main() -> None:
         "target": "ratio >= 0.5 (validation and commit cost at most 2x the plain Parquet write)",
         "results": results,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    QUALITY_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    QUALITY_RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"{'source':<8} {'rows':>9} {'baseline s':>11} {'ours s':>8} {'ratio':>6}")
     for label, r in results.items():
         print(f"{label:<8} {r['rows']:>9} {r['baseline_seconds']:>11} {r['ours_seconds']:>8} {r['ratio']:>6}")

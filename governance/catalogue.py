@@ -13,7 +13,7 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from governance.contracts import Column, DatasetContract
-from governance.vocabulary import (
+from infra.vocabulary import (
     CLASSIFICATIONS,
     DEPARTMENTS,
     MASKING_POLICIES,
@@ -23,8 +23,8 @@ from governance.vocabulary import (
     SHARING_TYPES,
     UPDATE_FREQUENCIES,
 )
+from infra.zones import EXCHANGE, RESOURCE_CATALOGUE
 
-CATALOGUE_TABLE = "governance.resource_catalogue"
 CATALOGUE_SCHEMA = pa.schema(
     [
         pa.field("resource_id", pa.string(), nullable=False),
@@ -53,7 +53,7 @@ CATALOGUE_SCHEMA = pa.schema(
 
 def exchange_table(contract: DatasetContract) -> str | None:
     """Where a resource is served to other departments; resources not shared by law have none."""
-    return None if contract.sharing_type == "not_shared" else f"exchange.{contract.name}"
+    return None if contract.sharing_type == "not_shared" else EXCHANGE.table(contract.name)
 
 
 class CatalogueError(ValueError):
@@ -133,8 +133,8 @@ def read_catalogue(
     catalog: Catalog | None, contracts: dict[str, DatasetContract] | None = None
 ) -> list[dict]:
     """The published catalogue (what the platform offers) or, before its first publication, the contracts'."""
-    if catalog is not None and catalog.table_exists(CATALOGUE_TABLE):
-        rows = catalog.load_table(CATALOGUE_TABLE).scan().to_arrow().to_pylist()
+    if catalog is not None and catalog.table_exists(RESOURCE_CATALOGUE):
+        rows = catalog.load_table(RESOURCE_CATALOGUE).scan().to_arrow().to_pylist()
         if rows:
             return sorted(rows, key=lambda r: r["resource_id"])
     if contracts is None:

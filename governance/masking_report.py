@@ -15,10 +15,10 @@ from pyiceberg.catalog import Catalog
 from governance.contracts import DatasetContract
 from governance.privacy_gate import GateResult
 from governance.staging import ColumnMasking
-from governance.vocabulary import MASKING_POLICIES, PII_CLASSES
-from ingest.writer import commit, ensure_table
+from infra.iceberg.writer import commit, ensure_table
+from infra.vocabulary import MASKING_POLICIES, PII_CLASSES
+from infra.zones import MASKING_REPORT
 
-REPORT_TABLE = "governance.masking_report"
 REPORT_SCHEMA = pa.schema(
     [
         pa.field("run_id", pa.string(), nullable=False),
@@ -73,15 +73,15 @@ def report_rows(
 
 
 def append_report(catalog: Catalog, rows: pa.Table) -> None:
-    ensure_table(catalog, REPORT_TABLE, REPORT_SCHEMA)
-    commit(catalog, REPORT_TABLE, rows, "append")
+    ensure_table(catalog, MASKING_REPORT, REPORT_SCHEMA)
+    commit(catalog, MASKING_REPORT, rows, "append")
 
 
 def latest_report(catalog: Catalog) -> pa.Table:
     """The newest run's rows for every dataset."""
-    if not catalog.table_exists(REPORT_TABLE):
+    if not catalog.table_exists(MASKING_REPORT):
         return REPORT_SCHEMA.empty_table()
-    rows = catalog.load_table(REPORT_TABLE).scan().to_arrow()
+    rows = catalog.load_table(MASKING_REPORT).scan().to_arrow()
     newest = rows.group_by("dataset").aggregate([("checked_at", "max")])
     keep = rows.join(newest, keys="dataset").filter(
         pc.equal(pc.field("checked_at"), pc.field("checked_at_max"))

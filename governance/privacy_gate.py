@@ -16,7 +16,7 @@ import pyarrow as pa
 from governance.contracts import DatasetContract
 from governance.pii.classes import PERSONAL_CLASSES
 from governance.pii.classify import classify_table
-from governance.pii.scan import LeakFinding, scan_table
+from governance.privacy_scan import LeakFinding, scan_table
 
 LEAK_SAMPLE_ROWS = 5000
 NOT_PERSONAL = "not_personal"  # a contract's reviewed declaration: looks personal, is not

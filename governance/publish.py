@@ -15,12 +15,13 @@ import duckdb
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
-from governance.catalogue import CATALOGUE_TABLE, build_catalogue, exchange_table
+from governance.catalogue import build_catalogue, exchange_table
 from governance.contracts import DatasetContract
 from governance.masking_report import append_report, report_rows
 from governance.privacy_gate import GateResult, check_dataset
 from governance.staging import MaskedTable, mask_for_staging, staging_table
-from ingest.writer import commit, ensure_table
+from infra.iceberg.writer import commit, ensure_table
+from infra.zones import RESOURCE_CATALOGUE
 
 
 def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | None:
@@ -81,5 +82,5 @@ def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) ->
 
 def publish_catalogue(contracts: dict[str, DatasetContract], catalog: Catalog) -> int:
     data = build_catalogue(contracts)
-    write_derived(catalog, CATALOGUE_TABLE, data)
+    write_derived(catalog, RESOURCE_CATALOGUE, data)
     return data.num_rows

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from governance.contracts import Column, DatasetContract
 from governance.masking.columns import ColumnPolicy, mask_columns
 from governance.pii.text import mask_texts
+from infra.zones import STAGING
 
 
 @dataclass(frozen=True)
@@ -78,4 +79,4 @@ def mask_for_staging(
 
 
 def staging_table(contract: DatasetContract) -> str:
-    return f"staging.{contract.name}"
+    return STAGING.table(contract.name)

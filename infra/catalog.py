@@ -8,9 +8,7 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
 
 from infra.settings import Settings, load_settings
-
-DOMAINS = ("government", "development", "transport", "health")
-ZONES = (*(f"raw_{d}" for d in DOMAINS), "quarantine", "staging", "exchange", "kpi", "governance")
+from infra.zones import ZONE_NAMES
 
 
 def catalog_properties(settings: Settings) -> dict[str, str]:
@@ -48,7 +46,7 @@ def open_catalog(settings: Settings | None = None) -> Catalog:
         s3_client_env()
     catalog = SqlCatalog(settings.catalog_name, **catalog_properties(settings))
     existing = {ns[0] for ns in catalog.list_namespaces()}
-    for zone in ZONES:
+    for zone in ZONE_NAMES:
         if zone not in existing:
             catalog.create_namespace_if_not_exists(zone)
     return catalog

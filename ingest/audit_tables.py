@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 
-from ingest.writer import commit, ensure_table
+from infra.iceberg.writer import commit, ensure_table
+from infra.zones import LOAD_LEDGER, QUARANTINE
 
-LEDGER = "governance.load_ledger"
 LEDGER_SCHEMA = pa.schema(
     [
         pa.field("load_id", pa.string(), nullable=False),
@@ -41,7 +41,7 @@ QUARANTINE_SCHEMA = pa.schema(
 
 
 def quarantine_identifier(dataset: str) -> str:
-    return f"quarantine.{dataset}"
+    return QUARANTINE.table(dataset)
 
 
 def append_quarantine(catalog: Catalog, dataset: str, rows: pa.Table) -> None:
@@ -52,8 +52,8 @@ def append_quarantine(catalog: Catalog, dataset: str, rows: pa.Table) -> None:
 
 
 def append_ledger(catalog: Catalog, record: dict) -> None:
-    ensure_table(catalog, LEDGER, LEDGER_SCHEMA)
-    commit(catalog, LEDGER, pa.Table.from_pylist([record], schema=LEDGER_SCHEMA), "append")
+    ensure_table(catalog, LOAD_LEDGER, LEDGER_SCHEMA)
+    commit(catalog, LOAD_LEDGER, pa.Table.from_pylist([record], schema=LEDGER_SCHEMA), "append")
 
 
 def read_quarantine(catalog: Catalog, dataset: str) -> tuple[pa.Table, int]:
@@ -67,8 +67,8 @@ def read_quarantine(catalog: Catalog, dataset: str) -> tuple[pa.Table, int]:
         return QUARANTINE_SCHEMA.empty_table(), 0
     rows = catalog.load_table(identifier).scan().to_arrow()
     known = (
-        catalog.load_table(LEDGER).scan(selected_fields=("load_id",)).to_arrow().column("load_id")
-        if catalog.table_exists(LEDGER)
+        catalog.load_table(LOAD_LEDGER).scan(selected_fields=("load_id",)).to_arrow().column("load_id")
+        if catalog.table_exists(LOAD_LEDGER)
         else pa.array([], pa.string())
     )
     kept = rows.filter(pc.is_in(rows.column("load_id"), value_set=known))

@@ -15,10 +15,10 @@ from pyiceberg.catalog import Catalog
 
 from governance.contracts import DatasetContract
 from infra.catalog import open_catalog
+from infra.iceberg.writer import Partition, commit, ensure_table, loaded_units, watermark
 from ingest.audit_tables import append_ledger, append_quarantine
 from ingest.connectors import SourceUnit, iter_units
 from ingest.enforce import enforce, raw_records
-from ingest.writer import Partition, commit, ensure_table, loaded_units, watermark
 
 
 class LoadRejected(RuntimeError):

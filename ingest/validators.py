@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from governance.pii.validators import validate
-from governance.vocabulary import VALIDATORS as VALIDATOR_NAMES
+from infra.vocabulary import VALIDATORS as VALIDATOR_NAMES
 
 REASONS = {
     "cn_resident_id": "不是有效的身份证号 (GB 11643 校验位、出生日期或地区码错误) / not a valid resident ID",

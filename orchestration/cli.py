@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -12,37 +11,8 @@ from pathlib import Path
 import click
 
 from infra.settings import PROJECT_ROOT, load_settings
+from orchestration.cli_output import echo_json, echo_table, open_catalog
 from orchestration.run import materialize_all
-
-
-def _echo_json(payload: object) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-
-
-def _echo_table(rows: list[dict], columns: list[str]) -> None:
-    if not rows:
-        click.echo("(no rows)")
-        return
-    widths = {c: max(_width(c), *(_width(str(r.get(c, ""))) for r in rows)) for c in columns}
-    click.echo("  ".join(_pad(c, widths[c]) for c in columns))
-    click.echo("  ".join("-" * widths[c] for c in columns))
-    for row in rows:
-        click.echo("  ".join(_pad(str(row.get(c, "")), widths[c]) for c in columns))
-
-
-def _width(text: str) -> int:
-    # CJK characters take two terminal columns.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def _catalog():
-    from infra.catalog import open_catalog
-
-    return open_catalog(load_settings())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,7 +74,7 @@ def demo(scale: float, days: int, seed: int, profile: str | None) -> None:
     click.echo("[2/3] materialising every asset in-process (ingest, mask, dbt, publish)")
     ok = materialize_all()
     click.echo("[3/3] summary")
-    tables = list_tables(_catalog())
+    tables = list_tables(open_catalog())
     by_zone: dict[str, list] = {}
     for info in tables:
         by_zone.setdefault(info.namespace, []).append(info)
@@ -125,8 +95,10 @@ def _print_sharing_rate() -> None:
     from orchestration.query import QueryError, run_sql
 
     try:
-        rates = run_sql(_catalog(), "select * from kpi.sharing_rate").to_pylist()
-        gaps = run_sql(_catalog(), "select * from kpi.sharing_gaps order by resource_id, reason").to_pylist()
+        rates = run_sql(open_catalog(), "select * from kpi.sharing_rate").to_pylist()
+        gaps = run_sql(
+            open_catalog(), "select * from kpi.sharing_gaps order by resource_id, reason"
+        ).to_pylist()
     except QueryError as exc:
         click.echo(f"      sharing rate not available: {exc}")
         return
@@ -144,7 +116,7 @@ def tables(as_json: bool) -> None:
     """Every Iceberg table with its zone, rows, snapshot id and last update."""
     from orchestration.tables import list_tables
 
-    infos = list_tables(_catalog())
+    infos = list_tables(open_catalog())
     rows = [
         {
             "namespace": i.namespace,
@@ -156,9 +128,9 @@ def tables(as_json: bool) -> None:
         for i in infos
     ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
     else:
-        _echo_table(rows, ["namespace", "table", "rows", "snapshot_id", "last_updated"])
+        echo_table(rows, ["namespace", "table", "rows", "snapshot_id", "last_updated"])
 
 
 @main.command()
@@ -181,14 +153,14 @@ def sql(query: str, as_json: bool, limit: int, profile: str | None, user: str) -
         rows, column_names = found.rows, found.columns
     else:
         try:
-            result = run_sql(_catalog(), query)
+            result = run_sql(open_catalog(), query)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from exc
         rows, column_names = result.to_pylist(), result.column_names
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
-    _echo_table(rows[:limit], column_names)
+    echo_table(rows[:limit], column_names)
     if len(rows) > limit:
         click.echo(f"… {len(rows) - limit} more rows (use --limit or --json)")
 
@@ -209,12 +181,12 @@ def ingest(dataset: str, source: str | None, as_json: bool) -> None:
     location = source or str(load_settings().sources_dir)
     try:
         result = load_dataset(
-            contracts[dataset], location, _catalog(), progress=None if as_json else click.echo
+            contracts[dataset], location, open_catalog(), progress=None if as_json else click.echo
         )
     except (SourceError, LoadRejected) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        _echo_json(result.as_dict())
+        echo_json(result.as_dict())
         return
     click.echo(
         f"{dataset}: {result.status}; rows in {result.rows_in} = loaded {result.rows_loaded} + quarantined "
@@ -232,15 +204,15 @@ def quarantine(dataset: str, as_json: bool, limit: int) -> None:
     """Rows of DATASET that were quarantined, with where they came from and why."""
     from ingest.audit_tables import read_quarantine
 
-    table, orphaned = read_quarantine(_catalog(), dataset)
+    table, orphaned = read_quarantine(open_catalog(), dataset)
     rows = table.to_pylist()
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     if not rows:
         click.echo(f"no quarantined rows for {dataset}")
     else:
-        _echo_table(rows[:limit], ["load_id", "source", "locator", "column_name", "reason"])
+        echo_table(rows[:limit], ["load_id", "source", "locator", "column_name", "reason"])
         click.echo(f"{len(rows)} quarantined rows")
     if orphaned:
         click.echo(
@@ -282,7 +254,7 @@ def contracts_sync_dbt() -> None:
 @click.option("--port", type=int, default=3000, show_default=True)
 def dev(port: int) -> None:
     """Open the Dagster UI on 127.0.0.1 (embedded profile unless LAKEHOUSE_PROFILE says otherwise)."""
-    from orchestration.dbt_project import ensure_manifest
+    from infra.dbt_manifest import ensure_manifest
 
     ensure_manifest()
     settings = load_settings()
@@ -297,13 +269,12 @@ def dev(port: int) -> None:
 
 def _mount_commands() -> None:
     """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
-    from infra.stack import cli as stack_cli
-    from orchestration import cli_dashboards, cli_privacy, cli_quality, cli_sharing
+    from orchestration import cli_dashboards, cli_privacy, cli_quality, cli_sharing, cli_stack
 
     for command in (
-        stack_cli.up,
-        stack_cli.down,
-        stack_cli.status,
+        cli_stack.up,
+        cli_stack.down,
+        cli_stack.status,
         cli_privacy.scan_pii,
         cli_privacy.mask_text,
         cli_sharing.catalog,

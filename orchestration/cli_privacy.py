@@ -51,7 +51,7 @@ def _read_any(location: str) -> tuple[str, pa.Table]:
 def scan_pii(path_or_table: str, as_json: bool, sample: int) -> None:
     """Classify every column of a file or table and count personal data found (values are never shown)."""
     from governance.pii.classify import classify_table
-    from governance.pii.scan import scan_table
+    from governance.privacy_scan import scan_table
 
     name, table = _read_any(path_or_table)
     findings: dict[str, list] = {}

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from orchestration.cli_output import echo_table
+
 STATUS_MARK = {
     "passed": "✔ passed",
     "failed": "✘ failed",
@@ -42,7 +44,6 @@ def quality(as_json: bool) -> None:
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
         return
-    from orchestration.cli import _echo_table
 
     rows = [
         {
@@ -59,7 +60,7 @@ def quality(as_json: bool) -> None:
         }
         for s in summaries
     ]
-    _echo_table(rows, ["dataset", "status", "expectations", "fresh", "validated (UTC)", "first failure"])
+    echo_table(rows, ["dataset", "status", "expectations", "fresh", "validated (UTC)", "first failure"])
     passed = sum(s.status == "passed" for s in summaries)
     click.echo(
         f"\n{passed} of {len(summaries)} datasets passed" + (f"; Data Docs: {docs}" if docs.exists() else "")

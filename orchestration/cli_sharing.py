@@ -3,30 +3,16 @@ requests and the measured sharing KPI from the command line (the same library ca
 
 from __future__ import annotations
 
-import json
 import warnings
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
 
+from infra.vocabulary import STEWARD_DEPARTMENT
+from orchestration.cli_output import echo_json, echo_table, open_catalog
+
 DEFAULT_GRANT_DAYS = 365
-
-
-def _echo_json(payload: object) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-
-
-def _echo_table(rows: list[dict], columns: list[str]) -> None:
-    from orchestration.cli import _echo_table as echo_table  # one table printer for the whole CLI
-
-    echo_table(rows, columns)
-
-
-def _catalog():
-    from infra.catalog import open_catalog
-
-    return open_catalog()
 
 
 def _contracts():
@@ -50,7 +36,7 @@ def _mirror_quietly(store) -> None:
         with warnings.catch_warnings():
             # pyiceberg warns that an overwrite of an empty table deleted nothing: noise on a terminal.
             warnings.simplefilter("ignore", UserWarning)
-            mirror(_catalog(), store)
+            mirror(open_catalog(), store)
     except Exception as exc:
         click.echo(f"note: audit mirror not updated now ({exc.__class__.__name__}: {exc})", err=True)
 
@@ -62,7 +48,7 @@ def _apply_grants_to_trino() -> None:
     settings = load_settings()
     if settings.profile == "embedded":
         return
-    from infra.stack.access import refresh_access_rules
+    from governance.access.refresh import refresh_access_rules
 
     try:
         result = refresh_access_rules(settings)
@@ -107,14 +93,14 @@ def catalog_list(department: str | None, sharing_type: str | None, as_json: bool
 
     entries = [
         e
-        for e in read_catalogue(_catalog())
+        for e in read_catalogue(open_catalog())
         if (department is None or e["provider_department"] == department)
         and (sharing_type is None or e["sharing_type"] == sharing_type)
     ]
     if as_json:
-        _echo_json([{k: v for k, v in e.items() if k != "columns_json"} for e in entries])
+        echo_json([{k: v for k, v in e.items() if k != "columns_json"} for e in entries])
         return
-    _echo_table(
+    echo_table(
         entries,
         [
             "resource_id",
@@ -137,11 +123,11 @@ def catalog_show(resource: str, as_json: bool) -> None:
     from governance.catalogue import entry_items, read_catalogue
     from governance.sharing.grants import live_grants
 
-    entry = _find_entry(read_catalogue(_catalog()), resource)
+    entry = _find_entry(read_catalogue(open_catalog()), resource)
     items = entry_items(entry)
     grants = [g for g in live_grants(store=_store()) if g.resource == entry["dataset"]]
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 **{k: v for k, v in entry.items() if k != "columns_json"},
                 "items": items,
@@ -165,7 +151,7 @@ def catalog_show(resource: str, as_json: bool) -> None:
             click.echo(f"{key:<26} {entry[key]}")
     click.echo("")
     shown = [{k: "" if v is None else v for k, v in item.items()} for item in items]
-    _echo_table(shown, ["name", "label", "type", "sharing_type_label", "pii_label", "masking_label"])
+    echo_table(shown, ["name", "label", "type", "sharing_type_label", "pii_label", "masking_label"])
     click.echo("")
     if grants:
         click.echo("live grants:")
@@ -179,7 +165,7 @@ def catalog_show(resource: str, as_json: bool) -> None:
             }
             for g in grants
         ]
-        _echo_table(rows, ["department", "columns", "row_filter", "expires_at", "grant_id"])
+        echo_table(rows, ["department", "columns", "row_filter", "expires_at", "grant_id"])
     elif entry["sharing_type"] == "conditional":
         click.echo("live grants: none (only the provider reads it)")
 
@@ -200,7 +186,7 @@ def catalog_export(fmt: str, out: Path | None) -> None:
     from governance.sharing.deadlines import now_cst
     from governance.sharing.exports import items_to_csv, to_csv, to_dcat_jsonld
 
-    entries = read_catalogue(_catalog())
+    entries = read_catalogue(open_catalog())
     if fmt == "dcat":
         text = to_dcat_jsonld(entries, issued=now_cst())
     elif fmt == "csv":
@@ -246,7 +232,7 @@ def _show(request, as_json: bool) -> None:
     if as_json:
         data = request.as_dict(at)
         data["history"] = [e.__dict__ for e in request.history]
-        _echo_json(data)
+        echo_json(data)
         return
     for key, value in request.as_dict(at).items():
         if value not in (None, "", ()):
@@ -289,7 +275,7 @@ def request_create(
 
     contract = _contract(resource)
     target = exchange_table(contract)
-    published = bool(target) and _catalog().table_exists(target)
+    published = bool(target) and open_catalog().table_exists(target)
     store = _store()
     try:
         created = store.create(
@@ -330,9 +316,9 @@ def request_list(state: str | None, department: str | None, overdue: bool, as_js
     store.expire_due(at)
     requests = [r for r in store.list(state=state, department=department) if not overdue or r.overdue(at)]
     if as_json:
-        _echo_json([r.as_dict(at) for r in requests])
+        echo_json([r.as_dict(at) for r in requests])
         return
-    _echo_table(
+    echo_table(
         _request_rows(requests, at),
         [
             "request_id",
@@ -363,7 +349,7 @@ def request_show(request_id: str, as_json: bool) -> None:
 
 @request.command("check")
 @click.argument("request_id")
-@click.option("--by", "actor", default="data_office", show_default=True)
+@click.option("--by", "actor", default=STEWARD_DEPARTMENT, show_default=True)
 @click.option("--comment")
 def request_check(request_id: str, actor: str, comment: str | None) -> None:
     """合规性审核: pass the request to the provider, or refuse it naming the rules it breaks."""
@@ -482,7 +468,7 @@ def sharing_report(as_json: bool, html_path: Path | None, write: bool) -> None:
     from governance.sharing.report import to_json, to_text, write_html
     from infra.settings import load_settings
 
-    catalog_ = _catalog()
+    catalog_ = open_catalog()
     measurement = measure_catalog(catalog_)
     if write:
         write_kpi(catalog_, measurement)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.dbt_project import dbt_resource, ensure_manifest
+from infra.dbt_manifest import ensure_manifest
+from orchestration.dbt_project import dbt_resource
 from orchestration.resources import lakehouse_resource
 
 everything_daily = dg.ScheduleDefinition(

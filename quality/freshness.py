@@ -16,18 +16,8 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
 from governance.contracts import DatasetContract
+from governance.freshness import max_age
 
-# One period plus slack for the department's hand-over and the nightly run (02:00): a daily source
-# delivered at 23:00 and loaded at 02:00 must still be fresh at 22:00 the next day.
-MAX_AGE: dict[str, timedelta] = {
-    "realtime": timedelta(minutes=30),
-    "hourly": timedelta(hours=2),
-    "daily": timedelta(hours=30),
-    "weekly": timedelta(days=8),
-    "monthly": timedelta(days=33),
-    "quarterly": timedelta(days=95),
-    "yearly": timedelta(days=370),
-}
 # Timestamps in the contracts are local wall-clock time of the city's systems.
 SOURCE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
@@ -76,10 +66,6 @@ def format_age(delta: timedelta | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     return (f"{days}d " if days else "") + f"{hours}h{mins:02d}m"
-
-
-def max_age(update_frequency: str) -> timedelta:
-    return MAX_AGE[update_frequency]
 
 
 def last_snapshot_time(table: Table) -> tuple[datetime | None, int | None]:

@@ -1,6 +1,6 @@
 """``governance.quality_results``: one row per expectation of every validation (and per freshness check).
 
-Written through ``ingest.writer`` like every other governance table (append, one commit per validation).
+Written through ``infra.iceberg.writer`` like every other governance table (append, one commit per validation).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.expressions import EqualTo
 
-from ingest.writer import commit, ensure_table
+from infra.iceberg.writer import commit, ensure_table
+from infra.zones import QUALITY_RESULTS
 from quality.freshness import FreshnessStatus, format_age
 from quality.validate import ValidationOutcome
 
-RESULTS = "governance.quality_results"
 FRESHNESS_SUITE = "freshness"
 RESULTS_SCHEMA = pa.schema(
     [
@@ -91,9 +91,9 @@ def freshness_row(status: FreshnessStatus, run_id: str) -> dict:
 
 
 def append_rows(catalog: Catalog, rows: Sequence[dict]) -> None:
-    ensure_table(catalog, RESULTS, RESULTS_SCHEMA)
+    ensure_table(catalog, QUALITY_RESULTS, RESULTS_SCHEMA)
     if rows:
-        commit(catalog, RESULTS, pa.Table.from_pylist(list(rows), schema=RESULTS_SCHEMA), "append")
+        commit(catalog, QUALITY_RESULTS, pa.Table.from_pylist(list(rows), schema=RESULTS_SCHEMA), "append")
 
 
 def append_outcome(catalog: Catalog, outcome: ValidationOutcome) -> None:
@@ -105,9 +105,9 @@ def append_freshness(catalog: Catalog, status: FreshnessStatus, run_id: str) -> 
 
 
 def read_results(catalog: Catalog, table_name: str | None = None) -> pa.Table:
-    if not catalog.table_exists(RESULTS):
+    if not catalog.table_exists(QUALITY_RESULTS):
         return RESULTS_SCHEMA.empty_table()
-    table = catalog.load_table(RESULTS)
+    table = catalog.load_table(QUALITY_RESULTS)
     scan = table.scan(row_filter=EqualTo("table_name", table_name)) if table_name else table.scan()
     return scan.to_arrow()
 

@@ -7,13 +7,10 @@ only function here that imports GX, lazily).
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from governance.contracts.model import DatasetContract
-from infra.settings import PROJECT_ROOT
+from infra.dbt_manifest import DbtModel
 from quality.custom_rules import extra_rules
 from quality.rules import Rule
 
@@ -61,7 +58,6 @@ def validator_patterns() -> dict[str, str]:
 
 # Mart columns holding a share: a rate outside [0, 1] is a broken formula, not data.
 RATE_SUFFIXES = ("_rate", "utilisation")
-MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 
 
 def raw_suite_name(contract: DatasetContract) -> str:
@@ -144,62 +140,42 @@ def contract_rules(contract: DatasetContract, previous_rows: int | None = None) 
     return rules
 
 
-def mart_model_yml(schema: str, name: str, marts_dir: Path = MARTS_DIR) -> dict[str, Any]:
-    """The dbt model's entry in its yml (columns, data types, tests)."""
-    path = marts_dir / schema / f"{name}.yml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for model in document.get("models", []):
-        if model.get("name") == name:
-            return model
-    raise KeyError(f"{path}: no model {name!r}")
-
-
-def _test_names(column: dict[str, Any]) -> set[str]:
-    names = set()
-    for test in column.get("data_tests") or column.get("tests") or []:
-        names.add(test if isinstance(test, str) else next(iter(test)))
-    return names
-
-
-def mart_keys(model: dict[str, Any]) -> tuple[str, ...]:
+def mart_keys(model: DbtModel) -> tuple[str, ...]:
     """Columns naming a mart row in failure samples: the unique-tested column, else the not-null
     dimension columns (text and dates), which are the mart's grain."""
-    columns = model.get("columns", [])
-    unique = tuple(c["name"] for c in columns if "unique" in _test_names(c))
+    unique = tuple(c.name for c in model.columns if "unique" in c.tests)
     if unique:
         return unique
     return tuple(
-        c["name"]
-        for c in columns
-        if "not_null" in _test_names(c)
-        and DBT_TYPES.get(str(c.get("data_type", "")).lower()) in ("str", "date", "datetime")
+        c.name
+        for c in model.columns
+        if "not_null" in c.tests and DBT_TYPES.get(c.data_type.lower()) in ("str", "date", "datetime")
     )
 
 
-def mart_rules(model: dict[str, Any]) -> list[Rule]:
+def mart_rules(model: DbtModel) -> list[Rule]:
     """Generic mart expectations: non-empty, the yml's types and not_null / unique tests, shares in [0, 1],
     counts non-negative."""
-    columns = model.get("columns", [])
     rules = [
         Rule(
             "expect_table_columns_to_match_set",
-            {"column_set": [c["name"] for c in columns], "exact_match": True},
+            {"column_set": list(model.column_names), "exact_match": True},
             origin="dbt_model",
             note="columns of the model contract",
         ),
         Rule("expect_table_row_count_to_be_between", {"min_value": 1}, origin="generic", note="not empty"),
     ]
-    for column in columns:
-        name = column["name"]
-        python_type = DBT_TYPES.get(str(column.get("data_type", "")).lower())
-        tests = _test_names(column)
+    for column in model.columns:
+        name = column.name
+        python_type = DBT_TYPES.get(column.data_type.lower())
+        tests = column.tests
         if python_type:
             rules.append(
                 Rule(
                     "expect_column_values_to_be_of_type",
                     {"column": name, "type_": python_type},
                     origin="dbt_model",
-                    note=f"data type {column['data_type']}",
+                    note=f"data type {column.data_type}",
                 )
             )
         if "not_null" in tests:

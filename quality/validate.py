@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from governance.contracts import DatasetContract, load_contracts
+from infra.dbt_manifest import DbtModel, load_manifest
 from quality.rules import Rule
 from quality.suites import contract_rules, is_personal, mart_keys, mart_rules, mart_suite_name, raw_suite_name
 
@@ -285,14 +286,12 @@ def validate_mart(
     name: str,
     table: pa.Table,
     *,
-    model: dict[str, Any] | None = None,
+    model: DbtModel | None = None,
     run_id: str | None = None,
     docs_root: Path | None = None,
 ) -> ValidationOutcome:
-    """Validate a dbt mart (read from DuckDB) against generic rules from its model yml."""
-    from quality.suites import mart_model_yml
-
-    model = model or mart_model_yml(schema, name)
+    """Validate a dbt mart (read from DuckDB) against generic rules from its dbt model (the manifest)."""
+    model = model or load_manifest().mart(f"{schema}.{name}")
     return validate_rules(
         dataset=mart_suite_name(schema, name),
         table_name=f"{schema}.{name}",

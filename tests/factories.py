@@ -31,3 +31,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def dbt_model(name: str, columns: list[tuple[str, str, tuple[str, ...]]], schema: str = "kpi"):
+    """A dbt model as the manifest reader gives it: (column, data type, generic tests) per column."""
+    from infra.dbt_manifest import DbtColumn, DbtModel
+
+    return DbtModel(
+        unique_id=f"model.test.{name}",
+        name=name,
+        schema=schema,
+        description="",
+        columns=tuple(DbtColumn(c, "", t, tests=frozenset(tests)) for c, t, tests in columns),
+        depends_on=(),
+    )

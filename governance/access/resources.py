@@ -2,27 +2,22 @@
 
 Resource tables (`exchange.<dataset>`) take their sharing type, provider and PII columns from the contract.
 dbt marts in `exchange` have no contract: they inherit from the contracts they are built from (found by the
-`ref('stg_<domain>__<dataset>')` calls in the model SQL): conditional if any input is conditional or not
+staging tables in dbt's ``depends_on``, read from the manifest): conditional if any input is conditional or not
 shared, provided by every input's provider department, and a column is personal when an input column of the
 same name is.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract
-from infra.identifiers import SchemaQualified
+from infra.dbt_manifest import DbtManifest, load_manifest
+from infra.zones import EXCHANGE, SchemaQualified
 
 NOT_PERSONAL = "not_personal"  # a contract's reviewed declaration: looks personal, is not
-EXCHANGE = "exchange"
-_REF = re.compile(r"ref\(\s*['\"]stg_(\w+?)__(\w+)['\"]\s*\)")
 
 
 @dataclass(frozen=True)
@@ -36,7 +31,7 @@ class AccessResource(SchemaQualified):
 
 @dataclass(frozen=True)
 class MartModel:
-    """A dbt mart: its columns and the datasets it reads (from the model SQL)."""
+    """A dbt mart: its columns and the datasets it reads (from the manifest)."""
 
     name: str
     columns: tuple[str, ...]
@@ -65,7 +60,7 @@ def resource_of_mart(mart: MartModel, contracts: Mapping[str, DatasetContract]) 
     unconditional = bool(inputs) and all(c.sharing_type == "unconditional" for c in inputs)
     personal = {name for c in inputs for name in _personal(c)}
     return AccessResource(
-        table=f"{EXCHANGE}.{mart.name}",
+        table=EXCHANGE.table(mart.name),
         # A mart with no known input is treated as the stricter kind: nobody reads it by default.
         sharing_type="unconditional" if unconditional else "conditional",
         providers=frozenset(c.provider_department for c in inputs),
@@ -74,20 +69,14 @@ def resource_of_mart(mart: MartModel, contracts: Mapping[str, DatasetContract]) 
     )
 
 
-def load_marts(models_dir: Path) -> list[MartModel]:
-    """The exchange marts of the dbt project (`models/marts/exchange/*.sql` with their `.yml`)."""
-    marts = []
-    for sql_file in sorted((models_dir / "marts" / EXCHANGE).glob("*.sql")):
-        inputs = tuple(sorted({m.group(2) for m in _REF.finditer(sql_file.read_text(encoding="utf-8"))}))
-        columns: tuple[str, ...] = ()
-        yml = sql_file.with_suffix(".yml")
-        if yml.is_file():
-            doc = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
-            for model in doc.get("models", []):
-                if model.get("name") == sql_file.stem:
-                    columns = tuple(str(c["name"]) for c in model.get("columns", []))
-        marts.append(MartModel(sql_file.stem, columns, inputs))
-    return marts
+def load_marts(manifest: DbtManifest | None = None) -> list[MartModel]:
+    """The exchange marts of the dbt project, with the datasets they read (dbt's ``depends_on``)."""
+    manifest = manifest or load_manifest()
+    return [
+        MartModel(m.name, m.column_names, manifest.upstream_datasets(m))
+        for m in manifest.marts()
+        if m.schema == EXCHANGE.name
+    ]
 
 
 def access_resources(

@@ -15,17 +15,15 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
-from governance.vocabulary import DEPARTMENTS
+from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
 
 log = logging.getLogger(__name__)
 
-STEWARDS = "data_office"
+STEWARDS = STEWARD_DEPARTMENT
 RAW_SQL_DEPARTMENTS: tuple[str, ...] = (STEWARDS,)
 SHARED_SCHEMAS = ("kpi",)
-DBT_MODELS = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
 
 
 class ResourceLike(Protocol):
@@ -97,7 +95,7 @@ def project_resources() -> dict[str, ResourceLike]:
     from governance.access.resources import access_resources, load_marts
     from governance.contracts.loader import load_contracts
 
-    return {r.table: r for r in access_resources(load_contracts(), load_marts(DBT_MODELS))}
+    return {r.table: r for r in access_resources(load_contracts(), load_marts())}
 
 
 def live_grants(settings: Any = None) -> list[Any]:

@@ -23,16 +23,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from governance.access.grants import TableGrant, aware
 from governance.access.resources import AccessResource
 from governance.access.row_filter import RowFilterError, validate_row_filter
-from governance.vocabulary import DEPARTMENTS
+from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
 
 log = logging.getLogger(__name__)
 
-STEWARD_GROUP = "data_office"
 CATALOG = "lakehouse"
 ALL_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
 # Second line of defence: exchange values are already masked (pseudonyms, 张*); Trino hides even those.
@@ -40,19 +39,10 @@ MASK = "'***'"
 SHARED_READ_SCHEMAS = ("kpi",)
 
 
-class AccessRuleError(ValueError):
-    """The inputs cannot produce safe rules (e.g. a user in a group that is not a department)."""
-
-
 @dataclass(frozen=True)
 class RejectedGrant:
     grant: TableGrant
     reason: str
-
-
-class GroupMember(Protocol):
-    name: str
-    groups: tuple[str, ...]
 
 
 def _exact(*names: str) -> str:
@@ -68,7 +58,7 @@ def check_grants(
 ) -> tuple[list[TableGrant], list[RejectedGrant]]:
     """Live, valid grants (row condition normalised) and the rejected ones with the reason."""
     by_table = {r.table: r for r in resources}
-    known_departments = set(departments) - {STEWARD_GROUP}
+    known_departments = set(departments) - {STEWARD_DEPARTMENT}
     valid: list[TableGrant] = []
     rejected: list[RejectedGrant] = []
     for grant in grants:
@@ -145,11 +135,11 @@ def render_rules(
     stewards: Sequence[str] = ("steward",),
 ) -> dict[str, Any]:
     """The rules.json document for Trino's file-based access control (`stewards`: users of data_office)."""
-    readers = sorted(set(departments) - {STEWARD_GROUP})
+    readers = sorted(set(departments) - {STEWARD_DEPARTMENT})
     valid, rejected = check_grants(resources, grants, now, departments)
     for bad in rejected:
         log.warning("grant ignored (%s): %s", bad.reason, bad.grant)
-    table_rules: list[dict[str, Any]] = [{"group": _exact(STEWARD_GROUP), "privileges": ALL_PRIVILEGES}]
+    table_rules: list[dict[str, Any]] = [{"group": _exact(STEWARD_DEPARTMENT), "privileges": ALL_PRIVILEGES}]
     for department in readers:
         for resource in resources:
             mine = [g for g in valid if g.department == department and g.table == resource.table]
@@ -169,34 +159,19 @@ def render_rules(
     ]
     return {
         "catalogs": [
-            {"group": _exact(STEWARD_GROUP), "catalog": ".*", "allow": "all"},
+            {"group": _exact(STEWARD_DEPARTMENT), "catalog": ".*", "allow": "all"},
             {"group": everyone, "catalog": _exact(CATALOG, "system"), "allow": "read-only"},
         ],
-        "schemas": [{"group": _exact(STEWARD_GROUP), "schema": ".*", "owner": True}],
+        "schemas": [{"group": _exact(STEWARD_DEPARTMENT), "schema": ".*", "owner": True}],
         "tables": table_rules,
         # Query text may quote personal data: only stewards see other users' queries.
         "queries": [
-            {"group": _exact(STEWARD_GROUP), "allow": ["execute", "kill", "view"]},
+            {"group": _exact(STEWARD_DEPARTMENT), "allow": ["execute", "kill", "view"]},
             {"allow": ["execute"]},
         ],
         # Trino matches these rules by user or role only (not group): the steward users by name.
         "system_information": [{"user": _exact(*stewards), "allow": ["read", "write"]}] if stewards else [],
     }
-
-
-def render_groups(users: Iterable[GroupMember], departments: Iterable[str] = DEPARTMENTS) -> str:
-    """Trino's group file (`group:user1,user2`); every group must be a department id of the glossary."""
-    known = set(departments)
-    members: dict[str, list[str]] = {}
-    for user in users:
-        for group in user.groups:
-            if group not in known:
-                raise AccessRuleError(
-                    f"user {user.name!r} is in group {group!r}, which is not a department id "
-                    f"({', '.join(sorted(known))})"
-                )
-            members.setdefault(group, []).append(user.name)
-    return "".join(f"{group}:{','.join(sorted(names))}\n" for group, names in sorted(members.items()))
 
 
 def rules_text(rules: dict[str, Any]) -> str:

@@ -20,9 +20,14 @@ import sqlglot
 from pyiceberg.catalog import Catalog
 from sqlglot import exp
 
-from ingest.writer import commit, ensure_table
+from infra.catalog import open_catalog
+from infra.iceberg.writer import commit, ensure_table
+from infra.settings import Settings
+from infra.stack.audit import spool_path
+from infra.stack.paths import StackPaths
+from infra.stack.trino import coordinator_node
+from infra.zones import QUERY_LOG
 
-QUERY_LOG_TABLE = "governance.query_log"
 KEY = "query_id"
 QUERY_LOG_SCHEMA = pa.schema(
     [
@@ -187,9 +192,17 @@ def load_query_log(
         row = event_row(event, groups_by_user)
         if row is not None:
             rows[row[KEY]] = row  # Trino may re-send an event: the last copy wins
-    ensure_table(catalog, QUERY_LOG_TABLE, QUERY_LOG_SCHEMA)
+    ensure_table(catalog, QUERY_LOG, QUERY_LOG_SCHEMA)
     if not rows:
         return IngestResult(count, 0, None)
     data = pa.Table.from_pylist(list(rows.values()), schema=QUERY_LOG_SCHEMA)
-    result = commit(catalog, QUERY_LOG_TABLE, data, "append", key=(KEY,))
+    result = commit(catalog, QUERY_LOG, data, "append", key=(KEY,))
     return IngestResult(count, result.rows_written, result.snapshot_id)
+
+
+def ingest_query_log(settings: Settings) -> IngestResult:
+    """Load the stack's spooled query events into governance.query_log (idempotent: keyed by query id)."""
+    paths = StackPaths.of(settings)
+    groups_file = coordinator_node(settings, paths).etc / "groups.txt"
+    groups = parse_groups_file(groups_file.read_text(encoding="utf-8")) if groups_file.is_file() else {}
+    return load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)

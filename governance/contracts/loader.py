@@ -17,7 +17,7 @@ from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
 from governance.contracts.model import Column, DatasetContract, LoadSpec, PartitionField, SourceSpec
-from governance.vocabulary import (
+from infra.vocabulary import (
     DEPARTMENTS,
     DOMAINS,
     MASKING_POLICIES,

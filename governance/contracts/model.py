@@ -12,6 +12,8 @@ from typing import Any, Literal
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from infra.zones import raw_zone
+
 LogicalType = Literal["string", "integer", "number", "boolean", "date", "timestamp"]
 SourceFormat = Literal["sqlite", "postgres", "csv", "json_pages", "ndjson", "xlsx", "parquet", "http_json"]
 
@@ -109,7 +111,7 @@ class DatasetContract(_Strict):
 
     @property
     def raw_namespace(self) -> str:
-        return f"raw_{self.domain}"
+        return raw_zone(self.domain).name
 
     @property
     def raw_table(self) -> str:

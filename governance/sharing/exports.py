@@ -17,7 +17,7 @@ import json
 from datetime import datetime
 
 from governance.catalogue import entry_items
-from governance.vocabulary import CLASSIFICATIONS, DEPARTMENTS, DOMAINS, UPDATE_FREQUENCIES
+from infra.vocabulary import CLASSIFICATIONS, DEPARTMENTS, DOMAINS, STEWARD_DEPARTMENT, UPDATE_FREQUENCIES
 
 CATALOGUE_URN = "urn:lingang:catalogue"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -126,7 +126,7 @@ def to_dcat_jsonld(entries: list[dict], issued: datetime | None = None) -> str:
         "dct:description": _zh(
             "临港新片区管委会非涉密政务信息资源目录，含共享属性、开放属性、更新周期与信息项。"
         ),
-        "dct:publisher": _agent("data_office"),
+        "dct:publisher": _agent(STEWARD_DEPARTMENT),
         "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/ZHO"},
         "dcat:dataset": [dcat_dataset(e) for e in entries],
     }

@@ -14,11 +14,11 @@ from typing import Literal
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
+from infra.zones import MASKING_REPORT, QUALITY_RESULTS
+
 # Written by the quality work (Great Expectations results, one row per expectation and run):
 # dataset, suite, expectation, success, observed_value, unexpected_count, run_id, snapshot_id, validated_at.
-QUALITY_RESULTS_TABLE = "governance.quality_results"
 # Written at staging by governance.masking_report (one row per column and run, with the leak scan's verdict).
-LEAK_SCAN_TABLE = "governance.masking_report"
 
 GateState = Literal["passed", "failed", "not_run"]
 
@@ -86,7 +86,7 @@ def latest_runs(
 def read_quality_gate(catalog: Catalog) -> dict[str, GateStatus]:
     """Quality gate per resource from ``governance.quality_results`` (latest run per dataset, all success)."""
     columns = ("dataset", "suite", "expectation", "success", "run_id", "validated_at")
-    table = _read(catalog, QUALITY_RESULTS_TABLE, columns)
+    table = _read(catalog, QUALITY_RESULTS, columns)
     if table is None:
         return {}
     return latest_runs(
@@ -97,7 +97,7 @@ def read_quality_gate(catalog: Catalog) -> dict[str, GateStatus]:
 def read_leak_gate(catalog: Catalog) -> dict[str, GateStatus]:
     """Leak scan per resource from ``governance.masking_report`` (latest run per dataset, no leak found)."""
     columns = ("run_id", "dataset", "column_name", "leaks_found", "leak_scan_passed", "checked_at")
-    table = _read(catalog, LEAK_SCAN_TABLE, columns)
+    table = _read(catalog, MASKING_REPORT, columns)
     if table is None:
         return {}
     # The verdict is per dataset (repeated on each column row); name the columns that actually leaked.

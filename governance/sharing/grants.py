@@ -15,9 +15,8 @@ import pyarrow as pa
 
 from governance.sharing.deadlines import now_cst, to_cst
 from governance.sharing.requests import RequestStore, SharingRequest
-from governance.vocabulary import DEPARTMENTS
+from infra.vocabulary import DEPARTMENTS
 
-GRANTS_TABLE = "governance.access_grants"
 GRANTS_SCHEMA = pa.schema(
     [
         pa.field("grant_id", pa.string(), nullable=False),

@@ -23,15 +23,14 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from governance.catalogue import read_catalogue
+from governance.freshness import max_age
 from governance.sharing.deadlines import CST, now_cst, to_cst
 from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
 from governance.sharing.grants import Grant, grants_at, readers
 from governance.sharing.requests import RequestStore
-from governance.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
-from quality.freshness import max_age
+from infra.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
+from infra.zones import SHARING_GAPS, SHARING_RATE
 
-RATE_TABLE = "kpi.sharing_rate"
-GAPS_TABLE = "kpi.sharing_gaps"
 ALL = "all"
 
 # The data centre refreshes the exchange zone once a day (schedule lakehouse_daily, 02:00): no exchange
@@ -321,6 +320,6 @@ def write_kpi(catalog: Catalog, measurement: Measurement) -> tuple[int, int]:
 
     rate = rate_rows(measurement)
     gaps = gap_rows(measurement)
-    write_derived(catalog, RATE_TABLE, rate)
-    write_derived(catalog, GAPS_TABLE, gaps)
+    write_derived(catalog, SHARING_RATE, rate)
+    write_derived(catalog, SHARING_GAPS, gaps)
     return rate.num_rows, gaps.num_rows

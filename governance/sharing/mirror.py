@@ -15,11 +15,9 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from governance.sharing.deadlines import now_cst, to_cst
-from governance.sharing.grants import GRANTS_TABLE, grants_arrow, grants_at
+from governance.sharing.grants import grants_arrow, grants_at
 from governance.sharing.requests import STATE_LABELS, RequestStore
-
-REQUESTS_TABLE = "governance.sharing_requests"
-HISTORY_TABLE = "governance.sharing_request_history"
+from infra.zones import ACCESS_GRANTS, SHARING_REQUEST_HISTORY, SHARING_REQUESTS
 
 REQUESTS_SCHEMA = pa.schema(
     [
@@ -90,9 +88,9 @@ def mirror(catalog: Catalog, store: RequestStore | None = None, at: datetime | N
     store = store or RequestStore.open()
     store.expire_due(moment)
     tables = {
-        REQUESTS_TABLE: requests_arrow(store, moment),
-        HISTORY_TABLE: history_arrow(store),
-        GRANTS_TABLE: grants_arrow(grants_at(store.list(state="approved"), moment), moment),
+        SHARING_REQUESTS: requests_arrow(store, moment),
+        SHARING_REQUEST_HISTORY: history_arrow(store),
+        ACCESS_GRANTS: grants_arrow(grants_at(store.list(state="approved"), moment), moment),
     }
     for identifier, data in tables.items():
         write_derived(catalog, identifier, data)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from governance.sharing.measure import ALL, Measurement
-from governance.vocabulary import DEPARTMENTS, SHARING_TYPES
+from infra.vocabulary import DEPARTMENTS, SHARING_TYPES
 
 
 def _percent(rate: float | None) -> str:

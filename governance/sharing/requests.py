@@ -28,8 +28,8 @@ from sqlglot import exp
 from governance.catalogue import exchange_table, item_sharing_type
 from governance.contracts import DatasetContract
 from governance.sharing.deadlines import answer_deadline, compliance_deadline, now_cst, to_cst
-from governance.vocabulary import DEPARTMENTS
 from infra.settings import Settings, load_settings
+from infra.vocabulary import DEPARTMENTS
 
 STATES = ("submitted", "compliance_checked", "approved", "refused", "expired", "revoked")
 TRANSITIONS: dict[str, frozenset[str]] = {

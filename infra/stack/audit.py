@@ -1,7 +1,8 @@
 """The query-event receiver as a stack component (`audit`): our own small HTTP server on loopback.
 
 Trino's HTTP event listener POSTs every completed query to it; events land in an NDJSON spool under
-$LAKEHOUSE_HOME/stack/audit/ and `ingest_query_log` loads them into `governance.query_log`.
+$LAKEHOUSE_HOME/stack/audit/ and `governance.audit.query_log.ingest_query_log` loads them into
+`governance.query_log`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import httpx
 
-from governance.audit.query_log import IngestResult, load_query_log, parse_groups_file, read_spool
 from infra.settings import PROJECT_ROOT, Settings
 from infra.stack import procs
 from infra.stack.model import ComponentStatus, Progress, StackError
@@ -71,17 +71,6 @@ def status(settings: Settings, paths: StackPaths) -> ComponentStatus:
         pid=pid,
         log=str(paths.log_file(NAME)),
     )
-
-
-def ingest_query_log(settings: Settings) -> IngestResult:
-    """Load the spooled query events into governance.query_log (idempotent: keyed by query id)."""
-    from infra.catalog import open_catalog
-    from infra.stack.trino import coordinator_node
-
-    paths = StackPaths.of(settings)
-    groups_file = coordinator_node(settings, paths).etc / "groups.txt"
-    groups = parse_groups_file(groups_file.read_text(encoding="utf-8")) if groups_file.is_file() else {}
-    return load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)
 
 
 def stop(paths: StackPaths) -> int | None:

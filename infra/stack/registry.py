@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from infra.catalog import open_catalog
 from infra.settings import STACK_SECRETS_FILE, Settings
 from infra.stack import audit, postgres, procs, s3, trino
-from infra.stack.access import refresh_access_rules
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
-from infra.stack.secrets import load_or_create, load_or_create_users, with_secrets
-from infra.superset import secrets as superset_secrets
-from infra.superset import server as superset
+from infra.stack.secrets import TrinoUser, load_or_create, load_or_create_users, with_secrets
+from infra.stack.superset import secrets as superset_secrets
+from infra.stack.superset import server as superset
+
+# Writes rules.json and groups.txt into the coordinator's etc/ (governance.access.refresh).
+AccessRulesWriter = Callable[[Settings, Sequence[TrinoUser]], object]
 
 COMPONENTS = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR, trino.WORKER, superset.NAME)
 # What `up` starts when no component is named (the Python API; `lakehouse up` adds Superset).
@@ -57,8 +59,14 @@ def up(
     components: Iterable[str] | None = None,
     with_worker: bool = False,
     progress: Progress = print,
+    access_rules: AccessRulesWriter | None = None,
 ) -> list[ComponentStatus]:
-    """Install (cached), configure and start the components; already running ones are left alone."""
+    """Install (cached), configure and start the components; already running ones are left alone.
+
+    ``access_rules(settings, users)`` writes Trino's rules and groups before the coordinator starts (the
+    governance layer generates them; this layer knows only where they go). Without it Trino starts
+    with the fail-closed default: stewards only.
+    """
     started = time.monotonic()
     settings = stack_settings(settings)
     paths = StackPaths.of(settings)
@@ -83,8 +91,9 @@ def up(
                 # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.
                 open_catalog(settings)
                 node = trino.coordinator_node(settings, paths)
-                # Generated access rules and groups are in place before Trino reads them.
-                refresh_access_rules(settings, users=users)
+                if access_rules is not None:
+                    # Generated access rules and groups are in place before Trino reads them.
+                    access_rules(settings, users)
             else:
                 node = trino.worker_node(settings, paths)
             results.append(trino.up(node, settings, paths, stack, users, progress))

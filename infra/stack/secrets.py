@@ -9,12 +9,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from governance.vocabulary import DEPARTMENTS
 from infra.settings import STACK_SECRETS_FILE, Settings
+from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
 
 TRINO_USERS_FILE = "trino-users.json"
 STEWARD_USER = "steward"
-STEWARD_GROUP = "data_office"
+STEWARD_GROUP = STEWARD_DEPARTMENT
 
 
 @dataclass(frozen=True)

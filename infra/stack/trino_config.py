@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from governance.access.trino_rules import render_groups
 from infra.settings import Settings
 from infra.stack.secrets import StackSecrets, TrinoUser
 from infra.stack.templates import render
+from infra.vocabulary import DEPARTMENTS
 
 PBKDF2_ITERATIONS = 10_000
 
@@ -53,9 +53,25 @@ def password_file(users: Iterable[TrinoUser]) -> str:
     return "".join(f"{u.name}:{hash_password(u.password)}\n" for u in users)
 
 
-def group_file(users: Iterable[TrinoUser]) -> str:
-    # One implementation with the access-rules generator (which refreshes this file while Trino runs).
-    return render_groups(users)
+class GroupFileError(ValueError):
+    """A user is in a group that is not a department id of the glossary."""
+
+
+def group_file(users: Iterable[TrinoUser], departments: Iterable[str] = DEPARTMENTS) -> str:
+    """Trino's group file (`group:user1,user2`); every group must be a department id of the glossary.
+
+    Written at `up` and again by the access-rules refresh while Trino runs (one implementation)."""
+    known = set(departments)
+    members: dict[str, list[str]] = {}
+    for user in users:
+        for group in user.groups:
+            if group not in known:
+                raise GroupFileError(
+                    f"user {user.name!r} is in group {group!r}, which is not a department id "
+                    f"({', '.join(sorted(known))})"
+                )
+            members.setdefault(group, []).append(user.name)
+    return "".join(f"{group}:{','.join(sorted(names))}\n" for group, names in sorted(members.items()))
 
 
 def catalog_file(settings: Settings) -> str:
@@ -127,5 +143,5 @@ def render_node(
 
 
 def default_rules() -> str:
-    """Everyone reads everything; stewards (data_office) may also write. Replaced by generated rules."""
+    """Fail closed until the generated rules replace it: stewards (data_office) only, nobody else."""
     return render("trino/rules.json")

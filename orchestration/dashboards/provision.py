@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from governance.access import superset_roles as access
-from governance.vocabulary import DEPARTMENTS
 from infra.settings import Settings
 from infra.stack import trino as trino_node
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import STEWARD_USER, TrinoUser
-from infra.superset import server
-from infra.superset.secrets import ensure_service_user, people
+from infra.stack.superset import server
+from infra.stack.superset.secrets import ensure_service_user, people
+from infra.vocabulary import DEPARTMENTS
 from orchestration.dashboards import specs
 from orchestration.dashboards.client import SupersetClient
 from orchestration.dashboards.labels import column_labels

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra.identifiers import SchemaQualified
+from infra.zones import SchemaQualified
 
 DATABASE_NAME = "临港城市数据湖仓"
 CATALOG = "lakehouse"

@@ -2,14 +2,16 @@
 
 import dagster as dg
 
+from infra.zones import GOVERNANCE, QUERY_LOG
+from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
-QUERY_LOG_KEY = dg.AssetKey(["governance", "query_log"])
+QUERY_LOG_KEY = table_key(QUERY_LOG)
 
 
 @dg.asset(
     key=QUERY_LOG_KEY,
-    group_name="governance",
+    group_name=GOVERNANCE.name,
     kinds={"iceberg", "trino"},
     description="Who read what through Trino: user, groups, query, tables, columns, state (stack profile).",
 )
@@ -18,7 +20,7 @@ def query_log(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -
     if settings.profile == "embedded":
         context.log.info("embedded profile: no Trino, no query events to load")
         return dg.MaterializeResult(metadata={"rows_written": 0})
-    from infra.stack.audit import ingest_query_log
+    from governance.audit.query_log import ingest_query_log
 
     result = ingest_query_log(settings)
     return dg.MaterializeResult(metadata={"rows_written": result.rows_written})

@@ -5,15 +5,17 @@ import dagster as dg
 from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract, load_contracts
 from governance.publish import publish_catalogue, publish_resource
+from infra.zones import EXCHANGE, GOVERNANCE, RESOURCE_CATALOGUE
 from orchestration.defs.masking import staging_asset_key
+from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
-CATALOGUE_KEY = dg.AssetKey(["governance", "resource_catalogue"])
+CATALOGUE_KEY = table_key(RESOURCE_CATALOGUE)
 
 
 def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     @dg.asset(
-        key=dg.AssetKey(["exchange", contract.name]),
+        key=table_key(EXCHANGE.table(contract.name)),
         deps=[staging_asset_key(contract)],
         group_name=contract.domain,
         kinds={"iceberg"},
@@ -29,7 +31,7 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
 
 @dg.asset(
     key=CATALOGUE_KEY,
-    group_name="governance",
+    group_name=GOVERNANCE.name,
     kinds={"iceberg"},
     description="信息资源目录, from the contracts.",
 )

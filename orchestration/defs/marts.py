@@ -1,6 +1,5 @@
 """dbt: staging views and the exchange / kpi marts (built in DuckDB), then published to Iceberg."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -8,10 +7,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from governance.publish import publish_mart
+from infra.dbt_manifest import load_manifest
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import LakehouseResource
-
-PUBLISHED_SCHEMAS = ("exchange", "kpi")
 
 
 class LakehouseTranslator(DagsterDbtTranslator):
@@ -26,13 +24,8 @@ class LakehouseTranslator(DagsterDbtTranslator):
 
 
 def mart_models() -> list[tuple[str, str]]:
-    manifest = DBT_PROJECT.manifest_path
-    nodes = json.loads(manifest.read_text())["nodes"].values()
-    return sorted(
-        (n["schema"], n["name"])
-        for n in nodes
-        if n["resource_type"] == "model" and n["schema"] in PUBLISHED_SCHEMAS
-    )
+    """(zone, name) of every mart published to a shared zone, from the dbt manifest."""
+    return [(m.schema, m.name) for m in load_manifest().marts()]
 
 
 @dbt_assets(

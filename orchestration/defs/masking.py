@@ -6,14 +6,16 @@ import dagster as dg
 from governance.contracts import DatasetContract, load_contracts
 from governance.masking.keys import load_pseudonym_key
 from governance.publish import stage_dataset
+from infra.zones import STAGING
 from orchestration.defs.sources import raw_asset_key
+from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
 PRIVACY_GATE = "privacy_gate"
 
 
 def staging_asset_key(contract: DatasetContract) -> dg.AssetKey:
-    return dg.AssetKey(["staging", contract.name])
+    return table_key(STAGING.table(contract.name))
 
 
 def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:

@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from governance.pii.scan import scan_table
+from governance.privacy_scan import scan_table
 from orchestration.defs.marts import mart_models
 from orchestration.resources import LakehouseResource
 

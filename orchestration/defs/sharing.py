@@ -12,19 +12,30 @@ from governance.contracts import load_contracts
 from governance.sharing.measure import measure_catalog, write_kpi
 from governance.sharing.mirror import mirror
 from governance.sharing.requests import RequestStore
+from infra.zones import (
+    ACCESS_GRANTS,
+    EXCHANGE,
+    GOVERNANCE,
+    KPI,
+    SHARING_GAPS,
+    SHARING_RATE,
+    SHARING_REQUEST_HISTORY,
+    SHARING_REQUESTS,
+)
 from orchestration.defs.exchange import CATALOGUE_KEY
 from orchestration.defs.marts import mart_models
+from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
-SHARING_RATE_KEY = dg.AssetKey(["kpi", "sharing_rate"])
-SHARING_GAPS_KEY = dg.AssetKey(["kpi", "sharing_gaps"])
-REQUESTS_KEY = dg.AssetKey(["governance", "sharing_requests"])
-HISTORY_KEY = dg.AssetKey(["governance", "sharing_request_history"])
-GRANTS_KEY = dg.AssetKey(["governance", "access_grants"])
+SHARING_RATE_KEY = table_key(SHARING_RATE)
+SHARING_GAPS_KEY = table_key(SHARING_GAPS)
+REQUESTS_KEY = table_key(SHARING_REQUESTS)
+HISTORY_KEY = table_key(SHARING_REQUEST_HISTORY)
+GRANTS_KEY = table_key(ACCESS_GRANTS)
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
-    resources = [dg.AssetKey(["exchange", c.name]) for c in load_contracts().values() if exchange_table(c)]
+    resources = [table_key(EXCHANGE.table(c.name)) for c in load_contracts().values() if exchange_table(c)]
     marts = [dg.AssetKey([schema, name]) for schema, name in mart_models()]
     return sorted({CATALOGUE_KEY, GRANTS_KEY, *resources, *marts}, key=lambda k: k.to_user_string())
 
@@ -33,19 +44,19 @@ def _upstream_keys() -> list[dg.AssetKey]:
     specs=[
         dg.AssetSpec(
             REQUESTS_KEY,
-            group_name="governance",
+            group_name=GOVERNANCE.name,
             kinds={"iceberg"},
             description="共享申请: every sharing request with its current state and overdue flag.",
         ),
         dg.AssetSpec(
             HISTORY_KEY,
-            group_name="governance",
+            group_name=GOVERNANCE.name,
             kinds={"iceberg"},
             description="共享申请历史: the append-only history of every request's transitions.",
         ),
         dg.AssetSpec(
             GRANTS_KEY,
-            group_name="governance",
+            group_name=GOVERNANCE.name,
             kinds={"iceberg"},
             description="访问授权: department → table → columns → row filter → expiry, from live approvals.",
         ),
@@ -54,12 +65,8 @@ def _upstream_keys() -> list[dg.AssetKey]:
 def sharing_requests_mirror(lakehouse: LakehouseResource):
     store = RequestStore.open()
     written = mirror(lakehouse.catalog, store)
-    for key, identifier in (
-        (REQUESTS_KEY, "governance.sharing_requests"),
-        (HISTORY_KEY, "governance.sharing_request_history"),
-        (GRANTS_KEY, "governance.access_grants"),
-    ):
-        yield dg.MaterializeResult(asset_key=key, metadata={"rows": written[identifier]})
+    for table in (SHARING_REQUESTS, SHARING_REQUEST_HISTORY, ACCESS_GRANTS):
+        yield dg.MaterializeResult(asset_key=table_key(table), metadata={"rows": written[table]})
 
 
 @dg.multi_asset(
@@ -67,14 +74,14 @@ def sharing_requests_mirror(lakehouse: LakehouseResource):
         dg.AssetSpec(
             SHARING_RATE_KEY,
             deps=_upstream_keys(),
-            group_name="kpi",
+            group_name=KPI.name,
             kinds={"iceberg"},
             description="网上共享率 (measured): shared-online ÷ non-exempt resources, per department and overall.",
         ),
         dg.AssetSpec(
             SHARING_GAPS_KEY,
             deps=_upstream_keys(),
-            group_name="kpi",
+            group_name=KPI.name,
             kinds={"iceberg"},
             description="Every resource not yet shared online, with each reason (missing, stale, gate, grant).",
         ),

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from governance.access.refresh import rules_at_start
 from infra import stack
 from infra.settings import Settings, load_settings
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser
-from infra.superset import server
-from infra.superset.browser import CHROMIUM_ARGS, ensure_chromium
-from infra.superset.secrets import people
+from infra.stack.superset import server
+from infra.stack.superset.browser import CHROMIUM_ARGS, ensure_chromium
+from infra.stack.superset.secrets import people
 from tests.factories import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -97,7 +98,7 @@ def superset_site() -> Iterator[Site]:
     timings: dict[str, float] = {}
     try:
         began = time.monotonic()
-        stack.up(settings, components=[server.NAME], progress=print)
+        stack.up(settings, components=[server.NAME], progress=print, access_rules=rules_at_start)
         timings["stack_up_s"] = time.monotonic() - began
         settings = stack.stack_settings(settings)
         paths = StackPaths.of(settings)

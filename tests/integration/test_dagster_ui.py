@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from governance.contracts import load_contracts
-from orchestration.dbt_project import ensure_manifest
+from infra.dbt_manifest import ensure_manifest
 from tests.factories import free_port
 
 pytestmark = pytest.mark.integration

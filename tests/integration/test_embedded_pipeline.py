@@ -11,8 +11,8 @@ import pytest
 from governance.contracts import load_contracts
 from governance.masking_report import latest_report
 from governance.pii.checksums import is_valid_resident_id
-from governance.pii.scan import scan_table
 from governance.privacy_gate import leak_scan
+from governance.privacy_scan import scan_table
 from infra.catalog import open_catalog
 from ingest.simulator import simulate
 from orchestration.query import run_sql

@@ -16,9 +16,9 @@ import pytest
 
 from governance.contracts import load_contracts
 from infra.catalog import open_catalog
+from infra.iceberg.writer import commit
 from infra.settings import PROJECT_ROOT, load_settings
 from ingest.simulator import simulate
-from ingest.writer import commit
 from orchestration.run import materialize_all
 from quality.docs import docs_root
 from quality.report import summarise

@@ -19,14 +19,14 @@ from governance.masking.keys import load_pseudonym_key
 from governance.masking_report import REPORT_SCHEMA
 from governance.publish import publish_catalogue, publish_resource, stage_dataset
 from governance.sharing.deadlines import now_cst
-from governance.sharing.gates import LEAK_SCAN_TABLE, QUALITY_RESULTS_TABLE
 from governance.sharing.measure import measure_catalog, write_kpi
 from governance.sharing.mirror import mirror
 from governance.sharing.requests import RequestStore
 from infra.catalog import open_catalog
+from infra.iceberg.writer import commit, ensure_table
+from infra.zones import MASKING_REPORT, QUALITY_RESULTS
 from ingest.load import load_dataset
 from ingest.simulator import simulate
-from ingest.writer import commit, ensure_table
 from orchestration.cli import _print_sharing_rate
 from orchestration.query import run_sql
 
@@ -99,7 +99,7 @@ def _quality_run(catalog, datasets, run_id: str, failing: set[str] = frozenset()
         for name in datasets
         for expectation in ("expect_table_row_count_to_be_between", "expect_column_values_to_not_be_null")
     ]
-    _append(catalog, QUALITY_RESULTS_TABLE, rows, QUALITY_SCHEMA)
+    _append(catalog, QUALITY_RESULTS, rows, QUALITY_SCHEMA)
 
 
 def _grant_every_conditional_resource(store: RequestStore) -> None:
@@ -213,7 +213,7 @@ def test_a_failed_leak_scan_is_a_gap(pipeline):
         "leak_scan_passed": False,
         "checked_at": now_cst(),
     }
-    _append(catalog, LEAK_SCAN_TABLE, [leak], REPORT_SCHEMA)
+    _append(catalog, MASKING_REPORT, [leak], REPORT_SCHEMA)
     after = measure_catalog(catalog, store)
     assert (victim.dataset, "leak_scan_failed") in _gaps(after)
     assert after.overall().shared_online == baseline.overall().shared_online - 1

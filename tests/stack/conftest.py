@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.access.refresh import rules_at_start
 from infra import stack
 from infra.settings import Settings, load_settings
 from infra.stack.paths import StackPaths
@@ -52,7 +53,7 @@ def running_stack() -> Iterator[RunningStack]:
         audit_port=free_port(),
     )
     try:
-        started = stack.up(settings, with_worker=True)
+        started = stack.up(settings, with_worker=True, access_rules=rules_at_start)
         yield RunningStack(stack.stack_settings(settings), StackPaths.of(settings), started)
     finally:
         stack.down(settings)

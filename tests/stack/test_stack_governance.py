@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 import trino
 
-from governance.audit.query_log import load_query_log, read_spool
+from governance.access.refresh import refresh_access_rules
+from governance.audit.query_log import ingest_query_log, load_query_log, read_spool
 from governance.contracts import load_contracts
 from infra.catalog import open_catalog
 from infra.settings import PROJECT_ROOT
 from infra.stack import trino as trino_node
-from infra.stack.access import refresh_access_rules
-from infra.stack.audit import ingest_query_log, spool_path
+from infra.stack.audit import spool_path
 from infra.stack.secrets import STEWARD_USER
 
 pytestmark = pytest.mark.stack

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 import trino
 
+from governance.access.refresh import rules_at_start
 from infra import stack
 from infra.catalog import open_catalog
 from infra.stack import trino as trino_node
@@ -62,7 +63,10 @@ def test_servers_listen_on_loopback_only(running_stack) -> None:
 def test_up_twice_starts_no_second_copy(running_stack) -> None:
     before = {s.name: s.pid for s in stack.status(running_stack.settings)}
     again = {
-        s.name: s.pid for s in stack.up(running_stack.settings, with_worker=True, progress=lambda _m: None)
+        s.name: s.pid
+        for s in stack.up(
+            running_stack.settings, with_worker=True, progress=lambda _m: None, access_rules=rules_at_start
+        )
     }
     assert again == before
 

@@ -15,21 +15,19 @@ from governance.access.resources import AccessResource, access_resources, load_m
 from governance.access.row_filter import RowFilterError, validate_row_filter
 from governance.access.trino_rules import (
     MASK,
-    AccessRuleError,
     check_grants,
-    render_groups,
     render_rules,
     write_atomic,
 )
 from governance.contracts import load_contracts
-from infra.settings import PROJECT_ROOT
+from infra.stack.trino_config import GroupFileError, group_file
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def resources() -> list[AccessResource]:
-    return access_resources(load_contracts(), load_marts(PROJECT_ROOT / "dbt_project" / "models"))
+    return access_resources(load_contracts(), load_marts())
 
 
 def _rule(rules: dict, group: str, table: str) -> dict | None:
@@ -174,9 +172,9 @@ class _User:
 
 def test_groups_file_and_unknown_group() -> None:
     users = [_User("b", ("health",)), _User("a", ("health",)), _User("s", ("data_office",)), _User("svc", ())]
-    assert render_groups(users) == "data_office:s\nhealth:a,b\n"
-    with pytest.raises(AccessRuleError, match="hospital"):
-        render_groups([_User("x", ("hospital",))])
+    assert group_file(users) == "data_office:s\nhealth:a,b\n"
+    with pytest.raises(GroupFileError, match="hospital"):
+        group_file([_User("x", ("hospital",))])
 
 
 def test_rules_are_json_and_deterministic(resources) -> None:

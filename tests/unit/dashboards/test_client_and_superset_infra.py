@@ -6,10 +6,11 @@ import json
 import stat
 from pathlib import Path
 
+from governance.access import impersonation
 from infra.settings import load_settings
 from infra.stack.paths import StackPaths
-from infra.superset import install, server, trino_rules
-from infra.superset.secrets import SERVICE_USER, ensure_service_user, load_or_create, people
+from infra.stack.superset import install, server
+from infra.stack.superset.secrets import SERVICE_USER, ensure_service_user, load_or_create, people
 from orchestration.dashboards.client import rison
 
 
@@ -50,13 +51,11 @@ def test_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
     assert SERVICE_USER not in names and "steward" in names and "analyst_transport" in names
 
 
-def test_impersonation_rule_is_merged_once_keeping_other_rules(tmp_path: Path) -> None:
-    rules = tmp_path / "rules.json"
+def test_impersonation_rule_is_merged_once_keeping_other_rules() -> None:
     other = {"original_user": "admin", "new_user": ".*", "allow": False}
-    rules.write_text(json.dumps({"tables": [{"privileges": ["SELECT"]}], "impersonation": [other]}))
-    assert trino_rules.ensure_impersonation(rules) is True
-    assert trino_rules.ensure_impersonation(rules) is False
-    merged = json.loads(rules.read_text())
+    current = {"tables": [{"privileges": ["SELECT"]}], "impersonation": [other]}
+    merged = impersonation.with_impersonation(current)
+    assert impersonation.with_impersonation(merged) == merged
     assert merged["tables"] == [{"privileges": ["SELECT"]}]
     assert merged["impersonation"][1] == other
     pattern = merged["impersonation"][0]["new_user"]

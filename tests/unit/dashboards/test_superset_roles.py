@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from governance.access import superset_roles as roles
-from governance.vocabulary import DEPARTMENTS
+from infra.vocabulary import DEPARTMENTS
 
 
 @dataclass(frozen=True)

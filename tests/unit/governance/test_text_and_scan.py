@@ -2,8 +2,8 @@ import pyarrow as pa
 from gov_gen import luhn_card, resident_id, uscc
 
 from governance.masking.policies import apply_policy
-from governance.pii.scan import scan_table
 from governance.pii.text import mask_texts
+from governance.privacy_scan import scan_table
 
 ID = resident_id("310115", "19900101", "123")
 ID2 = resident_id("310115", "19751224", "046")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from governance.vocabulary import DEPARTMENTS
 from infra.settings import Settings
 from infra.stack import postgres, registry, s3
 from infra.stack.maven import artifact_path
@@ -18,6 +17,7 @@ from infra.stack.model import StackError
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import StackSecrets, TrinoUser, load_or_create, load_or_create_users, with_secrets
 from infra.stack.trino_config import TrinoNode, default_rules, group_file, hash_password, render_node
+from infra.vocabulary import DEPARTMENTS
 
 SECRETS = StackSecrets("pgpw", "s3key", "s3secret", "shared-secret", "kspw")
 USERS = [TrinoUser("steward", "pw1", ("data_office",)), TrinoUser("analyst_health", "pw2", ("health",))]
@@ -122,7 +122,8 @@ def test_password_file_is_pbkdf2_trino_can_verify(settings: Settings) -> None:
 def test_group_file_and_default_rules() -> None:
     assert group_file(USERS) == "data_office:steward\nhealth:analyst_health\n"
     rules = json.loads(default_rules())
-    assert {"catalog": ".*", "allow": "read-only"} in rules["catalogs"]
+    assert {"catalog": ".*", "allow": "none"} in rules["catalogs"]  # fail closed: stewards only
+    assert all(rule.get("group") == "data_office" for rule in rules["tables"])
 
 
 def test_demo_users_cover_every_department(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ import pyarrow as pa
 import pytest
 
 from governance.contracts import load_contracts
-from ingest.writer import commit, ensure_table
-from quality.freshness import MAX_AGE, check_freshness, evaluate, format_age, max_age
+from governance.freshness import MAX_AGE, max_age
+from infra.iceberg.writer import commit, ensure_table
+from quality.freshness import check_freshness, evaluate, format_age
 from tests.factories import resident_id
 
 CONTRACTS = load_contracts()

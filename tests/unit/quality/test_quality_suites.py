@@ -7,17 +7,17 @@ import re
 import pytest
 
 from governance.contracts import load_contracts
+from infra.dbt_manifest import load_manifest
 from quality.custom_rules import EXTRA_RULES
 from quality.suites import (
     contract_rules,
     mart_keys,
-    mart_model_yml,
     mart_rules,
     raw_suite_name,
     to_gx_suite,
     validator_patterns,
 )
-from tests.factories import resident_id, uscc
+from tests.factories import dbt_model, resident_id, uscc
 
 
 def _find(rules, expectation, **kwargs):
@@ -107,15 +107,15 @@ def test_validator_shapes(validator, good, bad):
 
 
 def test_mart_rules_from_model_yml():
-    model = {
-        "name": "m",
-        "columns": [
-            {"name": "scope", "data_type": "varchar", "data_tests": ["unique", "not_null"]},
-            {"name": "applications", "data_type": "bigint", "data_tests": ["not_null"]},
-            {"name": "online_prereview_rate", "data_type": "double"},
-            {"name": "day", "data_type": "date", "data_tests": [{"relationships": {}}]},
+    model = dbt_model(
+        "m",
+        [
+            ("scope", "varchar", ("unique", "not_null")),
+            ("applications", "bigint", ("not_null",)),
+            ("online_prereview_rate", "double", ()),
+            ("day", "date", ("relationships",)),
         ],
-    }
+    )
     rules = mart_rules(model)
     assert _find(rules, "expect_column_values_to_be_unique", column="scope")
     assert {r.kwargs["column"] for r in _find(rules, "expect_column_values_to_not_be_null")} == {
@@ -136,7 +136,7 @@ def test_mart_rules_from_model_yml():
 
 
 def test_mart_grain_is_the_not_null_dimensions():
-    model = mart_model_yml("exchange", "parking_utilisation_hourly")
+    model = load_manifest().mart("exchange.parking_utilisation_hourly")
     assert mart_keys(model) == ("lot_id", "hour_start")
     assert _find(mart_rules(model), "expect_column_values_to_be_between", column="utilisation")
 

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from governance.contracts import load_contracts
 from quality.rules import Rule
 from quality.validate import validate_mart, validate_rules, validate_table
+from tests.factories import dbt_model
 from tests.unit.quality.quality_tables import T0
 
 CONTRACT = load_contracts()["parking_sessions"]
@@ -110,14 +111,14 @@ def test_type_and_missing_column_fail_without_crashing(sessions):
 
 
 def test_mart_share_outside_zero_one_fails():
-    model = {
-        "name": "rates",
-        "columns": [
-            {"name": "scope", "data_type": "varchar", "data_tests": ["unique", "not_null"]},
-            {"name": "applications", "data_type": "bigint", "data_tests": ["not_null"]},
-            {"name": "online_prereview_rate", "data_type": "double"},
+    model = dbt_model(
+        "rates",
+        [
+            ("scope", "varchar", ("unique", "not_null")),
+            ("applications", "bigint", ("not_null",)),
+            ("online_prereview_rate", "double", ()),
         ],
-    }
+    )
     table = pa.table(
         {
             "scope": ["all", "A", "B"],
@@ -133,7 +134,7 @@ def test_mart_share_outside_zero_one_fails():
 
 
 def test_empty_mart_fails():
-    model = {"name": "m", "columns": [{"name": "scope", "data_type": "varchar", "data_tests": ["not_null"]}]}
+    model = dbt_model("m", [("scope", "varchar", ("not_null",))])
     outcome = validate_mart("kpi", "m", pa.table({"scope": pa.array([], pa.string())}), model=model)
     assert [f.expectation for f in outcome.failures] == ["expect_table_row_count_to_be_between [1..]"]
 

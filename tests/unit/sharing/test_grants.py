@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from governance.sharing.grants import Grant, grants_arrow, live_grants, readers
-from governance.vocabulary import DEPARTMENTS
+from infra.vocabulary import DEPARTMENTS
 
 SUBMITTED = datetime(2025, 9, 26, 10, 0)
 APPROVED = datetime(2025, 9, 29, 15, 0)

@@ -1,6 +1,6 @@
 """Superset configuration for the lakehouse stack (loaded by Superset via SUPERSET_CONFIG_PATH).
 
-Static code, no secrets: the values come from a JSON file written by `infra.superset.server` at `up`
+Static code, no secrets: the values come from a JSON file written by `infra.stack.superset.server` at `up`
 (mode 600, under $LAKEHOUSE_HOME/stack/superset/, named by LAKEHOUSE_SUPERSET_SETTINGS). This file runs
 inside Superset's own venv, so it imports nothing from the lakehouse.
 """

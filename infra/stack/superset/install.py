@@ -84,7 +84,7 @@ def ensure_installed(progress: Progress, cache: Path | None = None) -> Path:
 def compile_lock(cache: Path | None = None) -> None:
     """Re-resolve requirements.txt into requirements.lock (exact pins for every transitive package)."""
     cache = cache or cache_dir()
-    root = HERE.parent.parent
+    root = HERE.parents[2]
     _run(
         [
             str(find_uv(cache)),

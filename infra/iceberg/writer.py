@@ -21,7 +21,7 @@ from pyiceberg.expressions import And, GreaterThanOrEqual, In, LessThanOrEqual
 from pyiceberg.table import Table, Transaction
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
 
-from ingest.iceberg_append import append_table
+from infra.iceberg.append import append_table
 
 TRANSFORMS = {
     "identity": IdentityTransform,

@@ -1,6 +1,11 @@
-"""Identifiers fixed by the project glossary (shared/GLOSSARY.md): one spelling per concept."""
+"""Identifiers fixed by the project glossary (docs/glossary.md): one spelling per Chinese term.
+
+The ground floor holds them because zone names, Trino groups and stack users are built from them."""
 
 from __future__ import annotations
+
+# The department that runs the data centre: its members are the data stewards.
+STEWARD_DEPARTMENT = "data_office"
 
 DEPARTMENTS: dict[str, str] = {
     "data_office": "智慧城市建设运营管理中心",

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 from pyiceberg.transforms import DayTransform, IdentityTransform
 
-from ingest.iceberg_append import append_table
+from infra.iceberg.append import append_table
 
 SCHEMA = pa.schema(
     [

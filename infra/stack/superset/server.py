@@ -19,9 +19,9 @@ from infra.stack import procs
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import STEWARD_USER, write_private
-from infra.stack.trino import cert_pem, coordinator_node
-from infra.superset import install, trino_rules
-from infra.superset.secrets import ensure_service_user, load_or_create, people
+from infra.stack.superset import install
+from infra.stack.superset.secrets import ensure_service_user, load_or_create, people
+from infra.stack.trino import cert_pem
 
 NAME = "superset"
 DEFAULT_PORT = 58088
@@ -166,10 +166,8 @@ def _healthy(settings: Settings) -> bool:
 def up(settings: Settings, paths: StackPaths, progress: Progress) -> ComponentStatus:
     venv = install.ensure_installed(progress, paths.cache)
     configure(settings, paths)
-    # Trino denies impersonation unless rules.json allows it (re-read by Trino every 5 s).
-    rules = coordinator_node(settings, paths).etc / "rules.json"
-    if rules.is_file() and trino_rules.ensure_impersonation(rules):
-        progress(f"added Superset's impersonation rule to {rules}")
+    # Trino denies impersonation unless rules.json allows it: the generated rules include Superset's rule
+    # (governance.access.impersonation), written at `up` before Trino starts.
     procs.wait_until(
         lambda: _impersonates(settings, paths),
         what="Trino login of Superset's service account (impersonating the steward)",

@@ -3,7 +3,7 @@ import threading
 import pyarrow as pa
 import pytest
 
-from ingest.writer import Partition, commit, ensure_table, loaded_units, watermark
+from infra.iceberg.writer import Partition, commit, ensure_table, loaded_units, watermark
 
 SCHEMA = pa.schema(
     [

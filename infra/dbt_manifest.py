@@ -1,0 +1,182 @@
+"""The one reader of the dbt project: models, columns, descriptions, dependencies and tests, from dbt's own
+``manifest.json`` (what dbt itself resolved), never from our own parsing of SQL or yml.
+
+``dbt parse`` runs only when the manifest is missing or older than a model, macro or the project file, and
+only when someone asks for the manifest, never at import.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from infra.settings import PROJECT_ROOT
+from infra.zones import MART_ZONES, STAGING, TableName
+
+DBT_DIR = PROJECT_ROOT / "dbt_project"
+MANIFEST = DBT_DIR / "target" / "manifest.json"
+# The venv's dbt, whether or not the venv is on PATH (the CLI may be run as .venv/bin/lakehouse).
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+
+class ManifestError(RuntimeError):
+    """The dbt project could not be parsed, or names something that is not there."""
+
+
+@dataclass(frozen=True)
+class DbtColumn:
+    name: str
+    description: str
+    data_type: str
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    tests: frozenset[str] = frozenset()  # generic test names attached to the column: unique, not_null …
+
+
+@dataclass(frozen=True)
+class DbtModel:
+    unique_id: str
+    name: str
+    schema: str
+    description: str
+    columns: tuple[DbtColumn, ...]
+    depends_on: tuple[str, ...]  # unique ids of the models and sources it reads directly
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    original_file_path: str = ""
+
+    @property
+    def table(self) -> TableName:
+        """Where the mart is published (``exchange.<name>`` / ``kpi.<name>``)."""
+        return TableName(self.schema, self.name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> DbtColumn:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise ManifestError(f"model {self.name} has no column {name!r}")
+
+
+@dataclass(frozen=True)
+class DbtManifest:
+    models: dict[str, DbtModel]  # by unique id
+    sources: dict[str, TableName]  # source unique id -> the Iceberg table it reads
+
+    def marts(self) -> list[DbtModel]:
+        """The models published to a shared zone (exchange, kpi), sorted by table name."""
+        zones = {z.name for z in MART_ZONES}
+        return sorted((m for m in self.models.values() if m.schema in zones), key=lambda m: m.table)
+
+    def mart(self, table: str) -> DbtModel:
+        wanted = TableName.parse(table)
+        for model in self.marts():
+            if model.table == wanted:
+                return model
+        known = ", ".join(m.table for m in self.marts())
+        raise ManifestError(f"no dbt mart publishes {table}; marts: {known}")
+
+    def upstream_sources(self, model: DbtModel) -> tuple[TableName, ...]:
+        """Every Iceberg table the model reads, directly or through other models (dbt's ``depends_on``)."""
+        found: set[TableName] = set()
+        for uid in self._walk(model):
+            if uid in self.sources:
+                found.add(self.sources[uid])
+        return tuple(sorted(found))
+
+    def upstream_datasets(self, model: DbtModel) -> tuple[str, ...]:
+        """The datasets (contract names) whose staging tables the model reads."""
+        return tuple(t.table for t in self.upstream_sources(model) if t.zone == STAGING.name)
+
+    def _walk(self, model: DbtModel) -> Iterator[str]:
+        seen: set[str] = set()
+        stack = list(model.depends_on)
+        while stack:
+            uid = stack.pop()
+            if uid in seen:
+                continue
+            seen.add(uid)
+            yield uid
+            if uid in self.models:
+                stack.extend(self.models[uid].depends_on)
+
+
+def _newest_source_mtime(dbt_dir: Path) -> float:
+    files = [*dbt_dir.glob("models/**/*"), *dbt_dir.glob("macros/**/*"), dbt_dir / "dbt_project.yml"]
+    return max(p.stat().st_mtime for p in files if p.is_file())
+
+
+def ensure_manifest(dbt_dir: Path = DBT_DIR) -> Path:
+    """Parse the dbt project when its manifest is missing or older than a source file (seconds)."""
+    manifest = dbt_dir / "target" / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(dbt_dir):
+        return manifest
+    command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(dbt_dir)]
+    command += ["--profiles-dir", str(dbt_dir)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise ManifestError(f"dbt parse failed in {dbt_dir}:\n{completed.stdout}\n{completed.stderr}")
+    return manifest
+
+
+def _tests_by_column(nodes: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    tests: dict[tuple[str, str], set[str]] = {}
+    for node in nodes.values():
+        if node["resource_type"] != "test" or not node.get("test_metadata"):
+            continue
+        key = (node.get("attached_node") or "", node.get("column_name") or "")
+        tests.setdefault(key, set()).add(node["test_metadata"]["name"])
+    return tests
+
+
+def parse_manifest(document: dict[str, Any]) -> DbtManifest:
+    nodes = document["nodes"]
+    tests = _tests_by_column(nodes)
+    models = {}
+    for uid, node in nodes.items():
+        if node["resource_type"] != "model":
+            continue
+        columns = tuple(
+            DbtColumn(
+                name=name,
+                description=str(col.get("description") or ""),
+                data_type=str(col.get("data_type") or ""),
+                meta=dict(col.get("meta") or {}),
+                tests=frozenset(tests.get((uid, name), ())),
+            )
+            for name, col in node["columns"].items()
+        )
+        models[uid] = DbtModel(
+            unique_id=uid,
+            name=node["name"],
+            schema=node["schema"],
+            description=str(node.get("description") or ""),
+            columns=columns,
+            depends_on=tuple(node["depends_on"]["nodes"]),
+            meta=dict(node.get("meta") or {}),
+            original_file_path=node.get("original_file_path", ""),
+        )
+    sources = {
+        uid: TableName(src["schema"], src["name"])
+        for uid, src in document["sources"].items()
+        if src["schema"]  # dbt sources are tables of our zones
+    }
+    return DbtManifest(models=models, sources=sources)
+
+
+@cache
+def _load(path: Path, mtime: float) -> DbtManifest:
+    return parse_manifest(json.loads(path.read_text(encoding="utf-8")))
+
+
+def load_manifest(dbt_dir: Path = DBT_DIR) -> DbtManifest:
+    """The project's manifest, parsed once per version of the file."""
+    path = ensure_manifest(dbt_dir)
+    return _load(path, path.stat().st_mtime)
