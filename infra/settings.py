@@ -4,7 +4,6 @@ One setting, ``LAKEHOUSE_PROFILE``, picks where the lakehouse lives:
 
 * ``embedded`` (default): no servers. pyiceberg SqlCatalog on SQLite, warehouse in a local folder.
 * ``stack``: PostgreSQL JDBC catalog shared with Trino, warehouse on the local S3 API server.
-* ``cluster``: as ``stack``, with Trino workers and dbt-trino (configured under ``infra/cluster``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROFILES = ("embedded", "stack", "cluster")
+# A multi-host `cluster` profile is planned (issue: scale out on dbt-trino), not built: not listed here.
+PROFILES = ("embedded", "stack")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

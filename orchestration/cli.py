@@ -19,7 +19,7 @@ from orchestration.run import materialize_all
 def main() -> None:
     """Lingang City Cloud Data Centre lakehouse (临港城市云数据中心).
 
-    Configuration comes from environment variables: LAKEHOUSE_PROFILE (embedded | stack | cluster,
+    Configuration comes from environment variables: LAKEHOUSE_PROFILE (embedded | stack,
     default embedded) and LAKEHOUSE_HOME (data folder, default ./var).
     """
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
