@@ -3,270 +3,25 @@ Superset objects; column labels come from the dbt model descriptions, not restat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from infra.zones import SchemaQualified
-
-DATABASE_NAME = "临港城市数据湖仓"
-CATALOG = "lakehouse"
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    expression: str
-    label: str
-    d3format: str | None = None
-
-
-@dataclass(frozen=True)
-class DatasetSpec(SchemaQualified):
-    table: str  # "schema.table"
-    title: str
-    metrics: tuple[Metric, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    key: str  # stable id inside the dashboard layout
-    title: str
-    dataset: str  # DatasetSpec.table
-    viz_type: str
-    params: dict[str, Any]
-    columns: tuple[str, ...]  # dataset columns the chart needs (checked before provisioning)
-    width: int = 6  # of 12 grid columns
-    height: int = 50
-
-
-@dataclass(frozen=True)
-class DashboardSpec:
-    slug: str
-    title: str
-    rows: tuple[tuple[ChartSpec, ...], ...]
-    description: str = ""
-
-    @property
-    def charts(self) -> list[ChartSpec]:
-        return [c for row in self.rows for c in row]
-
-    @property
-    def tables(self) -> list[str]:
-        return sorted({c.dataset for c in self.charts})
-
-
-PCT = ".1%"
-
-DATASETS: tuple[DatasetSpec, ...] = (
-    DatasetSpec(
-        "kpi.sharing_rate",
-        "网上共享率",
-        (
-            Metric(
-                "sharing_rate",
-                "SUM(shared_online) * 1.0 / NULLIF(SUM(in_scope), 0)",
-                "网上共享率",
-                PCT,
-            ),
-            Metric("shared_online", "SUM(shared_online)", "网上共享资源数"),
-            Metric("in_scope", "SUM(in_scope)", "应共享资源数"),
-            Metric("gaps", "SUM(gaps)", "缺口数"),
-        ),
-    ),
-    DatasetSpec("kpi.sharing_gaps", "共享缺口清单", (Metric("gap_count", "COUNT(*)", "缺口数"),)),
-    DatasetSpec(
-        "kpi.online_prereview_rate",
-        "网上预审率",
-        (
-            Metric(
-                "prereview_rate",
-                "SUM(prereviewed_online) * 1.0 / NULLIF(SUM(applications), 0)",
-                "网上预审率",
-                PCT,
-            ),
-        ),
-    ),
-    DatasetSpec(
-        "exchange.parking_utilisation_hourly",
-        "停车场小时利用率",
-        (
-            Metric("avg_utilisation", "AVG(utilisation)", "平均利用率", PCT),
-            Metric("peak_utilisation", "MAX(utilisation)", "峰值利用率", PCT),
-            Metric("sessions", "SUM(sessions_started)", "入场车次"),
-            Metric("vehicle_hours", "SUM(occupied_vehicle_hours)", "占用车时"),
-        ),
-    ),
-    DatasetSpec(
-        "exchange.approval_progress",
-        "审批事项办理进度",
-        (
-            Metric("applications", "SUM(applications)", "申请数"),
-            Metric("prereviewed", "SUM(prereviewed_online)", "网上预审数"),
-            Metric(
-                "prereview_rate",
-                "SUM(prereviewed_online) * 1.0 / NULLIF(SUM(applications), 0)",
-                "网上预审率",
-                PCT,
-            ),
-            Metric(
-                "avg_hours",
-                "SUM(avg_hours_to_decision * (approved + rejected))"
-                " / NULLIF(SUM(CASE WHEN avg_hours_to_decision IS NOT NULL THEN approved + rejected END), 0)",
-                "平均办结时长(小时)",
-                ".1f",
-            ),
-            Metric("avg_steps", "AVG(avg_steps)", "平均环节数", ".1f"),
-            Metric("in_progress", "SUM(in_progress)", "办理中"),
-        ),
-    ),
-    DatasetSpec(
-        "exchange.hotline_tickets_by_street",
-        "12345热线工单分布",
-        (
-            Metric("tickets", "SUM(tickets)", "工单数"),
-            Metric("closed", "SUM(closed)", "办结数"),
-            Metric("close_rate", "SUM(closed) * 1.0 / NULLIF(SUM(tickets), 0)", "办结率", PCT),
-        ),
-    ),
-    DatasetSpec(
-        "exchange.resident_health_summary",
-        "居民健康服务汇总",
-        (
-            Metric("residents", "SUM(residents)", "居民数"),
-            Metric("chronic", "SUM(with_chronic_condition)", "慢病居民数"),
-            Metric("clinic_visits", "SUM(clinic_visits)", "门诊人次"),
-            Metric("kiosk_checks", "SUM(kiosk_checks)", "健康小屋检测次数"),
-            Metric("elderly_alerts", "SUM(elderly_care_alerts)", "养老告警数"),
-        ),
-    ),
-    DatasetSpec(
-        "exchange.enterprise_profile",
-        "企业画像",
-        (
-            Metric("enterprises", "COUNT(*)", "企业数"),
-            Metric("energy_kwh", "SUM(building_energy_kwh)", "楼宇用电量(千瓦时)"),
-        ),
-    ),
+from infra.zones import EXCHANGE, KPI, SHARING_GAPS, SHARING_RATE
+from orchestration.dashboards.charts import bars, big_number, lines, pie, raw_table, table, where
+from orchestration.dashboards.datasets import DATASETS, dataset_spec
+from orchestration.dashboards.model import (
+    CATALOG,
+    DATABASE_NAME,
+    PCT,
+    ChartSpec,
+    DashboardSpec,
+    DatasetSpec,
+    Metric,
 )
 
-NO_FILTER: dict[str, Any] = {"adhoc_filters": [], "time_range": "No filter"}
+__all__ = ["CATALOG", "DASHBOARDS", "DATABASE_NAME", "DATASETS", "ChartSpec", "DashboardSpec", "DatasetSpec"]
+__all__ += ["Metric", "all_specs_consistent", "dataset_spec"]
 
-
-def _where(column: str, operator: str, value: str) -> dict[str, Any]:
-    return {
-        "expressionType": "SIMPLE",
-        "subject": column,
-        "operator": operator,
-        "comparator": value,
-        "clause": "WHERE",
-    }
-
-
-def big_number(
-    key: str, title: str, dataset: str, metric: str, cols: tuple[str, ...], **extra: Any
-) -> ChartSpec:
-    params = {**NO_FILTER, "metric": metric, "header_font_size": 0.4, "subheader_font_size": 0.15, **extra}
-    return ChartSpec(key, title, dataset, "big_number_total", params, cols, width=3, height=30)
-
-
-def bars(
-    key: str,
-    title: str,
-    dataset: str,
-    x: str,
-    metrics: list[str],
-    cols: tuple[str, ...],
-    width: int = 6,
-    **extra: Any,
-) -> ChartSpec:
-    params = {
-        **NO_FILTER,
-        "x_axis": x,
-        "metrics": metrics,
-        "groupby": [],
-        "row_limit": 1000,
-        "orientation": "vertical",
-        "show_legend": True,
-        "rich_tooltip": True,
-        **extra,
-    }
-    return ChartSpec(key, title, dataset, "echarts_timeseries_bar", params, cols, width=width)
-
-
-def lines(
-    key: str,
-    title: str,
-    dataset: str,
-    x: str,
-    grain: str,
-    metrics: list[str],
-    cols: tuple[str, ...],
-    width: int = 6,
-    **extra: Any,
-) -> ChartSpec:
-    params = {
-        **NO_FILTER,
-        "x_axis": x,
-        "time_grain_sqla": grain,
-        "metrics": metrics,
-        "groupby": [],
-        "row_limit": 10000,
-        "show_legend": True,
-        "rich_tooltip": True,
-        **extra,
-    }
-    return ChartSpec(key, title, dataset, "echarts_timeseries_line", params, cols, width=width)
-
-
-def table(
-    key: str,
-    title: str,
-    dataset: str,
-    groupby: list[str],
-    metrics: list[str],
-    cols: tuple[str, ...],
-    **extra: Any,
-) -> ChartSpec:
-    params = {
-        **NO_FILTER,
-        "query_mode": "aggregate",
-        "groupby": groupby,
-        "metrics": metrics,
-        "all_columns": [],
-        "row_limit": 500,
-        "order_desc": True,
-        "timeseries_limit_metric": metrics[0],
-        "include_search": True,
-        **extra,
-    }
-    return ChartSpec(key, title, dataset, "table", params, cols, width=12)
-
-
-def raw_table(key: str, title: str, dataset: str, columns: list[str], **extra: Any) -> ChartSpec:
-    params = {
-        **NO_FILTER,
-        "query_mode": "raw",
-        "all_columns": columns,
-        "row_limit": 500,
-        "include_search": True,
-    }
-    return ChartSpec(key, title, dataset, "table", {**params, **extra}, tuple(columns), width=12)
-
-
-def pie(key: str, title: str, dataset: str, by: str, metric: str, cols: tuple[str, ...]) -> ChartSpec:
-    params = {
-        **NO_FILTER,
-        "groupby": [by],
-        "metric": metric,
-        "show_legend": True,
-        "label_type": "key_percent",
-    }
-    return ChartSpec(key, title, dataset, "pie", params, cols)
-
-
-SR, GAPS, PRE = "kpi.sharing_rate", "kpi.sharing_gaps", "kpi.online_prereview_rate"
-PARK, APPR = "exchange.parking_utilisation_hourly", "exchange.approval_progress"
-HOT, HEALTH = "exchange.hotline_tickets_by_street", "exchange.resident_health_summary"
+SR, GAPS, PRE = SHARING_RATE, SHARING_GAPS, KPI.table("online_prereview_rate")
+PARK, APPR = EXCHANGE.table("parking_utilisation_hourly"), EXCHANGE.table("approval_progress")
+HOT, HEALTH = EXCHANGE.table("hotline_tickets_by_street"), EXCHANGE.table("resident_health_summary")
 SR_COLS = ("department", "department_name", "shared_online", "in_scope", "gaps")
 
 DASHBOARDS: tuple[DashboardSpec, ...] = (
@@ -281,7 +36,7 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
                     SR,
                     "sharing_rate",
                     SR_COLS,
-                    adhoc_filters=[_where("department", "==", "all")],
+                    adhoc_filters=[where("department", "==", "all")],
                     y_axis_format=PCT,
                 ),
                 big_number("sr_gaps", "共享缺口数", GAPS, "gap_count", ("dataset",)),
@@ -292,7 +47,7 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
                     "department_name",
                     ["sharing_rate", "gaps"],
                     SR_COLS,
-                    adhoc_filters=[_where("department", "!=", "all")],
+                    adhoc_filters=[where("department", "!=", "all")],
                     width=6,
                 ),
             ),
@@ -372,7 +127,7 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
                     PRE,
                     "prereview_rate",
                     ("scope", "applications"),
-                    adhoc_filters=[_where("scope", "==", "all")],
+                    adhoc_filters=[where("scope", "==", "all")],
                     y_axis_format=PCT,
                 ),
                 lines(
@@ -463,10 +218,6 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
         "按镇、性别、年龄段汇总的居民健康服务;不足5人的分组已隐去",
     ),
 )
-
-
-def dataset_spec(table_name: str) -> DatasetSpec:
-    return next(d for d in DATASETS if d.table == table_name)
 
 
 def all_specs_consistent() -> list[str]:

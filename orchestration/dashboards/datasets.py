@@ -1,0 +1,105 @@
+"""The Superset datasets: one per shared table a dashboard reads, with its metrics (Chinese labels).
+
+Metrics aggregate only what may be aggregated that way; column labels come from the dbt model descriptions.
+"""
+
+from __future__ import annotations
+
+from infra.zones import EXCHANGE, KPI, SHARING_GAPS, SHARING_RATE
+from orchestration.dashboards.model import PCT, DatasetSpec, Metric
+
+DATASETS: tuple[DatasetSpec, ...] = (
+    DatasetSpec(
+        SHARING_RATE,
+        "网上共享率",
+        (
+            Metric(
+                "sharing_rate",
+                "SUM(shared_online) * 1.0 / NULLIF(SUM(in_scope), 0)",
+                "网上共享率",
+                PCT,
+            ),
+            Metric("shared_online", "SUM(shared_online)", "网上共享资源数"),
+            Metric("in_scope", "SUM(in_scope)", "应共享资源数"),
+            Metric("gaps", "SUM(gaps)", "缺口数"),
+        ),
+    ),
+    DatasetSpec(SHARING_GAPS, "共享缺口清单", (Metric("gap_count", "COUNT(*)", "缺口数"),)),
+    DatasetSpec(
+        KPI.table("online_prereview_rate"),
+        "网上预审率",
+        (
+            Metric(
+                "prereview_rate",
+                "SUM(prereviewed_online) * 1.0 / NULLIF(SUM(applications), 0)",
+                "网上预审率",
+                PCT,
+            ),
+        ),
+    ),
+    DatasetSpec(
+        EXCHANGE.table("parking_utilisation_hourly"),
+        "停车场小时利用率",
+        (
+            Metric("avg_utilisation", "AVG(utilisation)", "平均利用率", PCT),
+            Metric("peak_utilisation", "MAX(utilisation)", "峰值利用率", PCT),
+            Metric("sessions", "SUM(sessions_started)", "入场车次"),
+            Metric("vehicle_hours", "SUM(occupied_vehicle_hours)", "占用车时"),
+        ),
+    ),
+    DatasetSpec(
+        EXCHANGE.table("approval_progress"),
+        "审批事项办理进度",
+        (
+            Metric("applications", "SUM(applications)", "申请数"),
+            Metric("prereviewed", "SUM(prereviewed_online)", "网上预审数"),
+            Metric(
+                "prereview_rate",
+                "SUM(prereviewed_online) * 1.0 / NULLIF(SUM(applications), 0)",
+                "网上预审率",
+                PCT,
+            ),
+            Metric(
+                "avg_hours",
+                "SUM(avg_hours_to_decision * (approved + rejected))"
+                " / NULLIF(SUM(CASE WHEN avg_hours_to_decision IS NOT NULL THEN approved + rejected END), 0)",
+                "平均办结时长(小时)",
+                ".1f",
+            ),
+            Metric("avg_steps", "AVG(avg_steps)", "平均环节数", ".1f"),
+            Metric("in_progress", "SUM(in_progress)", "办理中"),
+        ),
+    ),
+    DatasetSpec(
+        EXCHANGE.table("hotline_tickets_by_street"),
+        "12345热线工单分布",
+        (
+            Metric("tickets", "SUM(tickets)", "工单数"),
+            Metric("closed", "SUM(closed)", "办结数"),
+            Metric("close_rate", "SUM(closed) * 1.0 / NULLIF(SUM(tickets), 0)", "办结率", PCT),
+        ),
+    ),
+    DatasetSpec(
+        EXCHANGE.table("resident_health_summary"),
+        "居民健康服务汇总",
+        (
+            Metric("residents", "SUM(residents)", "居民数"),
+            Metric("chronic", "SUM(with_chronic_condition)", "慢病居民数"),
+            Metric("clinic_visits", "SUM(clinic_visits)", "门诊人次"),
+            Metric("kiosk_checks", "SUM(kiosk_checks)", "健康小屋检测次数"),
+            Metric("elderly_alerts", "SUM(elderly_care_alerts)", "养老告警数"),
+        ),
+    ),
+    DatasetSpec(
+        EXCHANGE.table("enterprise_profile"),
+        "企业画像",
+        (
+            Metric("enterprises", "COUNT(*)", "企业数"),
+            Metric("energy_kwh", "SUM(building_energy_kwh)", "楼宇用电量(千瓦时)"),
+        ),
+    ),
+)
+
+
+def dataset_spec(table_name: str) -> DatasetSpec:
+    return next(d for d in DATASETS if d.table == table_name)
