@@ -10,8 +10,10 @@ from pathlib import Path
 
 import click
 
+from infra.csv_export import to_csv
+from infra.private_files import write_private_text
 from infra.settings import PROJECT_ROOT, load_settings
-from orchestration.cli_output import echo_json, echo_table, open_catalog
+from orchestration.cli_output import echo_json, echo_table, open_catalog, require_dataset
 from orchestration.run import materialize_all
 
 
@@ -198,14 +200,26 @@ def ingest(dataset: str, source: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("dataset")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--limit", type=int, default=50, show_default=True)
-def quarantine(dataset: str, as_json: bool, limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print every quarantined row as JSON.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows shown in the table.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every quarantined row (raw record included) to this CSV file, mode 600, for the provider.",
+)
+def quarantine(dataset: str, as_json: bool, limit: int, csv_path: Path | None) -> None:
     """Rows of DATASET that were quarantined, with where they came from and why."""
-    from ingest.audit_tables import read_quarantine
+    from ingest.audit_tables import QUARANTINE_SCHEMA, read_quarantine
 
+    require_dataset(dataset)
     table, orphaned = read_quarantine(open_catalog(), dataset)
     rows = table.to_pylist()
+    if csv_path is not None:
+        headers = [(name, name) for name in QUARANTINE_SCHEMA.names]
+        write_private_text(csv_path, to_csv(headers, rows))
+        click.echo(f"{len(rows)} quarantined rows written to {csv_path}")
+        return
     if as_json:
         echo_json(rows)
         return

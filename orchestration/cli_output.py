@@ -36,3 +36,17 @@ def open_catalog():
     from infra.catalog import open_catalog as open_profile_catalog
 
     return open_profile_catalog()
+
+
+def require_dataset(name: str, param_hint: str = "DATASET") -> str:
+    """``name`` if a contract defines it; otherwise a usage error naming the closest datasets (or all)."""
+    import difflib
+
+    from governance.contracts import load_contracts
+
+    known = sorted(load_contracts())
+    if name in known:
+        return name
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}?" if close else f"datasets: {', '.join(known)}"
+    raise click.BadParameter(f"no dataset {name!r}; {hint}", param_hint=param_hint)

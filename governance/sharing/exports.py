@@ -11,12 +11,11 @@ Identifiers are URNs, not web addresses: the platform assigns its own when it ha
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 
 from governance.catalogue import entry_items
+from infra.csv_export import to_csv as write_csv
 from infra.vocabulary import CLASSIFICATIONS, DEPARTMENTS, DOMAINS, STEWARD_DEPARTMENT, UPDATE_FREQUENCIES
 
 CATALOGUE_URN = "urn:lingang:catalogue"
@@ -163,15 +162,6 @@ ITEM_HEADERS = [
 ]
 
 
-def _csv(headers: list[tuple[str, str]], rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([label for _, label in headers])
-    for row in rows:
-        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in headers])
-    return "\ufeff" + buffer.getvalue()
-
-
 def to_csv(entries: list[dict]) -> str:
     rows = []
     for entry in entries:
@@ -185,7 +175,7 @@ def to_csv(entries: list[dict]) -> str:
                 "items": "、".join(i["label"] for i in items if i["shared"]),
             }
         )
-    return _csv(RESOURCE_HEADERS, rows)
+    return write_csv(RESOURCE_HEADERS, rows)
 
 
 def items_to_csv(entries: list[dict]) -> str:
@@ -194,4 +184,4 @@ def items_to_csv(entries: list[dict]) -> str:
         for e in entries
         for item in entry_items(e)
     ]
-    return _csv(ITEM_HEADERS, rows)
+    return write_csv(ITEM_HEADERS, rows)
