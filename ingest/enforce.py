@@ -65,7 +65,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
         )
 
     length = unit.num_rows
-    reason = pa.nulls(length, pa.string())
+    reason = _malformed_reasons(unit)  # a row the connector could not split is rejected first
     culprit = pa.nulls(length, pa.string())
 
     def check(col: Column) -> tuple[pa.Array, list[Finding]]:
@@ -103,6 +103,16 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
 
 
 Finding = tuple[pa.Array, "pa.Array | str"]  # rows at fault (some true), and why
+
+
+def _malformed_reasons(unit: SourceUnit) -> pa.Array:
+    """Per row, why the connector set it aside (no single column is at fault); null for every other row."""
+    if unit.malformed is None:
+        return pa.nulls(unit.num_rows, pa.string())
+    reasons: list[str | None] = [None] * unit.num_rows
+    for row, why in zip(unit.malformed.rows, unit.malformed.reasons, strict=True):
+        reasons[row] = why
+    return pa.array(reasons, pa.string())
 
 
 def _check_column(unit: SourceUnit, col: Column, source_name: str) -> tuple[pa.Array, list[Finding]]:
@@ -199,6 +209,11 @@ def _kept_locator(typed: pa.Table, last: pa.Table, key: tuple[str, ...], unit: S
 
 
 def raw_records(unit: SourceUnit, rows: pa.Array) -> list[str]:
-    """The rejected rows exactly as the source had them, as JSON (for the stewards-only quarantine)."""
+    """The rejected rows exactly as the source had them, as JSON (for the stewards-only quarantine); a row
+    the connector could not split into fields as its raw text."""
     subset = unit.written_table().take(rows).to_pylist()
-    return [json.dumps(r, ensure_ascii=False, default=str) for r in subset]
+    records = [json.dumps(r, ensure_ascii=False, default=str) for r in subset]
+    if unit.malformed is None:
+        return records
+    raw = dict(zip(unit.malformed.rows, unit.malformed.raw, strict=True))
+    return [raw.get(row, record) for row, record in zip(rows.to_pylist(), records, strict=True)]

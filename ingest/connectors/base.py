@@ -14,6 +14,17 @@ class SourceError(ValueError):
 
 
 @dataclass(frozen=True)
+class Malformed:
+    """Rows a connector could not split into the header's fields. Each stands in the unit's table as a row of
+    nulls, so it counts in rows in; enforcement quarantines it with this reason and the raw text."""
+
+    rows: list[int]  # positions in the unit's table
+    locators: list[str]  # where a person finds the row ("line 12")
+    reasons: list[str]  # what is wrong with it, without its values
+    raw: list[str]  # the row's text as the source wrote it (for the stewards-only quarantine)
+
+
+@dataclass(frozen=True)
 class SourceUnit:
     """One file, API page set or query result: loaded whole or not at all."""
 
@@ -28,15 +39,24 @@ class SourceUnit:
     row_label: tuple[str, int] = ("row ", 1)
     # For a unit read typed straight away: how to read it again with every value as the source wrote it.
     as_written: Callable[[], pa.Table] | None = None
+    malformed: Malformed | None = None
 
     def written_table(self) -> pa.Table:
         return self.as_written() if self.as_written is not None else self.table
 
     def locate(self, rows: pa.Array) -> pa.Array:
         if self.locators is not None:
-            return self.locators.take(rows)
-        prefix, first = self.row_label
-        return pa.array([f"{prefix}{i + first}" for i in rows.to_pylist()], pa.string())
+            labels = self.locators.take(rows)
+        else:
+            prefix, first = self.row_label
+            labels = pa.array([f"{prefix}{i + first}" for i in rows.to_pylist()], pa.string())
+        if self.malformed is None:
+            return labels
+        own = dict(zip(self.malformed.rows, self.malformed.locators, strict=True))
+        return pa.array(
+            [own.get(i, label) for i, label in zip(rows.to_pylist(), labels.to_pylist(), strict=True)],
+            pa.string(),
+        )
 
     @property
     def num_rows(self) -> int:

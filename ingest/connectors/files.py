@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ingest.coerce import NULL_TOKENS
-from ingest.connectors.base import SourceError, SourceUnit, fingerprint_bytes, text_columns
+from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes, text_columns
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
 
@@ -44,13 +45,26 @@ def _header(first_line: str, delimiter: str) -> list[str]:
 
 
 def _parse_csv(
-    body: pa.Buffer, delimiter: str, quoted: bool, column_types: dict[str, pa.DataType]
+    body: pa.Buffer,
+    delimiter: str,
+    quoted: bool,
+    column_types: dict[str, pa.DataType],
+    ragged: list | None = None,
 ) -> pa.Table:
+    """``ragged``: None reads in parallel and fails on a row with another number of fields than the
+    header; a list collects such rows instead (Arrow's ``InvalidRow``), reading in one thread so that
+    Arrow numbers each of them."""
+    read_options = pacsv.ReadOptions(encoding="utf-8")
+    # Without a quote there can be no quoted newline, and the reader may split blocks at any newline.
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted)
+    if ragged is not None:
+        ragged.clear()
+        read_options.use_threads = False
+        parse_options.invalid_row_handler = lambda row: ragged.append(row) or "skip"
     return pacsv.read_csv(
         pa.BufferReader(body),
-        read_options=pacsv.ReadOptions(encoding="utf-8"),
-        # Without a quote there can be no quoted newline, and the reader may split blocks at any newline.
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+        read_options=read_options,
+        parse_options=parse_options,
         convert_options=pacsv.ConvertOptions(
             column_types=column_types,
             # Only typed columns take null tokens here; text keeps every value as written.
@@ -58,6 +72,55 @@ def _parse_csv(
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
+    )
+
+
+# Arrow's message for a row whose number of fields is not the header's.
+_FIELD_COUNT_ERROR = re.compile(r"Expected \d+ columns, got \d+")
+
+
+def _with_malformed_rows(table: pa.Table, positions: list[int]) -> pa.Table:
+    """The rows read, with a row of nulls at each (increasing) position of a row set aside as malformed."""
+    blank = pa.Table.from_arrays([pa.nulls(1, f.type) for f in table.schema], schema=table.schema)
+    pieces, taken = [], 0
+    for before, at in enumerate(positions):
+        pieces.append(table.slice(taken, at - before - taken))
+        taken = at - before
+        pieces.append(blank)
+    pieces.append(table.slice(taken))
+    return pa.concat_tables(pieces)
+
+
+def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int, int]:
+    """Record number (the header is 1; blank lines are skipped, as Arrow counts) -> the line it starts on,
+    for the ``wanted`` records (number -> fields) where Python's reader finds as many fields as Arrow did."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found: dict[int, int] = {}
+    record = line = 0
+    try:
+        for fields in reader:
+            first, line = line + 1, reader.line_num
+            if not fields:
+                continue
+            record += 1
+            if wanted.get(record) == len(fields):
+                found[record] = first
+            if record >= max(wanted):
+                break
+    except csv.Error:
+        pass  # the rows keep their record numbers as locators
+    return found
+
+
+def _malformed(body: pa.Buffer, delimiter: str, rows: list) -> Malformed:
+    """Where each row with the wrong number of fields is, what is wrong, and its raw text."""
+    text = body.to_pybytes().decode("utf-8")
+    lines = _start_lines(text, delimiter, {r.number: r.actual_columns for r in rows})
+    return Malformed(
+        rows=[r.number - 2 for r in rows],  # the header is record 1
+        locators=[f"line {lines[r.number]}" if r.number in lines else f"row {r.number}" for r in rows],
+        reasons=[f"row has {r.actual_columns} fields, header has {r.expected_columns}" for r in rows],
+        raw=[r.text for r in rows],
     )
 
 
@@ -101,11 +164,12 @@ def _first_line(data: pa.Buffer, start: int) -> str:
 
 def _read_csv_body(
     data: pa.Buffer, path: Path, typed: dict[str, pa.DataType] | None
-) -> tuple[pa.Table, Callable[[], pa.Table] | None]:
+) -> tuple[pa.Table, Callable[[], pa.Table] | None, Malformed | None]:
     """The table, typed where every cell of a hinted column parses; else all text (enforcement parses).
 
-    ``data`` is UTF-8, with or without BOM. Returns the table and, when it was read typed, how to read it
-    again with every value as written (for quarantine).
+    ``data`` is UTF-8, with or without BOM. Returns the table; when it was read typed, how to read it again
+    with every value as written (for quarantine); and the rows with another number of fields than the
+    header, each standing in the table as a row of nulls.
     """
     start = len(codecs.BOM_UTF8) if memoryview(data)[:3].tobytes() == codecs.BOM_UTF8 else 0
     delimiter = max(_CSV_DELIMITERS, key=(first_line := _first_line(data, start)).count)
@@ -116,15 +180,34 @@ def _read_csv_body(
     quoted = _contains(body, b'"')
     as_text = dict.fromkeys(header, pa.string())
     hints = {name: kind for name, kind in (typed or {}).items() if name in as_text}
+    ragged: list = []  # rows with the wrong number of fields, once a read has met one
+    met_ragged = False
+
+    def read(column_types: dict[str, pa.DataType]) -> pa.Table:
+        nonlocal met_ragged
+        if not met_ragged:
+            try:
+                return _parse_csv(body, delimiter, quoted, column_types)
+            except pa.ArrowInvalid as exc:
+                if not _FIELD_COUNT_ERROR.search(str(exc)):
+                    raise
+            body.to_pybytes().decode("utf-8")  # Arrow hands a row over as text: it must be UTF-8
+            met_ragged = True
+        table = _parse_csv(body, delimiter, quoted, column_types, ragged)
+        return _with_malformed_rows(table, [r.number - 2 for r in ragged]) if ragged else table
+
+    def malformed() -> Malformed | None:
+        return _malformed(body, delimiter, ragged) if ragged else None
+
     if hints:
         try:
-            table = _parse_csv(body, delimiter, quoted, as_text | hints)
+            table = read(as_text | hints)
             if _typed_read_holds(table, hints):
-                return table, lambda: _parse_csv(body, delimiter, quoted, as_text)
+                return table, lambda: read(as_text), malformed()
         except pa.ArrowInvalid:
             pass  # some cell is not in Arrow's own format: enforcement parses (and reports) it from text
     try:
-        return _parse_csv(body, delimiter, quoted, as_text), None
+        return read(as_text), None, malformed()
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise
@@ -139,16 +222,17 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
         fingerprint = pool.submit(fingerprint_bytes, data)  # hashing releases the GIL: overlap the parse
         declared = (encoding or "utf-8").lower().replace("_", "-")
         used = declared
-        table = as_written = None
+        table = as_written = malformed = None
         if declared in ("utf-8", "utf8", "utf-8-sig"):
             try:
-                table, as_written = _read_csv_body(data, path, typed)
+                table, as_written, malformed = _read_csv_body(data, path, typed)
             except (UnicodeDecodeError, pa.ArrowInvalid):
                 table = None  # not UTF-8 after all: exports are often GBK whatever they declare
         if table is None:
             text, used = decode(data.to_pybytes(), encoding, path)
             try:
-                table, as_written = _read_csv_body(pa.py_buffer(text.encode("utf-8")), path, typed)
+                utf8 = pa.py_buffer(text.encode("utf-8"))
+                table, as_written, malformed = _read_csv_body(utf8, path, typed)
             except pa.ArrowInvalid as exc:
                 raise SourceError(f"{path}: not a readable CSV file ({exc})") from exc
         notes = []
@@ -163,6 +247,7 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
             notes=notes,
             row_label=("row ", 2),
             as_written=as_written,
+            malformed=malformed,
         )
 
 

@@ -1,0 +1,118 @@
+"""A row with the wrong number of fields is quarantined with its file, line and reason, and the rest of
+the file loads (issue #13, finding 1): one ragged row used to refuse a whole export."""
+
+import csv
+import io
+
+import pyarrow as pa
+import pytest
+
+from governance.contracts import load_contracts
+from ingest.connectors import iter_units, source_field_names
+from ingest.enforce import enforce, raw_records
+from tests.factories import uscc
+
+CONTRACTS = load_contracts()
+
+
+def _headers(name: str) -> list[str]:
+    return list(source_field_names(CONTRACTS[name]).values())
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # "\r\n" line ends, as the department exports have
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _enterprise(i: int) -> list[str]:
+    return [
+        uscc(f"9131011500000{i:04d}"),
+        f"上海临港企业{i}有限公司",
+        "LGP01",
+        f"LGP01-B{i:04d}",
+        "商贸服务",
+        "260.14",
+        "2022-05-24",
+        "42",
+        "陆想磊",
+        "15263696383",
+    ]
+
+
+def _enterprises_file(tmp_path, rows):
+    folder = tmp_path / "development"
+    folder.mkdir(exist_ok=True)
+    path = folder / "enterprises_2026-11-21.csv"
+    path.write_bytes(_csv_text(_headers("enterprises"), rows).encode("gb18030"))
+    return path
+
+
+def _read(contract_name: str, location):
+    (unit,) = iter_units(CONTRACTS[contract_name], location)
+    return unit, enforce(CONTRACTS[contract_name], unit)
+
+
+def _quarantined(unit, enforced) -> list[tuple[str, str | None, str, str]]:
+    rows = enforced.rejects.rows
+    return list(
+        zip(
+            unit.locate(rows).to_pylist(),
+            enforced.rejects.columns.to_pylist(),
+            enforced.rejects.reasons.to_pylist(),
+            raw_records(unit, rows),
+            strict=True,
+        )
+    )
+
+
+@pytest.mark.parametrize(("cut", "fields"), [(-1, 9), (None, 11)])
+def test_a_row_with_too_few_or_too_many_fields_is_quarantined_and_the_rest_loads(tmp_path, cut, fields):
+    rows = [_enterprise(i) for i in range(1, 301)]
+    rows[3] = rows[3][:cut] if cut else [*rows[3], "多余"]
+    path = _enterprises_file(tmp_path, rows)
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 300  # the ragged row counts in rows in
+    assert enforced.table.num_rows == 299 and len(enforced.rejects) == 1
+    (locator, column, reason, raw) = _quarantined(unit, enforced)[0]
+    assert locator == "line 5"  # the header is line 1
+    assert column is None
+    assert reason == f"row has {fields} fields, header has 10"
+    assert raw == path.read_bytes().decode("gb18030").split("\r\n")[4]  # the line as the provider wrote it
+    # the rows around it keep their own places
+    assert enforced.table.column("uscc").to_pylist()[3] == rows[4][0]
+    assert unit.locate(pa.array([4], pa.int64())).to_pylist() == ["row 6"]
+
+
+def test_the_typed_and_the_text_path_quarantine_a_ragged_row_alike(tmp_path):
+    header = _headers("rental_trips")
+    clean = ["T1", "bike", "13812345678", "滴水湖地铁站", "天文馆", "2026-11-02 08:00:00", "", "3.2"]
+    ragged = ["T2", "bike", "13812345679", "滴水湖地铁站", "2026-11-02 09:00:00", "", "1"]
+    later = ["T3", "ev", "13812345670", "申港大道", "", "2026-11-02 10:00:00", "", "2"]
+    odd = ["T4", "ev", "13812345671", "申港大道", "", "2026年11月2日 8时", "", "2"]  # only text reads it
+    results = {}
+    for kind, rows in {"typed": [clean, ragged, later], "text": [clean, ragged, later, odd]}.items():
+        folder = tmp_path / kind / "rental"
+        folder.mkdir(parents=True)
+        (folder / "trips_2026-11-02.csv").write_bytes(_csv_text(header, rows).encode("utf-8"))
+        unit, enforced = _read("rental_trips", tmp_path / kind)
+        assert pa.types.is_timestamp(unit.table.schema.field("started_at").type) == (kind == "typed")
+        results[kind] = (unit.num_rows, enforced.table.num_rows, _quarantined(unit, enforced)[:1])
+    assert results["typed"] == (3, 2, [("line 3", None, "row has 7 fields, header has 8", ",".join(ragged))])
+    assert results["text"][2] == results["typed"][2]
+    assert results["text"][0] == 4
+
+
+def test_a_quoted_newline_before_a_ragged_row_moves_its_line_not_its_row(tmp_path):
+    rows = [_enterprise(i) for i in range(1, 6)]
+    rows[0][1] = "上海临港企业\n(一期)有限公司"
+    rows[2] = rows[2][:8]
+    _enterprises_file(tmp_path, rows)
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 5 and enforced.table.num_rows == 4
+    assert [q[:3] for q in _quarantined(unit, enforced)] == [
+        ("line 5", None, "row has 8 fields, header has 10")
+    ]
+    assert unit.locate(pa.array([3], pa.int64())).to_pylist() == ["row 5"]
