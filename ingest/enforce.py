@@ -35,14 +35,47 @@ class Enforced:
     notes: list[str] = field(default_factory=list)
 
 
+# A value that may be personal data in the wrong column (a row shifted by a missing and an extra field):
+# a run of 11 or more digits (mobile, resident ID, bank card) or any letter outside ASCII and date words
+# (a name). Reasons name its column and what was wrong, but do not echo it.
+_MAY_BE_PERSONAL = r"(?:[0-9０-９][ -]?){11,}|[^\x00-\x7f０-９年月日时分秒点号．：／－]"
+
+
 def _reason_for(
     col: Column, source_name: str, problem: str, values: pa.Array | None = None
 ) -> pa.Array | str:
     prefix = f"{col.label}: " if source_name == col.label else f"{col.label} ({source_name}): "
     if values is None or col.pii:  # never echo personal data into reasons
         return prefix + problem
-    shown = pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 40)
-    return pc.binary_join_element_wise(prefix + "'", shown, "' " + problem, "")
+    text = pc.cast(values, pa.string())
+    shown = pc.utf8_slice_codeunits(text, 0, 40)
+    echoed = pc.binary_join_element_wise(prefix + "'", shown, "' " + problem, "")
+    hidden = pc.fill_null(pc.match_substring_regex(text, _MAY_BE_PERSONAL), False)
+    return pc.if_else(hidden, prefix + problem, echoed)
+
+
+def _shape(value: str, limit: int = 24) -> str:
+    """A value's form without the value: 9 for a digit, a for a letter, 汉 for a Chinese (or other
+    non-Latin) letter; spaces and separators as they are."""
+    out = "".join(
+        "9" if ch.isdigit() else ("a" if ch.isascii() else "汉") if ch.isalpha() else ch
+        for ch in value[:limit]
+    )
+    return out + ("…" if len(value) > limit else "")
+
+
+_SHAPE_LEGEND = "9 digit, a letter, 汉 Chinese character"
+
+
+def _found_headers(present: set[str], names: dict[str, str]) -> str:
+    """The header names found, unless none is the contract's: then the "header" is likely a data row (a file
+    without its header line), whose cells must not be echoed."""
+    if present & set(names.values()):
+        return f"found {sorted(present)}"
+    return (
+        f"found {len(present)} columns, none named as the contract expects: is the header row missing, "
+        "or the delimiter not one of , ; tab |?"
+    )
 
 
 def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
@@ -52,15 +85,20 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
     missing_required = [c for c in contract.source_columns if c.required and names[c.name] not in present]
     if missing_required and unit.num_rows:
         listed = ", ".join(f"{c.label} (expected header '{names[c.name]}')" for c in missing_required)
-        raise SourceError(f"{unit.name}: required columns missing: {listed}; found {sorted(present)}")
-    unexpected = sorted(present - set(names.values()))
-    if unexpected and contract.load.schema_evolution:
-        notes.append(
-            f"{unit.name}: new source columns added as text (contract allows evolution): {unexpected}"
+        raise SourceError(
+            f"{unit.name}: required columns missing: {listed}; {_found_headers(present, names)}"
         )
+    unexpected = sorted(present - set(names.values()))
+    shown = (
+        unexpected
+        if present & set(names.values())
+        else f"{len(unexpected)}, names not shown (no header matches the contract: is the header row missing?)"
+    )
+    if unexpected and contract.load.schema_evolution:
+        notes.append(f"{unit.name}: new source columns added as text (contract allows evolution): {shown}")
     elif unexpected:
         notes.append(
-            f"{unit.name}: columns not in the contract were not loaded: {unexpected}; declare them in "
+            f"{unit.name}: columns not in the contract were not loaded: {shown}; declare them in "
             f"{contract.path.name} (or set load.schema_evolution: true) to keep them"
         )
 
@@ -146,10 +184,12 @@ def _refuse_type_change(
     present = len(raw) - raw.null_count
     if present < TYPE_CHANGE_MIN_VALUES or pc.sum(failed).as_py() != present:
         return
-    found = "" if col.pii else f" like '{pc.cast(raw.drop_null()[0], pa.string()).as_py()[:40]}'"
+    first = pc.index(pc.is_valid(raw), True).as_py()
+    found = _shape(pc.cast(raw[first], pa.string()).as_py())
     raise SourceError(
-        f"{unit.name}: column {col.label} ({source_name}) expected {col.logical_type}, found{found or ' other values'} "
-        f"in all {present} rows: the source's type changed; fix the export or change the contract"
+        f"{unit.name}: column {col.label} ({source_name}) expected {col.logical_type}, found values shaped "
+        f"'{found}' ({_SHAPE_LEGEND}) in all {present} rows (first: {unit.locate(pa.array([first]))[0]}): "
+        "the source's type changed; fix the export or change the contract"
     )
 
 

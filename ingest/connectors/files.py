@@ -211,7 +211,17 @@ def _read_csv_body(
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise
-        raise SourceError(f"{path}: not a readable CSV file ({exc}); check delimiter and quoting") from exc
+        raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
+
+
+def _csv_problem(exc: pa.ArrowInvalid) -> str:
+    """What Arrow found wrong with a CSV file, in our words: its own messages quote the row."""
+    text = str(exc)
+    if "straddl" in text:
+        return "a quoted value runs on for more than a block: a quote is probably never closed; check quoting"
+    if "Empty CSV" in text:
+        return "no rows"
+    return "it does not split into rows and fields; check delimiter and quoting"
 
 
 def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | None = None) -> SourceUnit:
@@ -234,7 +244,7 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
                 utf8 = pa.py_buffer(text.encode("utf-8"))
                 table, as_written, malformed = _read_csv_body(utf8, path, typed)
             except pa.ArrowInvalid as exc:
-                raise SourceError(f"{path}: not a readable CSV file ({exc})") from exc
+                raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
         notes = []
         if _norm(used) != _norm(encoding or "utf-8-sig"):
             notes.append(f"declared encoding {encoding} did not decode; read as {used}")
@@ -296,8 +306,10 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
         digest.append(data)
         try:
             document = json.loads(data.decode("utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{path}: not valid JSON ({exc})") from exc
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); JSON pages must be UTF-8") from exc
         items = _dig(document, records_path or "", path)
         records.extend(items)
         locators.extend(f"{path.name} item {i + 1}" for i in range(len(items)))
@@ -355,6 +367,10 @@ def read_parquet(path: Path) -> SourceUnit:
         fingerprint = pool.submit(fingerprint_bytes, data)
         try:
             table = pq.read_table(pa.BufferReader(data))
-        except pa.ArrowInvalid as exc:
-            raise SourceError(f"{path}: not a readable Parquet file ({exc})") from exc
+        except (pa.ArrowInvalid, OSError) as exc:
+            # Arrow's own text is about the file's structure, but say it in our words all the same.
+            what = "no Parquet footer" if "magic bytes" in str(exc) else "damaged Parquet metadata or pages"
+            raise SourceError(
+                f"{path}: not a readable Parquet file ({what}); ask the provider to export it again"
+            ) from exc
         return SourceUnit(path.name, fingerprint.result(), table, None, row_label=("row ", 1))
