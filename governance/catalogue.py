@@ -61,8 +61,10 @@ class CatalogueError(ValueError):
 
 
 def item_sharing_type(contract: DatasetContract, column: Column) -> str:
-    """A data item is shared as its resource is, except a column the masking drops: it never leaves."""
-    return "not_shared" if column.masking == "drop" else contract.sharing_type
+    """A data item is shared as its resource is, except a column the masking drops or the contract
+    withholds at item level (``sharing_type: not_shared``, e.g. a sensitive one kept for aggregates)."""
+    withheld = column.masking == "drop" or column.sharing_type == "not_shared"
+    return "not_shared" if withheld else contract.sharing_type
 
 
 def catalogue_items(contract: DatasetContract) -> list[dict]:

@@ -25,11 +25,14 @@ from infra.zones import RESOURCE_CATALOGUE
 
 
 def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | None:
-    """Replace a derived table's contents in one commit; new columns are added to its schema first."""
+    """Replace a derived table's contents in one commit; its schema follows the data first (new columns
+    added, columns no longer published removed, so a withheld item does not linger as an empty column)."""
     table = ensure_table(catalog, identifier, data.schema)
     if set(data.schema.names) != set(table.schema().column_names):
         with table.update_schema() as update:
             update.union_by_name(data.schema)
+            for name in sorted(set(table.schema().column_names) - set(data.schema.names)):
+                update.delete_column(name)
     return commit(catalog, identifier, data, "overwrite").snapshot_id
 
 
@@ -67,6 +70,8 @@ def publish_resource(contract: DatasetContract, catalog: Catalog) -> tuple[str, 
     if target is None:
         return None
     data = catalog.load_table(staging_table(contract)).scan().to_arrow()
+    # Items withheld by the contract (sharing_type: not_shared) stay in staging for aggregated marts.
+    data = data.select([c.name for c in contract.exchange_columns])
     write_derived(catalog, target, data)
     return target, data.num_rows
 

@@ -69,6 +69,37 @@ PII_CLASSES: dict[str, str] = {
     "not_personal": "已核实非个人信息",
 }
 
+# A column that holds no personal identifier says so (`pii: none`): every contract column is classified,
+# and the privacy gate still scans it (a classifier finding in a `none` column blocks publication).
+NO_PII = "none"
+NO_PII_LABEL = "无个人标识"
+
+# Sensitive personal information, PIPL Art. 28 (《个人信息保护法》第二十八条). A contract column declares its
+# category with `sensitive`; `minor_under_14` goes on the column that tells a data subject's age (birth year).
+SENSITIVE_CATEGORIES: dict[str, str] = {
+    "biometrics": "生物识别",
+    "religion": "宗教信仰",
+    "specific_identity": "特定身份",
+    "health": "医疗健康",
+    "financial_account": "金融账户",
+    "location_track": "行踪轨迹",
+    "minor_under_14": "不满十四周岁未成年人",
+}
+
+# How a sensitive column may leave for the exchange zone (governance.contracts.model.sensitive_release).
+SENSITIVE_RELEASES: dict[str, str] = {
+    "drop": "删除",
+    "withheld": "信息项不予共享",
+    "generalise": "泛化",
+    "named_grant": "有条件共享，仅经指明该项的授权",
+}
+
+# What the re-identification check does with an exchange table below its k or l (docs/adr/0012-…).
+REIDENTIFICATION_FALLBACKS: dict[str, str] = {
+    "block": "阻断发布",
+    "suppress_rows": "抑制小于k的等价类",
+}
+
 MASKING_POLICIES: dict[str, str] = {
     "keep": "保留",
     "mask": "部分遮盖",

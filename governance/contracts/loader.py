@@ -16,18 +16,40 @@ import yaml
 from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
-from governance.contracts.model import Column, DatasetContract, LoadSpec, PartitionField, SourceSpec
+from governance.contracts.model import (
+    NOT_PERSONAL,
+    Column,
+    DatasetContract,
+    LoadSpec,
+    PartitionField,
+    ReidentificationSpec,
+    SourceSpec,
+)
 from infra.vocabulary import (
     DEPARTMENTS,
     DOMAINS,
     MASKING_POLICIES,
+    NO_PII,
     PII_CLASSES,
     REFUSED_CLASSIFICATIONS,
+    SENSITIVE_CATEGORIES,
     VALIDATORS,
 )
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
-_COLUMN_PROPERTIES = {"pii", "masking", "masking_option", "validator", "source_field", "derived_from"}
+_COLUMN_PROPERTIES = {
+    "pii",
+    "sensitive",
+    "quasi_identifier",
+    "sharing_type",
+    "masking",
+    "masking_option",
+    "validator",
+    "source_field",
+    "derived_from",
+}
+# Logical types a birth year or birth date can have: the age of a data subject is read from them.
+_AGE_TYPES = ("string", "integer", "date", "timestamp")
 
 
 class ContractError(ValueError):
@@ -64,6 +86,20 @@ def _column(path: Path, index: int, prop: dict[str, Any]) -> Column:
     unknown = set(custom) - _COLUMN_PROPERTIES
     if unknown:
         raise ContractError(path, where, f"unknown customProperties {sorted(unknown)}")
+    if "pii" not in custom:
+        raise ContractError(
+            path,
+            f"{where}.pii",
+            "the column is not classified: declare its PII class, `not_personal` (reviewed: looks "
+            f"personal, is not) or `{NO_PII}` (holds no personal identifier)",
+        )
+    declared = custom["pii"]
+    if declared != NO_PII and declared not in PII_CLASSES:
+        raise ContractError(
+            path, f"{where}.pii", f"{declared!r} is not one of {sorted(PII_CLASSES)} or {NO_PII!r}"
+        )
+    # `none` is a reviewed statement; the model spells it None, as the masking and access code expect.
+    custom["pii"] = None if declared == NO_PII else declared
     options = prop.get("logicalTypeOptions") or {}
     try:
         column = Column(
@@ -80,8 +116,7 @@ def _column(path: Path, index: int, prop: dict[str, Any]) -> Column:
         )
     except ValidationError as exc:
         raise ContractError(path, where, _pydantic_message(exc)) from exc
-    if column.pii is not None and column.pii not in PII_CLASSES:
-        raise ContractError(path, f"{where}.pii", f"{column.pii!r} is not one of {sorted(PII_CLASSES)}")
+    _check_privacy(path, where, column)
     if column.validator is not None and column.validator not in VALIDATORS:
         raise ContractError(
             path, f"{where}.validator", f"{column.validator!r} is not one of {list(VALIDATORS)}"
@@ -97,6 +132,31 @@ def _column(path: Path, index: int, prop: dict[str, Any]) -> Column:
     if column.pii == "free_text" and column.masking not in ("tag_text", "drop"):
         raise ContractError(path, f"{where}.masking", "free text can only be masked by tag_text or drop")
     return column
+
+
+def _check_privacy(path: Path, where: str, column: Column) -> None:
+    """Sensitive categories and quasi-identifiers: known names, and no contradiction with the rest."""
+    if column.sensitive is not None:
+        if column.sensitive not in SENSITIVE_CATEGORIES:
+            raise ContractError(
+                path,
+                f"{where}.sensitive",
+                f"{column.sensitive!r} is not one of {sorted(SENSITIVE_CATEGORIES)} (PIPL Art. 28)",
+            )
+        if column.pii == NOT_PERSONAL:
+            raise ContractError(path, f"{where}.sensitive", "a not_personal column cannot be sensitive")
+    if column.quasi_identifier and column.masking == "drop":
+        raise ContractError(
+            path, f"{where}.quasi_identifier", "a dropped column never reaches a table: it identifies nobody"
+        )
+    tells_age = column.logical_type in _AGE_TYPES and column.masking != "drop"
+    if column.sensitive == "minor_under_14" and not tells_age:
+        raise ContractError(
+            path,
+            f"{where}.sensitive",
+            "minor_under_14 marks the column that tells a subject's age (a birth year or date, "
+            "not dropped): rows of subjects under 14 are withheld from the exchange table",
+        )
 
 
 def _pydantic_message(exc: ValidationError) -> str:
@@ -134,6 +194,11 @@ def load_contract(path: Path) -> DatasetContract:
     except ValidationError as exc:
         raise ContractError(path, "customProperties.load", _pydantic_message(exc)) from exc
     try:
+        reidentification = ReidentificationSpec(**(top.get("reidentification") or {}))
+    except (ValidationError, TypeError) as exc:
+        message = _pydantic_message(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise ContractError(path, "customProperties.reidentification", message) from exc
+    try:
         partitioning = tuple(PartitionField(**p) for p in table_custom.get("partitioning") or [])
     except (ValidationError, TypeError) as exc:
         raise ContractError(path, "schema[0].customProperties.partitioning", str(exc)) from exc
@@ -162,6 +227,7 @@ def load_contract(path: Path) -> DatasetContract:
         "source": source,
         "load": load,
         "partitioning": partitioning,
+        "reidentification": reidentification,
         "columns": columns,
         "path": path,
     }
@@ -209,6 +275,15 @@ def _check_rules(contract: DatasetContract) -> None:
     for col in contract.columns:
         if col.derived_from and col.derived_from not in names:
             raise ContractError(path, f"column {col.name}.derived_from", f"{col.derived_from!r} is no column")
+    for col in contract.sensitive_columns:
+        if contract.sensitive_release(col) is None:
+            raise ContractError(
+                path,
+                f"column {col.name}.sensitive",
+                f"{col.sensitive} data would reach the {contract.sharing_type} exchange table row by row: "
+                "drop or generalise it, withhold it (sharing_type: not_shared), or share the resource "
+                "conditionally so that only a grant naming the column opens it",
+            )
     if contract.source.watermark and contract.source.watermark not in names:
         raise ContractError(
             path, "customProperties.source.watermark", f"{contract.source.watermark!r} is no column"

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from infra.zones import raw_zone
 
+NOT_PERSONAL = "not_personal"  # a reviewed declaration: looks personal, is not
+
 LogicalType = Literal["string", "integer", "number", "boolean", "date", "timestamp"]
 SourceFormat = Literal["sqlite", "postgres", "csv", "json_pages", "ndjson", "xlsx", "parquet", "http_json"]
 
@@ -63,6 +65,20 @@ class PartitionField(_Strict):
     transform: Literal["identity", "day", "month", "year", "hour"]
 
 
+class ReidentificationSpec(_Strict):
+    """How the re-identification check judges the row-level exchange table (docs/adr/0012-…).
+
+    Every equivalence class over the quasi-identifiers must hold at least ``k`` rows, and every sensitive
+    column at least ``l`` distinct values in each class. ``on_failure`` is what happens otherwise:
+    ``block`` publication, or ``suppress_rows`` (rows of the failing classes are left out, counted and
+    reported).
+    """
+
+    k: int = Field(5, ge=2)
+    l: int = Field(2, ge=1)  # noqa: E741 (the letter of l-diversity)
+    on_failure: Literal["block", "suppress_rows"] = "block"
+
+
 class Column(_Strict):
     name: str
     logical_type: LogicalType
@@ -70,7 +86,14 @@ class Column(_Strict):
     description: str | None = None
     required: bool = False
     primary_key: bool = False
+    # The identifier class the column holds; None when the contract declares `pii: none` (the loader
+    # refuses a column that declares nothing, so None is always a reviewed statement).
     pii: str | None = None
+    sensitive: str | None = None  # PIPL Art. 28 category (infra.vocabulary.SENSITIVE_CATEGORIES)
+    quasi_identifier: bool = False  # knowable from outside (birth year, sex, town …): counted for k
+    # Item-level sharing (信息项共享属性), stricter than the resource's: `not_shared` keeps the column in
+    # staging (for aggregated marts) but out of the row-level exchange table.
+    sharing_type: Literal["not_shared"] | None = None
     masking: str = "keep"
     masking_option: str | None = None
     validator: str | None = None
@@ -89,6 +112,15 @@ class Column(_Strict):
         """What a person sees: the Chinese business name when the contract gives one."""
         return self.business_name or self.name
 
+    @property
+    def personal(self) -> bool:
+        """Anything about a person: an identifier, a sensitive category or a quasi-identifier."""
+        return (
+            (self.pii is not None and self.pii != NOT_PERSONAL)
+            or bool(self.sensitive)
+            or self.quasi_identifier
+        )
+
 
 class DatasetContract(_Strict):
     id: str
@@ -106,6 +138,7 @@ class DatasetContract(_Strict):
     source: SourceSpec
     load: LoadSpec
     partitioning: tuple[PartitionField, ...] = ()
+    reidentification: ReidentificationSpec = ReidentificationSpec()
     columns: tuple[Column, ...]
     path: Path
 
@@ -130,6 +163,36 @@ class DatasetContract(_Strict):
     def staged_columns(self) -> tuple[Column, ...]:
         """Columns after masking: dropped ones are gone, derived ones are added."""
         return tuple(c for c in self.columns if c.masking != "drop")
+
+    @property
+    def exchange_columns(self) -> tuple[Column, ...]:
+        """Columns of the row-level exchange table: staged ones minus those withheld at item level."""
+        return tuple(c for c in self.staged_columns if c.sharing_type != "not_shared")
+
+    @property
+    def quasi_identifiers(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.exchange_columns if c.quasi_identifier)
+
+    @property
+    def sensitive_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.sensitive)
+
+    def sensitive_release(self, column: Column) -> str | None:
+        """How a sensitive column may leave for the exchange zone, or None when it may not.
+
+        Dropped, withheld (item-level not_shared) or in a resource with no exchange table: it never reaches
+        one. Generalised: what reaches it is no longer the sensitive value. In a conditional resource: only
+        a live grant that names the column opens it (sharing requests always name their columns).
+        """
+        if column.masking == "drop":
+            return "drop"
+        if column.sharing_type == "not_shared" or self.sharing_type == "not_shared":
+            return "withheld"
+        if column.masking == "generalise":
+            return "generalise"
+        if self.sharing_type == "conditional":
+            return "named_grant"
+        return None
 
     def column(self, name: str) -> Column:
         for col in self.columns:
