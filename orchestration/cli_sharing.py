@@ -3,7 +3,6 @@ requests and the measured sharing KPI from the command line (the same library ca
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import click
 
 from infra.vocabulary import STEWARD_DEPARTMENT
 from orchestration.cli_output import echo_json, echo_table, open_catalog
-
-DEFAULT_GRANT_DAYS = 365
 
 
 def _contracts():
@@ -22,42 +19,23 @@ def _contracts():
 
 
 def _store():
-    from governance.sharing.requests import RequestStore
+    from governance.sharing.service import open_store
 
-    return RequestStore.open()
-
-
-def _mirror_quietly(store) -> None:
-    """Keep the audit mirror in step after each change; the SQL store stays authoritative if this fails
-    (the lakehouse may be down on the stack profile; the hourly mirror asset catches up)."""
-    from governance.sharing.mirror import mirror
-
-    try:
-        with warnings.catch_warnings():
-            # pyiceberg warns that an overwrite of an empty table deleted nothing: noise on a terminal.
-            warnings.simplefilter("ignore", UserWarning)
-            mirror(open_catalog(), store)
-    except Exception as exc:
-        click.echo(f"note: audit mirror not updated now ({exc.__class__.__name__}: {exc})", err=True)
+    return open_store()
 
 
-def _apply_grants_to_trino() -> None:
-    """On the stack, a decision takes effect in Trino at once (Trino re-reads its rules file within 5 s)."""
-    from infra.settings import load_settings
-
-    settings = load_settings()
-    if settings.profile == "embedded":
-        return
-    from governance.access.refresh import refresh_access_rules
-
-    try:
-        result = refresh_access_rules(settings)
-    except Exception as exc:
-        click.echo(f"note: Trino access rules not refreshed now ({exc.__class__.__name__}: {exc})", err=True)
-        return
-    click.echo(
-        f"Trino access rules refreshed: {len(result.grants)} live grants, {len(result.rejected)} rejected"
-    )
+def _report(consequences) -> None:
+    """Say what followed a decision: the SQL store stays authoritative if the mirror or the rules refresh
+    failed (the lakehouse may be down on the stack profile; the hourly sweep catches up)."""
+    if consequences.mirror_error:
+        click.echo(f"note: audit mirror not updated now ({consequences.mirror_error})", err=True)
+    if consequences.rules_error:
+        click.echo(f"note: Trino access rules not refreshed now ({consequences.rules_error})", err=True)
+    elif consequences.rules is not None:
+        result = consequences.rules
+        click.echo(
+            f"Trino access rules refreshed: {len(result.grants)} live grants, {len(result.rejected)} rejected"
+        )
 
 
 def _find_entry(entries: list[dict], resource: str) -> dict:
@@ -131,7 +109,7 @@ def catalog_show(resource: str, as_json: bool) -> None:
             {
                 **{k: v for k, v in entry.items() if k != "columns_json"},
                 "items": items,
-                "grants": [g.__dict__ for g in grants],
+                "grants": [_grant_json(g) for g in grants],
             }
         )
         return
@@ -159,7 +137,7 @@ def catalog_show(resource: str, as_json: bool) -> None:
             {
                 "department": g.department,
                 "columns": ",".join(g.columns),
-                "row_filter": g.row_filter or "",
+                "row_filter": g.row_condition or "",
                 "expires_at": g.expires_at,
                 "grant_id": g.grant_id,
             }
@@ -168,6 +146,21 @@ def catalog_show(resource: str, as_json: bool) -> None:
         echo_table(rows, ["department", "columns", "row_filter", "expires_at", "grant_id"])
     elif entry["sharing_type"] == "conditional":
         click.echo("live grants: none (only the provider reads it)")
+
+
+def _grant_json(grant) -> dict:
+    """A grant as `catalog show --json` has always shown it."""
+    return {
+        "grant_id": grant.grant_id,
+        "department": grant.department,
+        "resource": grant.resource,
+        "table": str(grant.table),
+        "columns": grant.columns,
+        "row_filter": grant.row_condition,
+        "provider_department": grant.provider_department,
+        "granted_at": grant.granted_at,
+        "expires_at": grant.expires_at,
+    }
 
 
 @catalog.command("export")
@@ -271,14 +264,15 @@ def request_create(
 ) -> None:
     """Submit a request; compliance check due in 2 working days, answer in 5 (10 if not yet published)."""
     from governance.catalogue import exchange_table
-    from governance.sharing.requests import RequestError
+    from governance.sharing import service
+    from governance.sharing.rules import RequestError
 
     contract = _contract(resource)
     target = exchange_table(contract)
     published = bool(target) and open_catalog().table_exists(target)
-    store = _store()
     try:
-        created = store.create(
+        outcome = service.submit(
+            _store(),
             contract,
             department,
             _parse_columns(columns) or [],
@@ -289,7 +283,8 @@ def request_create(
         )
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
-    _mirror_quietly(store)
+    _report(outcome.consequences)
+    created = outcome.request
     if as_json:
         _show(created, True)
         return
@@ -338,7 +333,7 @@ def request_list(state: str | None, department: str | None, overdue: bool, as_js
 @click.option("--json", "as_json", is_flag=True)
 def request_show(request_id: str, as_json: bool) -> None:
     """One request with its whole history."""
-    from governance.sharing.requests import RequestError
+    from governance.sharing.rules import RequestError
 
     try:
         found = _store().get(request_id)
@@ -353,15 +348,17 @@ def request_show(request_id: str, as_json: bool) -> None:
 @click.option("--comment")
 def request_check(request_id: str, actor: str, comment: str | None) -> None:
     """合规性审核: pass the request to the provider, or refuse it naming the rules it breaks."""
-    from governance.sharing.requests import RequestError
+    from governance.sharing import service
+    from governance.sharing.rules import RequestError
 
-    store = _store()
     try:
+        store = _store()
         found = store.get(request_id, with_history=False)
-        checked = store.check_compliance(_contract(found.resource), request_id, actor, comment)
+        outcome = service.check(store, request_id, actor, comment, contract=_contract(found.resource))
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
-    _mirror_quietly(store)
+    _report(outcome.consequences)
+    checked = outcome.request
     click.echo(
         f"{request_id}: {checked.state}{': ' + checked.refusal_reason if checked.refusal_reason else ''}"
     )
@@ -375,7 +372,7 @@ def request_check(request_id: str, actor: str, comment: str | None) -> None:
 @click.option(
     "--expires",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-    help=f"When the grant ends (default: {DEFAULT_GRANT_DAYS} days from now).",
+    help="When the grant ends (default: 365 days from now).",
 )
 @click.option("--comment", help="审核意见.")
 def request_approve(
@@ -387,27 +384,28 @@ def request_approve(
     comment: str | None,
 ) -> None:
     """Approve named columns with an optional row condition and an expiry; the grant takes effect now."""
-    from governance.sharing.deadlines import now_cst
-    from governance.sharing.requests import RequestError
+    from governance.sharing import service
+    from governance.sharing.rules import RequestError
 
-    store = _store()
     try:
+        store = _store()
         found = store.get(request_id, with_history=False)
         if expires is not None and expires.time() == time.min:
             expires = expires + timedelta(days=1)  # a date means "through that day"
-        approved = store.approve(
-            _contract(found.resource),
+        outcome = service.approve(
+            store,
             request_id,
-            actor or found.provider_department,
-            expires_at=expires or now_cst() + timedelta(days=DEFAULT_GRANT_DAYS),
+            actor,
+            expires_at=expires,
             columns=_parse_columns(columns),
             row_condition=row_condition,
             comment=comment,
+            contract=_contract(found.resource),
         )
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
-    _mirror_quietly(store)
-    _apply_grants_to_trino()
+    _report(outcome.consequences)
+    approved = outcome.request
     condition = f" where {approved.row_condition}" if approved.row_condition else ""
     click.echo(
         f"{request_id}: approved; {approved.requester_department} reads "
@@ -422,7 +420,9 @@ def request_approve(
 @click.option("--by", "actor", help="Who refuses (default: the providing department).")
 def request_refuse(request_id: str, reason: str, actor: str | None) -> None:
     """Refuse a request, giving the reason."""
-    _provider_decides(request_id, actor, lambda store, by: store.refuse(request_id, by, reason))
+    from governance.sharing import service
+
+    _decide(lambda store: service.refuse(store, request_id, reason, actor))
     click.echo(f"{request_id}: refused ({reason.strip()})")
 
 
@@ -432,22 +432,21 @@ def request_refuse(request_id: str, reason: str, actor: str | None) -> None:
 @click.option("--by", "actor", help="Who revokes (default: the providing department).")
 def request_revoke(request_id: str, reason: str, actor: str | None) -> None:
     """End an approved grant before its expiry."""
-    _provider_decides(request_id, actor, lambda store, by: store.revoke(request_id, by, reason))
-    _apply_grants_to_trino()
+    from governance.sharing import service
+
+    _decide(lambda store: service.revoke(store, request_id, reason, actor))
     click.echo(f"{request_id}: revoked")
 
 
-def _provider_decides(request_id: str, actor: str | None, decide) -> None:
-    """Run one decision on a request (by the providing department unless --by says who), then mirror it."""
-    from governance.sharing.requests import RequestError
+def _decide(decision) -> None:
+    """Run one decision through the sharing service and say what followed it."""
+    from governance.sharing.rules import RequestError
 
-    store = _store()
     try:
-        found = store.get(request_id, with_history=False)
-        decide(store, actor or found.provider_department)
+        outcome = decision(_store())
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
-    _mirror_quietly(store)
+    _report(outcome.consequences)
 
 
 # report sharing ------------------------------------------------------------------------------------------

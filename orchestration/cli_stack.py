@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import click
 
-from governance.access.refresh import rules_at_start
+from governance.sharing.service import rules_at_start
 from infra.settings import PROFILES, Settings, load_settings
 from infra.stack import registry
 from infra.stack.model import ComponentStatus, Progress, StackError
@@ -48,7 +48,7 @@ def require_stack(settings: Settings) -> None:
 
 def after_pipeline(settings: Settings) -> str:
     """New marts and catalogue entries change the access rules: regenerate them now."""
-    from governance.access.refresh import refresh_access_rules
+    from governance.sharing.service import refresh_access_rules
     from infra.stack.registry import stack_settings
 
     result = refresh_access_rules(stack_settings(settings, create=False))

@@ -1,14 +1,13 @@
-"""Trino file-based access control generated from the catalogue and the live grants (pure functions).
+"""Trino file-based access control generated from the access policy (pure functions).
 
-Policy (docs/adr/0007-access-rules-generated.md):
+What each department may read comes from `governance.access.policy` (the same answer Superset's roles and the
+sharing KPI get); this module only writes it in Trino's terms (docs/adr/0007-access-rules-generated.md):
 - stewards (`data_office`) read and write everything;
-- a department reads the exchange tables it provides, every unconditional exchange table (personal columns
-  masked unless a grant covers them) and the kpi zone;
-- a conditional exchange table only with a live grant: the granted columns (others denied), the grant's
-  row condition as a row filter, and the grant's expiry inside the filter as well, so rows stop at expiry
-  even before the next refresh removes the rule;
-- nothing else: no `raw_*`, `quarantine`, `staging` or `governance` table, no system information, no other
-  user's queries.
+- one table rule per department and exchange table it may read: columns it may not read `allow: false`,
+  personal columns it reads masked `'***'`, and the grants' row conditions with their expiry as a row
+  filter, so rows stop at expiry even before the next refresh removes the rule;
+- every department reads the kpi zone; nothing else: no `raw_*`, `quarantine`, `staging` or `governance`
+  table, no system information, no other user's queries.
 Trino uses the first table rule that matches, so the specific rules come first.
 """
 
@@ -20,14 +19,13 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from governance.access.grants import TableGrant, aware
+from governance.access.grant import Grant
+from governance.access.policy import EVERYONE_ZONES, Access, AccessPolicy
 from governance.access.resources import AccessResource
-from governance.access.row_filter import RowFilterError, validate_row_filter
 from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
 
 log = logging.getLogger(__name__)
@@ -36,13 +34,6 @@ CATALOG = "lakehouse"
 ALL_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
 # Second line of defence: exchange values are already masked (pseudonyms, 张*); Trino hides even those.
 MASK = "'***'"
-SHARED_READ_SCHEMAS = ("kpi",)
-
-
-@dataclass(frozen=True)
-class RejectedGrant:
-    grant: TableGrant
-    reason: str
 
 
 def _exact(*names: str) -> str:
@@ -50,54 +41,8 @@ def _exact(*names: str) -> str:
     return "|".join(re.escape(n) for n in names)
 
 
-def check_grants(
-    resources: Sequence[AccessResource],
-    grants: Iterable[TableGrant],
-    now: datetime,
-    departments: Iterable[str] = DEPARTMENTS,
-) -> tuple[list[TableGrant], list[RejectedGrant]]:
-    """Live, valid grants (row condition normalised) and the rejected ones with the reason."""
-    by_table = {r.table: r for r in resources}
-    known_departments = set(departments) - {STEWARD_DEPARTMENT}
-    valid: list[TableGrant] = []
-    rejected: list[RejectedGrant] = []
-    for grant in grants:
-        if not grant.live_at(now):
-            continue
-        resource = by_table.get(grant.table)
-        reason = None
-        if grant.department not in known_departments:
-            reason = f"unknown department {grant.department!r}"
-        elif resource is None:
-            reason = f"{grant.table} is not an exchange table"
-        elif unknown := sorted(set(grant.columns) - set(resource.columns)):
-            reason = f"{grant.table} has no column(s) {', '.join(unknown)}"
-        if reason is None and grant.row_filter and resource is not None:
-            try:
-                grant = replace(grant, row_filter=validate_row_filter(grant.row_filter, resource.columns))
-            except RowFilterError as exc:
-                reason = str(exc)
-        if reason is None:
-            valid.append(grant)
-        else:
-            rejected.append(RejectedGrant(grant, reason))
-    return valid, rejected
-
-
-def _expiry_check(expires_at: datetime) -> str:
-    stamp = aware(expires_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return f"current_timestamp < TIMESTAMP '{stamp} UTC'"
-
-
-def _grant_condition(grant: TableGrant) -> str | None:
-    parts = [f"({grant.row_filter})"] if grant.row_filter else []
-    if grant.expires_at is not None:
-        parts.append(_expiry_check(grant.expires_at))
-    return " AND ".join(parts) or None
-
-
-def _table_rule(department: str, resource: AccessResource, grants: list[TableGrant]) -> dict[str, Any] | None:
-    """The rule for one department on one exchange table, or None (no rule: Access Denied)."""
+def table_rule(department: str, resource: AccessResource, access: Access) -> dict[str, Any]:
+    """The rule for one department reading one exchange table as the policy allows."""
     rule: dict[str, Any] = {
         "group": _exact(department),
         "catalog": _exact(CATALOG),
@@ -105,53 +50,47 @@ def _table_rule(department: str, resource: AccessResource, grants: list[TableGra
         "table": _exact(resource.name),
         "privileges": ["SELECT"],
     }
-    if department in resource.providers:
-        return rule  # its own data, as published
-    whole = any(not g.columns for g in grants)
-    granted = set(resource.columns) if whole else {c for g in grants for c in g.columns}
     columns: list[dict[str, Any]] = []
-    if resource.sharing_type == "unconditional":
-        columns = [{"name": c, "mask": MASK} for c in resource.personal_columns if c not in granted]
-    else:
-        if not grants:
-            return None
-        columns = [{"name": c, "allow": False} for c in resource.columns if c not in granted]
-        conditions = [_grant_condition(g) for g in grants]
-        # One grant without condition and expiry opens every row; otherwise any grant's rows.
-        if None not in conditions:
-            rule["filter"] = (
-                " OR ".join(f"({c})" for c in conditions) if len(conditions) > 1 else conditions[0]
-            )
+    if access.columns is not None:
+        columns += [{"name": c, "allow": False} for c in resource.columns if c not in access.columns]
+    columns += [{"name": c, "mask": MASK} for c in access.masked]
     if columns:
         rule["columns"] = columns
+    row_filter = access.trino_filter()
+    if row_filter is not None:
+        rule["filter"] = row_filter
     return rule
 
 
 def render_rules(
     resources: Sequence[AccessResource],
-    grants: Iterable[TableGrant],
+    grants: Iterable[Grant],
     now: datetime,
     departments: Iterable[str] = DEPARTMENTS,
     stewards: Sequence[str] = ("steward",),
 ) -> dict[str, Any]:
     """The rules.json document for Trino's file-based access control (`stewards`: users of data_office)."""
-    readers = sorted(set(departments) - {STEWARD_DEPARTMENT})
-    valid, rejected = check_grants(resources, grants, now, departments)
-    for bad in rejected:
-        log.warning("grant ignored (%s): %s", bad.reason, bad.grant)
+    return render_policy(AccessPolicy.of(resources, grants, now, departments), stewards)
+
+
+def render_policy(policy: AccessPolicy, stewards: Sequence[str] = ("steward",)) -> dict[str, Any]:
+    """The rules.json document of one access policy."""
+    readers = sorted(set(policy.departments) - {STEWARD_DEPARTMENT})
+    for bad in policy.rejected:
+        log.warning("grant ignored (%s): %s", bad.reason, bad.grant.describe())
     table_rules: list[dict[str, Any]] = [{"group": _exact(STEWARD_DEPARTMENT), "privileges": ALL_PRIVILEGES}]
+    allowed = {table: policy.readers(table) for table in sorted(policy.resources)}
     for department in readers:
-        for resource in resources:
-            mine = [g for g in valid if g.department == department and g.table == resource.table]
-            rule = _table_rule(department, resource, mine)
-            if rule is not None:
-                table_rules.append(rule)
+        for table, resource in sorted(policy.resources.items()):
+            access = allowed[table].get(department)
+            if access is not None:
+                table_rules.append(table_rule(department, resource, access))
     everyone = _exact(*readers)
     table_rules += [
         {
             "group": everyone,
             "catalog": _exact(CATALOG),
-            "schema": _exact(*SHARED_READ_SCHEMAS),
+            "schema": _exact(*EVERYONE_ZONES),
             "privileges": ["SELECT"],
         },
         # SQL clients (JDBC/DBeaver) read their metadata from these.

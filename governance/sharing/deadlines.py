@@ -12,12 +12,12 @@ Friday and mark the deadline provisional, rather than refusing requests in late 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 
-# China has no daylight saving time, so a fixed offset is exact and needs no tz database.
-CST = timezone(timedelta(hours=8), "CST")
+# The grants and the sharing store share one clock: China Standard Time, stored naive.
+from governance.access.grant import CST, to_cst
 
 COMPLIANCE_CHECK_DAYS = 2
 ANSWER_DAYS = 5
@@ -27,13 +27,6 @@ ANSWER_DAYS_UNPUBLISHED = 10
 def now_cst() -> datetime:
     """The current time in China Standard Time, naive (every stored time in the sharing store is CST)."""
     return datetime.now(CST).replace(tzinfo=None)
-
-
-def to_cst(moment: datetime) -> datetime:
-    """A naive CST datetime: aware datetimes are converted, naive ones are taken to be CST already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(CST).replace(tzinfo=None)
 
 
 def is_working_day(day: date) -> tuple[bool, bool]:

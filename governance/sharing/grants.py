@@ -1,21 +1,23 @@
 """Access grants compiled from approved sharing requests: department → table → columns → row filter → expiry.
 
-This is the model the Trino access rules and Superset roles are generated from. It holds approvals only:
-unconditional (无条件共享) resources are readable by every department from the catalogue alone, and a
-provider always reads its own resources (see ``readers``).
+The grants are `governance.access.grant.Grant`, the one type the access policy, Trino's rules, Superset's
+roles and the sharing KPI read. Only approvals make grants: who reads what without one (providers,
+unconditional resources, stewards) is the policy's answer (`governance.access.policy`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa
 
+from governance.access.grant import Grant
 from governance.sharing.deadlines import now_cst, to_cst
-from governance.sharing.requests import RequestStore, SharingRequest
+from governance.sharing.rules import SharingRequest
+from governance.sharing.store import RequestStore
 from infra.vocabulary import DEPARTMENTS
+from infra.zones import TableName
 
 GRANTS_SCHEMA = pa.schema(
     [
@@ -34,23 +36,6 @@ GRANTS_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
-class Grant:
-    grant_id: str  # the approved request's id: every grant traces back to its request and history
-    department: str
-    resource: str
-    table: str
-    columns: tuple[str, ...]
-    row_filter: str | None
-    provider_department: str
-    granted_at: datetime
-    expires_at: datetime
-
-    def live(self, at: datetime) -> bool:
-        moment = to_cst(at)
-        return self.granted_at <= moment < self.expires_at
-
-
 def grant_from_request(request: SharingRequest) -> Grant | None:
     """The grant an approval carries; None for a request that was never approved."""
     if request.decided_at is None or request.expires_at is None or request.approved_columns is None:
@@ -58,15 +43,14 @@ def grant_from_request(request: SharingRequest) -> Grant | None:
     if request.state not in ("approved", "expired", "revoked"):
         return None
     return Grant(
-        grant_id=request.request_id,
         department=request.requester_department,
-        resource=request.resource,
-        table=request.exchange_table,
+        table=TableName.parse(request.exchange_table),
         columns=request.approved_columns,
-        row_filter=request.row_condition,
-        provider_department=request.provider_department,
-        granted_at=request.decided_at,
+        row_condition=request.row_condition,
         expires_at=request.expires_at,
+        grant_id=request.request_id,
+        granted_at=request.decided_at,
+        provider_department=request.provider_department,
     )
 
 
@@ -80,22 +64,13 @@ def grants_at(requests: Iterable[SharingRequest], at: datetime) -> list[Grant]:
         grant = grant_from_request(request)
         if grant is not None and grant.live(at):
             grants.append(grant)
-    return sorted(grants, key=lambda g: (g.table, g.department, g.grant_id))
+    return sorted(grants, key=lambda g: (g.table, g.department, g.grant_id or ""))
 
 
 def live_grants(at: datetime | None = None, store: RequestStore | None = None) -> list[Grant]:
     """Every grant in force at ``at`` (default now), from the sharing request store."""
     store = store or RequestStore.open()
     return grants_at(store.list(state="approved"), at or now_cst())
-
-
-def readers(provider: str, sharing_type: str, table: str, grants: Iterable[Grant]) -> set[str]:
-    """Departments that may read a resource's exchange table under its sharing type."""
-    if sharing_type == "not_shared":
-        return set()
-    if sharing_type == "unconditional":
-        return set(DEPARTMENTS)
-    return {provider} | {g.department for g in grants if g.table == table}
 
 
 def grants_arrow(grants: Iterable[Grant], as_of: datetime) -> pa.Table:
@@ -105,9 +80,9 @@ def grants_arrow(grants: Iterable[Grant], as_of: datetime) -> pa.Table:
             "department": g.department,
             "department_name": DEPARTMENTS.get(g.department, g.department),
             "resource": g.resource,
-            "table_name": g.table,
+            "table_name": str(g.table),
             "columns": list(g.columns),
-            "row_filter": g.row_filter,
+            "row_filter": g.row_condition,
             "provider_department": g.provider_department,
             "granted_at": g.granted_at,
             "expires_at": g.expires_at,

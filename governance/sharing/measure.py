@@ -4,8 +4,10 @@ A resource counts as shared online only if all of these hold (docs/adr/0006-shar
 * its exchange table exists and has data;
 * that table was refreshed within the window its update frequency allows;
 * its quality gate and its leak scan passed on their latest run (a gate that has not run is a gap);
-* someone besides the provider may read it: unconditional → every department; conditional → the provider
-  plus departments holding a live grant, so a conditional resource with no grant is a gap.
+* someone besides the provider (and the stewards) may read it, as the access policy answers
+  (`governance.access.policy`, the same answer Trino and Superset enforce): unconditional → every
+  department; conditional → the provider plus departments holding a live, valid grant, so a conditional
+  resource with no grant is a gap.
 不予共享 resources (with their legal basis) are exempt: counted apart, neither shared nor a gap, and not in
 the denominator.
 
@@ -22,13 +24,16 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
+from governance.access.grant import Grant
+from governance.access.policy import AccessPolicy
+from governance.access.resources import resource_of_entry
 from governance.catalogue import read_catalogue
 from governance.freshness import max_age
 from governance.sharing.deadlines import CST, now_cst, to_cst
 from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
-from governance.sharing.grants import Grant, grants_at, readers
-from governance.sharing.requests import RequestStore
-from infra.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
+from governance.sharing.grants import grants_at
+from governance.sharing.store import RequestStore
+from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT, UPDATE_FREQUENCIES
 from infra.zones import SHARING_GAPS, SHARING_RATE
 
 ALL = "all"
@@ -142,8 +147,8 @@ class Measurement:
         return [(r, g) for r in self.resources for g in r.gaps]
 
 
-def assess(entry: dict, observed: Observed, at: datetime) -> ResourceState:
-    """One catalogue entry against the observed facts: exempt, shared online, or its gaps."""
+def assess(entry: dict, observed: Observed, at: datetime, policy: AccessPolicy) -> ResourceState:
+    """One catalogue entry against the observed facts and who may read it: exempt, shared online, or its gaps."""
     sharing_type = entry["sharing_type"]
     table = entry.get("exchange_table")
     dataset = entry["dataset"]
@@ -184,9 +189,8 @@ def assess(entry: dict, observed: Observed, at: datetime) -> ResourceState:
         elif status.state == "not_run":
             gaps.append(Gap(f"{prefix}_not_run", f"no {gate} result for {dataset}"))
 
-    live = [g for g in observed.grants if g.live(at)]
-    allowed = readers(entry["provider_department"], sharing_type, table or "", live)
-    if not allowed - {entry["provider_department"]}:
+    allowed = set(policy.readers(table)) if table else set()
+    if not allowed - {entry["provider_department"], STEWARD_DEPARTMENT}:
         gaps.append(Gap("no_grant", "conditional resource with no live grant to another department"))
     return ResourceState(
         **base, last_refreshed=refreshed, readers=tuple(sorted(allowed)), exempt=False, gaps=tuple(gaps)
@@ -220,7 +224,11 @@ def rates(states: Iterable[ResourceState]) -> list[DepartmentRate]:
 
 def measure(entries: Iterable[dict], observed: Observed, at: datetime) -> Measurement:
     moment = to_cst(at)
-    states = [assess(e, observed, moment) for e in sorted(entries, key=lambda e: e["resource_id"])]
+    entries = sorted(entries, key=lambda e: e["resource_id"])
+    # Who reads what: the access policy over these entries and the grants, as Trino enforces it.
+    resources = [r for r in (resource_of_entry(e) for e in entries) if r is not None]
+    policy = AccessPolicy.of(resources, observed.grants, moment)
+    states = [assess(e, observed, moment, policy) for e in entries]
     return Measurement(moment, states, rates(states))
 
 

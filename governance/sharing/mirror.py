@@ -16,7 +16,8 @@ from pyiceberg.catalog import Catalog
 
 from governance.sharing.deadlines import now_cst, to_cst
 from governance.sharing.grants import grants_arrow, grants_at
-from governance.sharing.requests import STATE_LABELS, RequestStore
+from governance.sharing.rules import STATE_LABELS
+from governance.sharing.store import RequestStore
 from infra.zones import ACCESS_GRANTS, SHARING_REQUEST_HISTORY, SHARING_REQUESTS
 
 REQUESTS_SCHEMA = pa.schema(

@@ -7,11 +7,16 @@ chart title, dashboard slug) and updated in place, so a second run changes nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from governance.access import superset_roles as access
+from governance.access.grant import Grant
+from governance.access.policy import AccessPolicy
+from governance.access.resources import AccessResource, project_resources
+from governance.sharing.service import grants_in_force
 from infra.settings import Settings
 from infra.stack import trino as trino_node
 from infra.stack.paths import StackPaths
@@ -89,13 +94,15 @@ def provision(
     settings: Settings,
     paths: StackPaths,
     progress: Progress = print,
-    grants: list[Any] | None = None,
-    resources: Mapping[str, access.ResourceLike] | None = None,
+    grants: Sequence[Grant] | None = None,
+    resources: Mapping[str, AccessResource] | None = None,
 ) -> Report:
     report = Report()
     columns = trino_columns(settings, paths, {d.schema for d in specs.DATASETS})
-    grants = access.live_grants(settings) if grants is None else grants
-    resources = access.project_resources() if resources is None else resources
+    grants = grants_in_force(settings) if grants is None else grants
+    resources = project_resources() if resources is None else resources
+    # The same policy Trino's rules are generated from: Superset never lists what Trino would refuse.
+    policy = AccessPolicy.of(resources.values(), grants, datetime.now(UTC))
     with login(settings, paths) as api:
         report.database = upsert_database(api, settings, paths)
         for ds in specs.DATASETS:
@@ -103,10 +110,10 @@ def provision(
                 report.skipped.append(f"dataset {ds.table}: no such table in Trino (run the pipeline)")
                 continue
             report.datasets[ds.table] = upsert_dataset(api, report.database, ds)
-        plan = access.access_plan(report.datasets, resources, grants)
+        plan = access.access_plan(report.datasets, policy)
         report.roles = upsert_roles(api, report, plan)
         report.users = upsert_users(api, paths, report.roles)
-        report.rls = upsert_rls(api, report, plan, access.row_filters(grants, report.datasets))
+        report.rls = upsert_rls(api, report, plan, access.row_filters(report.datasets, policy))
         for dash in specs.DASHBOARDS:
             upsert_dashboard(api, dash, report, columns, plan)
     for line in report.skipped:

@@ -1,5 +1,9 @@
 """Sharing: the request store mirrored for audit, the access grants, and the measured 网上共享率.
 
+The mirror asset runs the sharing service's sweep (`governance.sharing.service.sweep`): the same
+consequences the CLI's decisions have — due expiries recorded, the mirror rewritten, Trino's rules
+regenerated on the stack profile.
+
 The KPI runs after every exchange resource, every dbt mart and the catalogue. Dagster skips a step whose
 upstream failed or was blocked by a gate, which is exactly when the KPI should change; the hourly schedule
 below measures again on its own, so staleness and failed gates show up without waiting for a good run.
@@ -9,9 +13,8 @@ import dagster as dg
 
 from governance.catalogue import exchange_table
 from governance.contracts import load_contracts
+from governance.sharing import service
 from governance.sharing.measure import measure_catalog, write_kpi
-from governance.sharing.mirror import mirror
-from governance.sharing.requests import RequestStore
 from infra.zones import (
     ACCESS_GRANTS,
     EXCHANGE,
@@ -62,9 +65,18 @@ def _upstream_keys() -> list[dg.AssetKey]:
         ),
     ],
 )
-def sharing_requests_mirror(lakehouse: LakehouseResource):
-    store = RequestStore.open()
-    written = mirror(lakehouse.catalog, store)
+def sharing_requests_mirror(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
+    # The same step the CLI's decisions end with: due expiries recorded, the mirror rewritten, and on the
+    # stack Trino's rules regenerated from the live grants (so they converge even if a refresh failed).
+    expired, done = service.sweep(lakehouse.catalog)
+    if expired:
+        context.log.info(f"recorded the expiry of {len(expired)} approval(s): {', '.join(expired)}")
+    if done.rules is not None:
+        context.log.info(
+            f"Trino access rules {'updated' if done.rules.rules_changed else 'unchanged'}: "
+            f"{len(done.rules.grants)} live grant(s), {len(done.rules.rejected)} rejected"
+        )
+    written = done.mirrored or {}
     for table in (SHARING_REQUESTS, SHARING_REQUEST_HISTORY, ACCESS_GRANTS):
         yield dg.MaterializeResult(asset_key=table_key(table), metadata={"rows": written[table]})
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.access.refresh import rules_at_start
+from governance.sharing.service import rules_at_start
 from infra import stack
 from infra.settings import Settings, load_settings
 from infra.stack.paths import StackPaths

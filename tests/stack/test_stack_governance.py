@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import trino
 
-from governance.access.refresh import refresh_access_rules
 from governance.audit.query_log import ingest_query_log, load_query_log, read_spool
 from governance.contracts import load_contracts
+from governance.sharing.service import refresh_access_rules
 from infra.catalog import open_catalog
 from infra.settings import PROJECT_ROOT
 from infra.stack import trino as trino_node
@@ -139,7 +139,7 @@ def test_pii_column_masked_for_other_departments(running_stack, pipeline) -> Non
 
 def test_conditional_mart_after_approval_and_expiry(running_stack, pipeline) -> None:
     from governance.sharing.deadlines import now_cst
-    from governance.sharing.requests import RequestStore, sharing_db_url
+    from governance.sharing.store import RequestStore, sharing_db_url
 
     settings = running_stack.settings
     contract = load_contracts()["kiosk_checks"]

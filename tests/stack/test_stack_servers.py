@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 import trino
 
-from governance.access.refresh import rules_at_start
+from governance.sharing.service import rules_at_start
 from infra import stack
 from infra.catalog import open_catalog
 from infra.stack import trino as trino_node

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from governance.access.grants import TableGrant, load_live_grants, to_table_grant
+from governance.access.grant import Grant
+from governance.access.policy import check_grants
 from governance.access.resources import AccessResource, access_resources, load_marts
-from governance.access.row_filter import RowFilterError, validate_row_filter
-from governance.access.trino_rules import (
-    MASK,
-    check_grants,
-    render_rules,
-    write_atomic,
-)
+from governance.access.row_filter import RowConditionError, validate_row_condition
+from governance.access.trino_rules import MASK, render_rules, write_atomic
 from governance.contracts import load_contracts
 from infra.stack.trino_config import GroupFileError, group_file
 
@@ -96,7 +92,7 @@ def test_conditional_needs_a_grant_provider_reads_own(resources) -> None:
 
 def test_grant_opens_only_granted_columns_and_rows(resources) -> None:
     expires = NOW + timedelta(days=30)
-    grant = TableGrant("health", "exchange.parking_sessions", ("lot_id", "plate"), "lot_id = 'L001'", expires)
+    grant = Grant("health", "exchange.parking_sessions", ("lot_id", "plate"), "lot_id = 'L001'", expires)
     rules = render_rules(resources, [grant], NOW)
     rule = _rule(rules, "health", "exchange.parking_sessions")
     assert rule is not None
@@ -114,12 +110,12 @@ def test_grant_opens_only_granted_columns_and_rows(resources) -> None:
 
 
 def test_expired_and_invalid_grants_grant_nothing(resources) -> None:
-    expired = TableGrant("health", "exchange.parking_sessions", ("lot_id",), None, NOW - timedelta(seconds=1))
-    bad_filter = TableGrant(
+    expired = Grant("health", "exchange.parking_sessions", ("lot_id",), None, NOW - timedelta(seconds=1))
+    bad_filter = Grant(
         "health", "exchange.rental_trips", (), "user_mobile IN (SELECT x FROM raw_transport.t)"
     )
-    bad_column = TableGrant("gov_services", "exchange.kiosk_checks", ("no_such_column",))
-    unknown = TableGrant("health", "raw_transport.parking_sessions")
+    bad_column = Grant("gov_services", "exchange.kiosk_checks", ("no_such_column",))
+    unknown = Grant("health", "raw_transport.parking_sessions")
     valid, rejected = check_grants(resources, [expired, bad_filter, bad_column, unknown], NOW)
     assert valid == []
     reasons = {r.grant.table: r.reason for r in rejected}
@@ -136,7 +132,7 @@ def test_expired_and_invalid_grants_grant_nothing(resources) -> None:
 
 
 def test_grant_on_unconditional_unmasks_granted_pii(resources) -> None:
-    grant = TableGrant("transport", "exchange.enterprises", ("contact_mobile",))
+    grant = Grant("transport", "exchange.enterprises", ("contact_mobile",))
     rule = _rule(render_rules(resources, [grant], NOW), "transport", "exchange.enterprises")
     assert [c["name"] for c in rule["columns"]] == ["legal_representative"]
 
@@ -153,12 +149,12 @@ def test_grant_on_unconditional_unmasks_granted_pii(resources) -> None:
     ],
 )
 def test_row_filter_refuses_unsafe(condition: str) -> None:
-    with pytest.raises(RowFilterError):
-        validate_row_filter(condition, ["lot_id", "entered_at"])
+    with pytest.raises(RowConditionError):
+        validate_row_condition(condition, ["lot_id", "entered_at"])
 
 
 def test_row_filter_normalises_safe() -> None:
-    got = validate_row_filter(
+    got = validate_row_condition(
         "lot_id in ('a','b') and entered_at >= date '2026-01-01'", ["lot_id", "entered_at"]
     )
     assert got == "lot_id IN ('a', 'b') AND entered_at >= CAST('2026-01-01' AS DATE)"
@@ -189,22 +185,3 @@ def test_write_atomic_replaces_and_reports_change(tmp_path: Path) -> None:
     assert write_atomic(target, '{"a": 1}\n') is True
     assert target.read_text() == '{"a": 1}\n'
     assert [p.name for p in target.parent.iterdir()] == ["rules.json"]  # no temp file left behind
-
-
-def test_adapter_converts_sharing_grants() -> None:
-    @dataclass
-    class Grant:
-        department: str
-        table: str
-        columns: tuple[str, ...]
-        row_filter: str | None
-        expires_at: datetime
-
-    converted = to_table_grant(Grant("health", "exchange.kiosk_checks", ("town",), None, NOW))
-    assert converted == TableGrant("health", "exchange.kiosk_checks", ("town",), None, NOW)
-    # The sharing store's naive times are China Standard Time: 20:00 CST is 12:00 UTC.
-    naive_cst = to_table_grant(Grant("health", "kiosk_checks", (), None, datetime(2026, 5, 1, 20, 0)))
-    assert naive_cst.table == "exchange.kiosk_checks"
-    assert naive_cst.expires_at == NOW
-    assert not naive_cst.live_at(NOW) and naive_cst.live_at(NOW - timedelta(seconds=1))
-    assert load_live_grants(NOW, module="governance.no_such_module") == []

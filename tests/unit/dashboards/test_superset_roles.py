@@ -1,86 +1,137 @@
-"""The department -> dataset/dashboard mapping is a pure function of the catalogue and the live grants."""
+"""The department -> dataset/dashboard mapping is the access policy's answer, as Trino's rules are."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from governance.access import superset_roles as roles
+from governance.access.grant import Grant
+from governance.access.policy import AccessPolicy, project_policy
+from governance.access.resources import AccessResource, MartInput
 from infra.vocabulary import DEPARTMENTS
+from infra.zones import EXCHANGE
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+SESSIONS = EXCHANGE.table("parking_sessions")
+PARKING = EXCHANGE.table("parking_utilisation_hourly")
+HEALTH = EXCHANGE.table("resident_health_summary")
+LOTS = EXCHANGE.table("parking_lots")
+RECORDS = EXCHANGE.table("resident_health_records")
 
 
-@dataclass(frozen=True)
-class Res:
-    table: str
-    sharing_type: str
-    providers: frozenset[str]
+def _input(table: str, sharing_type: str, provider: str) -> MartInput:
+    return MartInput(table.split(".")[1], sharing_type, provider, EXCHANGE.table(table.split(".")[1]), ())
 
 
-@dataclass(frozen=True)
-class Grant:
-    department: str
-    table: str
-    row_filter: str | None = None
+RESOURCES = [
+    AccessResource(SESSIONS, "conditional", frozenset({"transport"}), ("lot_id", "town"), ()),
+    AccessResource(LOTS, "unconditional", frozenset({"transport"}), ("lot_id",), ()),
+    AccessResource(RECORDS, "conditional", frozenset({"health"}), ("age_band",), ()),
+    AccessResource(
+        PARKING,
+        "conditional",
+        frozenset({"transport"}),
+        ("lot_id", "town", "sessions"),
+        (),
+        inputs=(_input(SESSIONS, "conditional", "transport"), _input(LOTS, "unconditional", "transport")),
+    ),
+    AccessResource(
+        HEALTH,
+        "conditional",
+        frozenset({"health"}),
+        ("age_band", "n"),
+        (),
+        inputs=(_input(RECORDS, "conditional", "health"),),
+    ),
+]
 
 
-PARKING = "exchange.parking_utilisation_hourly"
-HEALTH = "exchange.resident_health_summary"
-LOTS = "exchange.parking_lots"
-RESOURCES = {
-    PARKING: Res(PARKING, "conditional", frozenset({"transport"})),
-    HEALTH: Res(HEALTH, "conditional", frozenset({"health"})),
-    LOTS: Res(LOTS, "unconditional", frozenset({"transport"})),
-}
+def _policy(*grants: Grant) -> AccessPolicy:
+    return AccessPolicy.of(RESOURCES, grants, NOW)
+
+
+def _plan(tables, *grants: Grant) -> dict[str, frozenset[str]]:
+    return roles.access_plan(tables, _policy(*grants))
 
 
 def test_conditional_mart_is_read_by_provider_and_stewards_only_without_grants() -> None:
-    assert roles.table_readers(PARKING, RESOURCES, []) == {"transport", "data_office"}
+    assert _plan([PARKING])[PARKING] == {"transport", "data_office"}
 
 
-def test_a_live_grant_adds_exactly_its_department() -> None:
-    grants = [Grant("emergency", PARKING), Grant("health", "exchange.other_table")]
-    assert roles.table_readers(PARKING, RESOURCES, grants) == {"transport", "data_office", "emergency"}
+def test_a_live_grant_on_the_input_adds_exactly_its_department() -> None:
+    grants = [Grant("emergency", SESSIONS), Grant("health", LOTS)]
+    assert _plan([PARKING], *grants)[PARKING] == {"transport", "data_office", "emergency"}
+
+
+def test_an_expired_grant_adds_nobody() -> None:
+    expired = Grant("emergency", SESSIONS, expires_at=NOW - timedelta(seconds=1))
+    assert _plan([PARKING], expired)[PARKING] == {"transport", "data_office"}
 
 
 def test_unconditional_and_kpi_tables_are_read_by_every_department() -> None:
-    assert roles.table_readers(LOTS, RESOURCES, []) == set(DEPARTMENTS)
-    assert roles.table_readers("kpi.sharing_rate", RESOURCES, []) == set(DEPARTMENTS)
+    plan = _plan([LOTS, "kpi.sharing_rate"])
+    assert plan[LOTS] == set(DEPARTMENTS)
+    assert plan["kpi.sharing_rate"] == set(DEPARTMENTS)
 
 
 def test_unknown_table_is_for_stewards_only() -> None:
-    assert roles.table_readers("exchange.not_in_catalogue", RESOURCES, []) == {"data_office"}
+    assert _plan(["exchange.not_in_catalogue"])["exchange.not_in_catalogue"] == {"data_office"}
 
 
 def test_grants_to_unknown_departments_are_ignored() -> None:
-    assert "intruder" not in roles.table_readers(PARKING, RESOURCES, [Grant("intruder", PARKING)])
+    assert "intruder" not in _plan([SESSIONS], Grant("intruder", SESSIONS))[SESSIONS]
 
 
 def test_dashboard_is_listed_only_for_departments_reading_all_its_datasets() -> None:
-    plan = roles.access_plan([PARKING, LOTS, "kpi.sharing_rate"], RESOURCES, [])
+    plan = _plan([PARKING, LOTS, "kpi.sharing_rate"])
     assert roles.dashboard_roles([PARKING, LOTS], plan) == {"transport", "data_office"}
     assert "health" not in roles.dashboard_roles([PARKING], plan)
     assert roles.dashboard_roles(["kpi.sharing_rate"], plan) == set(DEPARTMENTS)
 
 
 def test_datasets_of_a_department() -> None:
-    plan = roles.access_plan([PARKING, HEALTH, LOTS], RESOURCES, [])
+    plan = _plan([PARKING, HEALTH, LOTS])
     assert roles.datasets_of("health", plan) == [LOTS, HEALTH]
     assert roles.datasets_of("data_office", plan) == [LOTS, PARKING, HEALTH]
 
 
 def test_row_conditions_become_filters_only_for_dataset_tables() -> None:
-    grants = [Grant("emergency", PARKING, "town = '南汇新城镇'"), Grant("emergency", "exchange.x", "1 = 1")]
-    assert roles.row_filters(grants, [PARKING]) == [
-        roles.RowFilter("emergency", PARKING, "town = '南汇新城镇'")
+    grants = [
+        Grant("emergency", SESSIONS, row_condition="town = '南汇新城镇'"),
+        Grant("health", RECORDS, row_condition="age_band = '60+'"),
     ]
+    assert roles.row_filters([SESSIONS], _policy(*grants)) == [
+        roles.RowFilter("emergency", SESSIONS, "town = '南汇新城镇'")
+    ]
+
+
+def test_several_grants_of_one_department_are_one_filter_as_in_trino() -> None:
+    grants = [
+        Grant("emergency", SESSIONS, row_condition="town = 'a'", grant_id="SR-1"),
+        Grant("emergency", SESSIONS, row_condition="lot_id = 'P1'", grant_id="SR-2"),
+    ]
+    assert roles.row_filters([SESSIONS], _policy(*grants)) == [
+        roles.RowFilter("emergency", SESSIONS, "(town = 'a') OR (lot_id = 'P1')")
+    ]
+
+
+def test_a_grant_whose_condition_trino_would_refuse_opens_nothing_in_superset_either() -> None:
+    bad = Grant("emergency", SESSIONS, row_condition="current_user = 'analyst_emergency'")
+    policy = _policy(bad)
+    assert "emergency" not in roles.access_plan([SESSIONS], policy)[SESSIONS]
+    assert roles.row_filters([SESSIONS], policy) == []
 
 
 def test_only_the_data_office_runs_raw_sql() -> None:
     assert roles.RAW_SQL_DEPARTMENTS == ("data_office",)
 
 
-def test_project_marts_follow_their_contracts() -> None:
-    """On the real contracts: parking sessions are conditional (transport), so is the parking mart."""
-    plan = roles.access_plan([PARKING, HEALTH, "kpi.sharing_rate"], roles.project_resources(), [])
+def test_project_marts_follow_their_inputs() -> None:
+    """On the real contracts: parking sessions are conditional (transport), so is the parking mart; the
+    enterprise profile needs the conditional approval applications (gov_services)."""
+    profile = EXCHANGE.table("enterprise_profile")
+    plan = roles.access_plan([PARKING, HEALTH, profile, "kpi.sharing_rate"], project_policy([], NOW))
     assert plan[PARKING] == {"transport", "data_office"}
     assert plan[HEALTH] == {"health", "data_office"}
+    assert plan[profile] == {"gov_services", "data_office"}
     assert plan["kpi.sharing_rate"] == set(DEPARTMENTS)

@@ -1,7 +1,7 @@
 import pytest
 
 from governance.contracts import load_contracts
-from governance.sharing.requests import RequestStore
+from governance.sharing.store import RequestStore
 
 
 @pytest.fixture(scope="session")

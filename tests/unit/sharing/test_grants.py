@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime
 
-from governance.sharing.grants import Grant, grants_arrow, live_grants, readers
-from infra.vocabulary import DEPARTMENTS
+from governance.access.grant import Grant
+from governance.sharing.grants import grants_arrow, live_grants
+from infra.zones import EXCHANGE
 
 SUBMITTED = datetime(2025, 9, 26, 10, 0)
 APPROVED = datetime(2025, 9, 29, 15, 0)
@@ -34,15 +35,14 @@ def test_an_approval_produces_the_expected_grant(store, contracts):
     approved = _approved(store, contracts)
     assert live_grants(datetime(2025, 10, 1), store) == [
         Grant(
-            grant_id=approved.request_id,
             department="city_management",
-            resource="parking_sessions",
-            table="exchange.parking_sessions",
+            table=EXCHANGE.table("parking_sessions"),
             columns=("lot_id", "entered_at", "exited_at"),
-            row_filter="lot_id = 'P001'",
-            provider_department="transport",
-            granted_at=APPROVED,
+            row_condition="lot_id = 'P001'",
             expires_at=EXPIRES,
+            grant_id=approved.request_id,
+            granted_at=APPROVED,
+            provider_department="transport",
         )
     ]
 
@@ -88,16 +88,6 @@ def test_aware_times_are_compared_in_china_time(store, contracts):
     # 16:30 UTC on 30 December is 00:30 on 31 December in Beijing: past the expiry.
     assert live_grants(datetime(2025, 12, 30, 16, 30, tzinfo=UTC), store) == []
     assert live_grants(datetime(2025, 12, 30, 15, 30, tzinfo=UTC), store)
-
-
-def test_readers_follow_the_sharing_type(store, contracts):
-    _approved(store, contracts)
-    grants = live_grants(datetime(2025, 10, 1), store)
-    table = "exchange.parking_sessions"
-    assert readers("transport", "conditional", table, grants) == {"transport", "city_management"}
-    assert readers("transport", "conditional", "exchange.rental_trips", grants) == {"transport"}
-    assert readers("transport", "unconditional", "exchange.parking_lots", []) == set(DEPARTMENTS)
-    assert readers("health", "not_shared", "", grants) == set()
 
 
 def test_grants_table_rows(store, contracts):

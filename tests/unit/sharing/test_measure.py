@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from governance.access.grant import Grant
 from governance.catalogue import build_catalogue
 from governance.sharing.gates import GateStatus, latest_runs
-from governance.sharing.grants import Grant
 from governance.sharing.measure import Observed, freshness_window, gap_rows, measure, rate_rows
 
 AT = datetime(2026, 11, 24, 12, 0)
@@ -22,15 +22,14 @@ def entries(contracts):
 
 def _grant(table="exchange.parking_sessions", department="city_management", expires=AT + timedelta(days=30)):
     return Grant(
-        "SR-1",
         department,
-        table.split(".")[1],
         table,
         ("lot_id",),
         None,
-        "transport",
-        AT - timedelta(days=1),
         expires,
+        grant_id="SR-1",
+        granted_at=AT - timedelta(days=1),
+        provider_department="transport",
     )
 
 
@@ -118,7 +117,8 @@ def test_a_conditional_resource_needs_a_live_grant(entries):
     assert ("parking_sessions", "no_grant") in _gaps(other_table)
     granted = measure(entries, _healthy(entries), AT)
     state = next(s for s in granted.resources if s.dataset == "parking_sessions")
-    assert state.shared_online and state.readers == ("city_management", "transport")
+    # The readers are the access policy's: the provider, the grantee and the stewards.
+    assert state.shared_online and state.readers == ("city_management", "data_office", "transport")
 
 
 def test_every_reason_of_a_resource_is_listed(entries):

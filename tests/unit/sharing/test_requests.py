@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from governance.sharing.requests import RequestError, RequestStore, events_table, sharing_db_url
+from governance.sharing.rules import RequestError
+from governance.sharing.store import RequestStore, events_table, sharing_db_url
 
 SUBMITTED = datetime(2025, 9, 26, 10, 0)  # Friday before the 2025 National Day holiday
 
@@ -42,6 +43,7 @@ def test_a_request_gets_its_working_day_deadlines(store, contracts):
         ({"contract_name": "clinic_visits"}, "不予共享"),
         ({"requester": "city_management"}, "provides"),
         ({"requester": "police"}, "not a department"),
+        ({"requester": "data_office"}, "reads every resource"),
         ({"columns": ["caller_name"]}, "never shared"),
         ({"columns": ["shoe_size"]}, "no columns"),
         ({"columns": []}, "at least one column"),

@@ -1,15 +1,11 @@
-"""Sharing requests (共享申请): the store and the state machine.
-
-submitted → compliance_checked → approved / refused;  approved → expired / revoked;  a failed compliance
-check refuses straight from submitted. Every refusal and revocation carries a reason.
+"""The sharing request store: SQL schema and persistence of requests and their history.
 
 State lives in a small SQL database (SQLite under ``state_dir`` on the embedded profile, the stack's
-PostgreSQL ``sharing`` database otherwise), written through SQLAlchemy Core only. The request row holds the
-current state; ``sharing_request_events`` is the append-only history (database triggers refuse UPDATE and
-DELETE on it). Each transition updates the row only if it is still in the state the transition read
-(optimistic check), and writes its event in the same transaction.
-
-All times are China Standard Time, stored naive (see ``deadlines``).
+PostgreSQL ``sharing`` database otherwise; see ``sharing_db_url``), written through SQLAlchemy Core only. The
+request row holds the current state; ``sharing_request_events`` is the append-only history (database triggers
+refuse UPDATE and DELETE on it). Each transition updates the row only if it is still in the state the
+transition read (optimistic check), and writes its event in the same transaction. The rules a transition
+must pass are in ``rules``; what follows a decision (mirror, access rules) is in ``service``.
 """
 
 from __future__ import annotations
@@ -18,42 +14,25 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-import sqlglot
-from sqlglot import exp
 
-from governance.catalogue import exchange_table, item_sharing_type
+from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract
 from governance.sharing.deadlines import answer_deadline, compliance_deadline, now_cst, to_cst
+from governance.sharing.rules import (
+    SYSTEM_ACTOR,
+    RequestError,
+    RequestEvent,
+    SharingRequest,
+    approval_terms,
+    check_transition,
+    compliance_problems,
+    required_reason,
+    submission_terms,
+)
 from infra.settings import Settings, load_settings
-from infra.vocabulary import DEPARTMENTS
-
-STATES = ("submitted", "compliance_checked", "approved", "refused", "expired", "revoked")
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "submitted": frozenset({"compliance_checked", "refused"}),
-    "compliance_checked": frozenset({"approved", "refused"}),
-    "approved": frozenset({"expired", "revoked"}),
-    "refused": frozenset(),
-    "expired": frozenset(),
-    "revoked": frozenset(),
-}
-STATE_LABELS = {
-    "submitted": "已提交",
-    "compliance_checked": "已合规审核",
-    "approved": "已批准",
-    "refused": "已拒绝",
-    "expired": "已过期",
-    "revoked": "已撤销",
-}
-SYSTEM_ACTOR = "system"
-
-
-class RequestError(ValueError):
-    """A request or transition that the sharing rules do not allow; the message says which rule."""
-
 
 metadata = sa.MetaData()
 requests_table = sa.Table(
@@ -125,137 +104,6 @@ sa.event.listen(
         "FOR EACH ROW EXECUTE FUNCTION sharing_request_events_append_only()"
     ).execute_if(dialect="postgresql"),
 )
-
-
-@dataclass(frozen=True)
-class RequestEvent:
-    event_id: int
-    request_id: str
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str
-    comment: str | None
-    detail: dict
-
-
-@dataclass(frozen=True)
-class SharingRequest:
-    request_id: str
-    resource: str
-    resource_id: str
-    exchange_table: str
-    provider_department: str
-    requester_department: str
-    requested_columns: tuple[str, ...]
-    purpose: str
-    requested_row_condition: str | None
-    published_at_request: bool
-    state: str
-    submitted_at: datetime
-    compliance_due: date
-    answer_due: date
-    deadline_provisional: bool
-    compliance_checked_at: datetime | None = None
-    decided_at: datetime | None = None
-    approved_columns: tuple[str, ...] | None = None
-    row_condition: str | None = None
-    expires_at: datetime | None = None
-    review_comment: str | None = None
-    refusal_reason: str | None = None
-    closed_at: datetime | None = None
-    updated_at: datetime | None = None
-    history: tuple[RequestEvent, ...] = field(default=(), compare=False)
-
-    def overdue(self, at: datetime) -> str | None:
-        """Which deadline has passed without the step it asks for ('compliance_check' / 'answer'), if any."""
-        moment = to_cst(at)
-        if self.state not in ("submitted", "compliance_checked"):
-            return None
-        if moment.date() > self.answer_due:
-            return "answer"
-        if self.state == "submitted" and moment.date() > self.compliance_due:
-            return "compliance_check"
-        return None
-
-    def as_dict(self, at: datetime | None = None) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "history"}
-        data["state_label"] = STATE_LABELS[self.state]
-        if at is not None:
-            data["overdue"] = self.overdue(at)
-        return data
-
-
-def validate_row_condition(text: str | None, allowed_columns: Iterable[str]) -> str | None:
-    """A row filter (where条件) that Trino and DuckDB can both apply: one boolean expression over the
-    resource's shared columns, no subqueries, no statements. Returns it normalised, or None if blank."""
-    if text is None or not text.strip():
-        return None
-    allowed = set(allowed_columns)
-    try:
-        expression = sqlglot.parse_one(text, read="trino")
-    except sqlglot.errors.ParseError as exc:
-        raise RequestError(f"row condition is not a valid SQL expression: {exc}") from exc
-    if isinstance(expression, exp.Query) or expression.find(exp.Query, exp.Subquery) is not None:
-        raise RequestError("row condition may not contain a query")
-    if not isinstance(expression.unnest(), exp.Predicate | exp.Connector | exp.Not | exp.Boolean):
-        raise RequestError("row condition must be a boolean expression, e.g. street = '申港大道'")
-    unknown = sorted({c.name for c in expression.find_all(exp.Column)} - allowed)
-    if unknown:
-        raise RequestError(f"row condition names columns the resource does not share: {unknown}")
-    return expression.sql(dialect="trino")
-
-
-def shared_columns(contract: DatasetContract) -> list[str]:
-    return [c.name for c in contract.columns if item_sharing_type(contract, c) != "not_shared"]
-
-
-def _check_columns(contract: DatasetContract, columns: Iterable[str]) -> tuple[str, ...]:
-    columns = tuple(dict.fromkeys(c.strip() for c in columns if c and c.strip()))
-    if not columns:
-        raise RequestError("name at least one column")
-    known = {c.name for c in contract.columns}
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise RequestError(f"{contract.name} has no columns {unknown}")
-    withheld = [c for c in columns if c not in shared_columns(contract)]
-    if withheld:
-        raise RequestError(f"columns {withheld} are never shared (dropped by masking)")
-    return columns
-
-
-def _check_resource(contract: DatasetContract, requester: str) -> None:
-    if requester not in DEPARTMENTS:
-        raise RequestError(f"{requester!r} is not a department id ({', '.join(DEPARTMENTS)})")
-    if requester == contract.provider_department:
-        raise RequestError(f"{requester} provides {contract.name} itself; no request needed")
-    if contract.sharing_type == "unconditional":
-        raise RequestError(f"{contract.name} is 无条件共享: every department reads it without a request")
-    if contract.sharing_type == "not_shared":
-        raise RequestError(
-            f"{contract.name} is 不予共享 by law ({contract.legal_basis}); it cannot be requested"
-        )
-
-
-def compliance_problems(contract: DatasetContract, request: SharingRequest) -> list[str]:
-    """The rule checks behind 合规性审核; an empty list means the request may go to the provider."""
-    problems = []
-    try:
-        _check_resource(contract, request.requester_department)
-    except RequestError as exc:
-        problems.append(str(exc))
-    try:
-        _check_columns(contract, request.requested_columns)
-    except RequestError as exc:
-        problems.append(str(exc))
-    try:
-        validate_row_condition(request.requested_row_condition, shared_columns(contract))
-    except RequestError as exc:
-        problems.append(str(exc))
-    if len(request.purpose.strip()) < 4:
-        problems.append("the purpose (用途) must say what the data is for")
-    return problems
 
 
 def sharing_db_url(settings: Settings | None = None) -> str | sa.URL:
@@ -349,11 +197,7 @@ class RequestStore:
         at: datetime | None = None,
     ) -> SharingRequest:
         """Submit a request for a conditional resource; deadlines are fixed now, from the submission day."""
-        _check_resource(contract, requester)
-        columns = _check_columns(contract, columns)
-        if not purpose or not purpose.strip():
-            raise RequestError("a request must state its purpose (用途)")
-        condition = validate_row_condition(row_condition, shared_columns(contract))
+        columns, condition = submission_terms(contract, requester, columns, purpose, row_condition)
         submitted = _moment(at)
         check_due = compliance_deadline(submitted)
         answer_due = answer_deadline(submitted, published)
@@ -380,14 +224,14 @@ class RequestStore:
             connection.execute(sa.insert(requests_table).values(**values))
             _append_event(
                 connection,
-                request_id,
-                submitted,
-                actor or requester,
-                "submit",
-                None,
-                "submitted",
-                purpose.strip(),
                 {"columns": list(columns), "row_condition": condition, "published": published},
+                request_id=request_id,
+                at=submitted,
+                actor=actor or requester,
+                action="submit",
+                from_state=None,
+                to_state="submitted",
+                comment=purpose.strip(),
             )
         return self.get(request_id)
 
@@ -445,17 +289,9 @@ class RequestStore:
             request = self.check_compliance(contract, request_id, actor, at=moment)
             if request.state == "refused":
                 raise RequestError(f"{request_id} failed its compliance check: {request.refusal_reason}")
-        approved = _check_columns(contract, columns or request.requested_columns)
-        beyond = [c for c in approved if c not in request.requested_columns]
-        if beyond:
-            raise RequestError(f"an approval cannot grant columns that were not requested: {beyond}")
-        condition = validate_row_condition(
-            row_condition if row_condition is not None else request.requested_row_condition,
-            shared_columns(contract),
+        approved, condition, expires = approval_terms(
+            contract, request, columns, row_condition, expires_at, moment
         )
-        expires = to_cst(expires_at)
-        if expires <= moment:
-            raise RequestError("the expiry must lie in the future")
         return self._transition(
             request,
             "approved",
@@ -474,8 +310,7 @@ class RequestStore:
 
     def refuse(self, request_id: str, actor: str, reason: str, at: datetime | None = None) -> SharingRequest:
         """Every refusal carries its reason (拒绝理由); a blank one is rejected."""
-        if not reason or not reason.strip():
-            raise RequestError("a refusal must give its reason (拒绝理由)")
+        reason = required_reason(reason, "a refusal must give its reason (拒绝理由)")
         request = self.get(request_id, with_history=False)
         moment = _moment(at)
         return self._transition(
@@ -484,18 +319,15 @@ class RequestStore:
             actor,
             moment,
             "refuse",
-            reason.strip(),
-            {"decided_at": moment, "refusal_reason": reason.strip(), "closed_at": moment},
+            reason,
+            {"decided_at": moment, "refusal_reason": reason, "closed_at": moment},
         )
 
     def revoke(self, request_id: str, actor: str, reason: str, at: datetime | None = None) -> SharingRequest:
-        if not reason or not reason.strip():
-            raise RequestError("a revocation must give its reason")
+        reason = required_reason(reason, "a revocation must give its reason")
         request = self.get(request_id, with_history=False)
         moment = _moment(at)
-        return self._transition(
-            request, "revoked", actor, moment, "revoke", reason.strip(), {"closed_at": moment}
-        )
+        return self._transition(request, "revoked", actor, moment, "revoke", reason, {"closed_at": moment})
 
     def expire_due(self, at: datetime | None = None) -> list[str]:
         """Record expiry of approvals whose time has passed (grants stop at expires_at with or without this)."""
@@ -522,8 +354,7 @@ class RequestStore:
         comment: str | None,
         values: dict,
     ) -> SharingRequest:
-        if to_state not in TRANSITIONS[request.state]:
-            raise RequestError(f"{request.request_id} is {request.state}; it cannot become {to_state}")
+        check_transition(request, to_state)
         with self.engine.begin() as connection:
             updated = connection.execute(
                 sa.update(requests_table)
@@ -537,34 +368,23 @@ class RequestStore:
             if "approved_columns" in values:
                 detail["approved_columns"] = json.loads(values["approved_columns"])
             _append_event(
-                connection, request.request_id, at, actor, action, request.state, to_state, comment, detail
+                connection,
+                detail,
+                request_id=request.request_id,
+                at=at,
+                actor=actor,
+                action=action,
+                from_state=request.state,
+                to_state=to_state,
+                comment=comment,
             )
         return self.get(request.request_id)
 
 
-def _append_event(
-    connection: sa.Connection,
-    request_id: str,
-    at: datetime,
-    actor: str,
-    action: str,
-    from_state: str | None,
-    to_state: str,
-    comment: str | None,
-    detail: dict,
-) -> None:
-    connection.execute(
-        sa.insert(events_table).values(
-            request_id=request_id,
-            at=at,
-            actor=actor,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            comment=comment,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
-    )
+def _append_event(connection: sa.Connection, detail: dict, **event: object) -> None:
+    """One history row (request_id, at, actor, action, from_state, to_state, comment) and its detail."""
+    detail_text = json.dumps(detail, ensure_ascii=False, default=str)
+    connection.execute(sa.insert(events_table).values(**event, detail=detail_text))
 
 
 def _moment(at: datetime | None) -> datetime:

@@ -1,0 +1,103 @@
+"""A decision and its consequences, as the CLI and Dagster both run them: history, mirror, Trino's rules.
+
+Real components: the SQLite request store, an embedded Iceberg catalog for the mirror, and on the stack
+profile the generated rules.json written where the coordinator reads it (no server needs to run for that).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from governance.sharing import service
+from governance.sharing.deadlines import now_cst
+from infra.settings import load_settings
+from infra.stack.paths import StackPaths
+from infra.stack.trino import coordinator_node
+from infra.zones import ACCESS_GRANTS, SHARING_REQUEST_HISTORY
+
+TABLE = "hotline_tickets"
+
+
+@pytest.fixture
+def on_stack(catalog, tmp_path, monkeypatch):
+    """The stack profile for settings and the store (SQLite here), the embedded catalog for the mirror."""
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "stack")
+    monkeypatch.setenv("LAKEHOUSE_SHARING_DB_URL", f"sqlite:///{tmp_path / 'sharing.db'}")
+    return catalog
+
+
+def _rules_for(department: str) -> list[dict]:
+    settings = load_settings()
+    etc = coordinator_node(settings, StackPaths.of(settings)).etc
+    rules = json.loads((etc / "rules.json").read_text(encoding="utf-8"))
+    return [r for r in rules["tables"] if r.get("group") == department and r.get("table") == TABLE]
+
+
+def _submit(store, contracts, catalog):
+    return service.submit(
+        store,
+        contracts[TABLE],
+        "emergency",
+        ["ticket_id", "received_at", "category", "street"],
+        "应急联动研判: 按街道统计噪声与火情工单",
+        "category = '消防安全'",
+        published=True,
+        catalog=catalog,
+    ).request
+
+
+def _rows(catalog, identifier: str) -> int:
+    return catalog.load_table(identifier).scan().to_arrow().num_rows
+
+
+def test_approval_and_revocation_take_effect_in_trino_rules_and_the_mirror(on_stack, contracts):
+    store = service.open_store()
+    request = _submit(store, contracts, on_stack)
+    approved = service.approve(store, request.request_id, catalog=on_stack)
+    done = approved.consequences
+    assert (done.mirror_error, done.rules_error) == (None, None)
+    assert [g.grant_id for g in done.rules.grants] == [request.request_id]
+    (rule,) = _rules_for("emergency")
+    assert rule["filter"].startswith("(category = '消防安全') AND current_timestamp < TIMESTAMP '")
+    denied = {c["name"] for c in rule["columns"] if c.get("allow") is False}
+    assert denied == {"town", "caller_mobile", "content", "status", "closed_at"}
+    assert _rows(on_stack, ACCESS_GRANTS) == 1
+
+    revoked = service.revoke(store, request.request_id, "用途已完成", catalog=on_stack)
+    assert revoked.request.state == "revoked"
+    assert revoked.consequences.rules is not None and revoked.consequences.rules.grants == ()
+    assert _rules_for("emergency") == []
+    assert _rows(on_stack, ACCESS_GRANTS) == 0
+    assert _rows(on_stack, SHARING_REQUEST_HISTORY) == 4  # submit, check, approve, revoke
+
+
+def test_on_the_embedded_profile_a_decision_is_mirrored_and_no_rules_are_written(catalog, contracts):
+    store = service.open_store()
+    request = _submit(store, contracts, catalog)
+    outcome = service.approve(store, request.request_id, catalog=catalog)
+    assert outcome.request.state == "approved"
+    assert outcome.request.expires_at.date() == (now_cst() + timedelta(days=service.DEFAULT_GRANT_DAYS)).date()
+    done = outcome.consequences
+    assert (done.rules, done.rules_error, done.mirror_error) == (None, None, None)
+    assert done.mirrored[ACCESS_GRANTS] == 1
+
+
+def test_the_sweep_records_expiry_and_closes_the_rule(on_stack, contracts):
+    store = service.open_store()
+    request = _submit(store, contracts, on_stack)
+    store.approve(
+        contracts[TABLE],
+        request.request_id,
+        "city_management",
+        expires_at=datetime(2025, 12, 31),
+        at=datetime(2025, 9, 29, 15, 0),
+    )
+    expired, done = service.sweep(on_stack, store)
+    assert expired == [request.request_id]
+    assert store.get(request.request_id).state == "expired"
+    assert done.rules is not None and done.rules.grants == ()
+    assert _rules_for("emergency") == []
+    assert done.mirrored[ACCESS_GRANTS] == 0
