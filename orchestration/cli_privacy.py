@@ -13,7 +13,7 @@ def _read_any(location: str) -> tuple[str, pa.Table]:
     """A zone-qualified Iceberg table (exchange.parks) or a file (CSV in any Chinese encoding, xlsx,
     NDJSON, JSON, Parquet), as text columns where the format has no types."""
     from infra.catalog import open_catalog
-    from ingest.connectors.files import read_csv, read_ndjson, read_parquet, read_xlsx
+    from ingest.connectors.files import read_csv, read_ndjson, read_parquet, read_xlsx, xlsx_first_row
 
     path = Path(location)
     if path.is_file():
@@ -25,11 +25,7 @@ def _read_any(location: str) -> tuple[str, pa.Table]:
         if suffix == ".parquet":
             return path.name, read_parquet(path).table
         if suffix == ".xlsx":
-            import openpyxl
-
-            sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-            first = [str(c) for c in next(sheet.iter_rows(values_only=True)) if c is not None]
-            return path.name, read_xlsx(path, first).table
+            return path.name, read_xlsx(path, xlsx_first_row(path)).table
         if suffix == ".json":
             records = json.loads(path.read_text(encoding="utf-8-sig"))
             if isinstance(records, dict):
@@ -52,8 +48,16 @@ def scan_pii(path_or_table: str, as_json: bool, sample: int) -> None:
     """Classify every column of a file or table and count personal data found (values are never shown)."""
     from governance.pii.classify import classify_table
     from governance.privacy_scan import scan_table
+    from ingest.connectors import SourceError
 
-    name, table = _read_any(path_or_table)
+    try:
+        name, table = _read_any(path_or_table)
+    except SourceError as exc:  # names the file and what to do, without its contents
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, ValueError) as exc:  # e.g. a .json file that is not JSON: its text may quote the file
+        raise click.ClickException(
+            f"{path_or_table}: cannot be read ({type(exc).__name__}); check that the file is what its name says"
+        ) from exc
     findings: dict[str, list] = {}
     for finding in scan_table(table, sample_rows=sample):
         findings.setdefault(finding.column, []).append(finding)

@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,18 +28,73 @@ _CSV_DELIMITERS = (",", "\t", ";", "|")
 def decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
     """Decode with the declared encoding; if that fails, detect (exports are often GBK, not UTF-8)."""
     tried = []
+    cut: int | None = None  # where a candidate found the file ending inside a character
     for candidate in [encoding or "utf-8-sig", "utf-8-sig", "gb18030"]:
         if candidate in tried:
             continue
         tried.append(candidate)
         try:
             return data.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as exc:
+            cut = _cut_at(exc, len(data)) if cut is None else cut
+    if cut is not None:
+        raise SourceError(_truncated(path, data, cut))
     best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise SourceError(f"{path}: cannot decode the file as {', '.join(tried)} or any detected encoding")
+    if best is None or "\x00" in str(best):
+        raise SourceError(
+            f"{path}: not a CSV file: it is not text in {', '.join(tried)} or any other encoding detected; "
+            "check that it is the CSV export and ask the provider to resend it"
+        )
     return str(best), best.encoding
+
+
+def _offset(exc: UnicodeDecodeError, size: int) -> int:
+    """Where in the file (of ``size`` bytes) the decoder stopped: utf-8-sig decodes the file after its BOM."""
+    return exc.start + size - len(exc.object)
+
+
+def _cut_at(exc: UnicodeDecodeError, size: int) -> int | None:
+    """The byte offset where the file ends inside a multi-byte character, if that is the first thing the
+    decoder found wrong (a file cut short, not a file in another encoding)."""
+    at_end = exc.end == len(exc.object)
+    if at_end and exc.reason in ("unexpected end of data", "incomplete multibyte sequence"):
+        return _offset(exc, size)
+    return None
+
+
+def _truncated(path: Path, data: bytes | pa.Buffer, at: int) -> str:
+    line = memoryview(data)[:at].tobytes().count(b"\n") + 1
+    return (
+        f"{path}: file ends inside a multi-byte character at byte {at} (line {line}): the export looks "
+        "truncated; ask the provider to resend it"
+    )
+
+
+def _utf8_cut(data: pa.Buffer) -> bool:
+    """Whether UTF-8 ``data`` ends inside a character (looking only at its last bytes)."""
+    tail = memoryview(data)[-4:].tobytes()
+    for back, byte in enumerate(reversed(tail), start=1):
+        if byte < 0x80:
+            return False
+        if byte >= 0xC0:  # the lead byte says how long its character is
+            return (2 if byte < 0xE0 else 3 if byte < 0xF0 else 4) > back
+    return False
+
+
+def _utf8_text(data: bytes, path: Path, what: str) -> str:
+    """A file that must be UTF-8 (NDJSON, JSON pages), or a SourceError that says where it is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        cut = _cut_at(exc, len(data))
+        if cut is not None:
+            raise SourceError(_truncated(path, data, cut)) from exc
+        at = _offset(exc, len(data))
+        line = data[:at].count(b"\n") + 1
+        raise SourceError(
+            f"{path}: not UTF-8 text at byte {at} (line {line}); {what} must be UTF-8: ask the provider to "
+            "export it again"
+        ) from exc
 
 
 def _header(first_line: str, delimiter: str) -> list[str]:
@@ -137,8 +194,18 @@ def read_file(path: Path) -> pa.Buffer:
     """The whole file in one read, so its fingerprint and its rows come from the same bytes even while a
     department replaces it. Arrow's memory pool reuses pages: about three times cheaper than a fresh
     Python ``bytes`` for large files (a memory map would save the copy but can fault on truncation)."""
-    with pa.OSFile(str(path)) as handle:
-        return handle.read_buffer()
+    try:
+        with pa.OSFile(str(path)) as handle:
+            return handle.read_buffer()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
 
 
 _SCAN_CHUNK = 1 << 22
@@ -233,7 +300,8 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
         declared = (encoding or "utf-8").lower().replace("_", "-")
         used = declared
         table = as_written = malformed = None
-        if declared in ("utf-8", "utf8", "utf-8-sig"):
+        # A file cut inside its last character goes to decode(), which says so.
+        if declared in ("utf-8", "utf8", "utf-8-sig") and not _utf8_cut(data):
             try:
                 table, as_written, malformed = _read_csv_body(data, path, typed)
             except (UnicodeDecodeError, pa.ArrowInvalid):
@@ -266,10 +334,10 @@ def _norm(encoding: str) -> str:
 
 
 def read_ndjson(path: Path) -> SourceUnit:
-    data = path.read_bytes()
+    data = _read_bytes(path)
     records: list[dict] = []
     line_numbers: list[int] = []
-    for number, line in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(_utf8_text(data, path, "NDJSON").splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -302,14 +370,12 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
     locators: list[str] = []
     digest = []
     for path in paths:
-        data = path.read_bytes()
+        data = _read_bytes(path)
         digest.append(data)
         try:
-            document = json.loads(data.decode("utf-8-sig"))
+            document = json.loads(_utf8_text(data, path, "JSON pages"))
         except json.JSONDecodeError as exc:
             raise SourceError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); JSON pages must be UTF-8") from exc
         items = _dig(document, records_path or "", path)
         records.extend(items)
         locators.extend(f"{path.name} item {i + 1}" for i in range(len(items)))
@@ -323,12 +389,53 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
     )
 
 
+# What a damaged workbook raises from inside openpyxl: not a zip (0 bytes, cut short, another file type), a
+# damaged member, a missing part, broken XML. Their own messages are not shown (they may quote contents).
+_XLSX_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError, SyntaxError)
+
+
+def _open_workbook(data: bytes, path: Path):
+    import openpyxl  # costs ~0.3 s to import; only Excel sources need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not data:
+        raise SourceError(
+            f"{path}: empty file (0 bytes), not an Excel workbook; ask the provider to resend it"
+        )
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (*_XLSX_DAMAGE, InvalidFileException) as exc:
+        raise SourceError(_xlsx_damaged(path, exc)) from exc
+
+
+def _xlsx_damaged(path: Path, exc: Exception) -> str:
+    if isinstance(exc, zipfile.BadZipFile) and "not a zip file" in str(exc):
+        what = "it is not a zip archive, as every .xlsx is: cut short, damaged or another kind of file"
+    elif isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)):
+        what = "a compressed part of it is damaged"
+    elif isinstance(exc, KeyError):
+        what = "a part every workbook has is missing (is it an .xlsx at all?)"
+    else:
+        what = f"its contents are damaged ({type(exc).__name__})"
+    return f"{path}: not a readable Excel workbook: {what}; ask the provider to resend it"
+
+
+def xlsx_first_row(path: Path) -> list[str]:
+    """The first row of a workbook's first sheet (how `lakehouse scan-pii` names a workbook's columns)."""
+    workbook = _open_workbook(_read_bytes(path), path)
+    try:
+        first = next(workbook.worksheets[0].iter_rows(values_only=True), ()) if workbook.worksheets else ()
+        return [str(c) for c in first if c is not None]
+    except _XLSX_DAMAGE as exc:
+        raise SourceError(_xlsx_damaged(path, exc)) from exc
+    finally:
+        workbook.close()
+
+
 def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
     """Every sheet of a workbook; the header row is found below any title rows."""
-    import openpyxl  # costs ~0.3 s to import; only Excel sources need it
-
-    data = path.read_bytes()
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    data = _read_bytes(path)
+    workbook = _open_workbook(data, path)
     records: list[dict] = []
     locators: list[str] = []
     wanted = set(expected_headers)
@@ -353,6 +460,10 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
                     f"{path}: sheet '{sheet.title}' has no header row with the expected columns "
                     f"({', '.join(expected_headers[:4])} …) in its first 30 rows"
                 )
+    except SourceError:
+        raise
+    except _XLSX_DAMAGE as exc:  # a member damaged past the zip directory shows only while reading
+        raise SourceError(_xlsx_damaged(path, exc)) from exc
     finally:
         workbook.close()
     fields = [h for h in expected_headers if any(h in r for r in records[:1])] or expected_headers
