@@ -10,7 +10,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from governance.contracts.model import DatasetContract
+from governance.pii.patterns import SHAPES, WRITTEN, whole
 from infra.dbt_manifest import DbtModel
+from infra.vocabulary import VALIDATORS
 from quality.custom_rules import extra_rules
 from quality.rules import Rule
 
@@ -37,23 +39,15 @@ DBT_TYPES = {
     "date": "date",
     "timestamp": "datetime",
 }
-# Shapes only: check digits are verified by ingest (rows failing them are quarantined). A gate failure
-# on a shape means something wrote to raw without going through ingest.
-_ALNUM = "A-HJ-NP-Z0-9"  # plates and USCCs never use I or O
 
 
+# Shapes only: check digits are verified by ingest (rows failing them are quarantined). Raw keeps
+# values as they were written, so the shapes are the written spellings ingest accepts (3101 1519 …,
+# +86 138-1234-5678, full width); a gate failure on one means something wrote to raw without going
+# through ingest. governance.pii.patterns is the one home of these shapes and imports nothing heavy.
 @cache
 def validator_patterns() -> dict[str, str]:
-    # governance.pii.recognizers imports Presidio (about a second): only when a suite is derived.
-    from governance.pii.recognizers import PLATE_PROVINCES
-
-    return {
-        "cn_resident_id": r"^(?:[1-8]\d{16}[\dX]|[1-8]\d{14})$",
-        "cn_uscc": r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-        "cn_mobile": r"^1[3-9]\d{9}$",
-        "cn_plate": rf"^[{PLATE_PROVINCES}][A-HJ-NP-Z]"
-        rf"(?:[{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳]|[DF][{_ALNUM}]\d{{4}}|\d{{5}}[DF])$",
-    }
+    return {name: whole(SHAPES[name](WRITTEN)) for name in VALIDATORS}
 
 
 # Mart columns holding a share: a rate outside [0, 1] is a broken formula, not data.

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from governance.pii import checksums
+from governance.pii import checksums, patterns
 from governance.pii.classes import (
     ADDRESS,
     BANK_CARD,
@@ -46,7 +46,16 @@ PSEUDONYM_PREFIX = {
     CN_USCC: "org_",
 }
 DEFAULT_PREFIX = "p_"
-AREA_CODE = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+# Whole normalised values of the right shape (``governance.pii.patterns``): only these are masked
+# partially or generalised; anything else becomes ``***`` or null.
+_SHAPE = {
+    CN_RESIDENT_ID: patterns.whole(patterns.resident_id()),
+    CN_MOBILE: patterns.whole(patterns.mobile()),
+    CN_LANDLINE: patterns.whole(patterns.landline()),
+    CN_PLATE: patterns.whole(patterns.plate()),
+    BANK_CARD: patterns.whole(patterns.bank_card()),
+}
+_LOCAL_LANDLINE = patterns.whole(patterns.local_number() + "(?:" + patterns.extension() + ")?")
 
 
 def apply_policy(
@@ -84,23 +93,6 @@ def _sub(values: ArrayLike, regex: str, replacement: str) -> ArrayLike:
     return pc.replace_substring_regex(values, pattern=regex, replacement=replacement)
 
 
-def _first_match(s: ArrayLike, shapes: list[tuple[str, str]]) -> ArrayLike:
-    """Rewrite each value by the first (regex, replacement) its shape matches, ``***`` if none does.
-
-    Later shapes are tried only on the values earlier ones left (usually none: one export, one form).
-    """
-    result = pa.nulls(len(s), pa.string())
-    pending = pc.is_valid(s)
-    for regex, replacement in shapes:
-        if not pc.any(pending).as_py():
-            return result
-        hit = pc.and_(pending, _matches(s, regex))
-        if pc.any(hit).as_py():
-            result = pc.if_else(hit, _sub(s, regex, replacement), result)
-            pending = pc.and_(pending, pc.invert(hit))
-    return pc.if_else(pending, REDACTED, result)
-
-
 def _or_redacted(ok: ArrayLike, masked: ArrayLike) -> ArrayLike:
     """``masked`` where the shape check passed, ``***`` elsewhere (nulls stay null)."""
     return pc.if_else(ok, masked, REDACTED)
@@ -116,19 +108,34 @@ def _keep_head_star_rest(values: ArrayLike, head: int) -> ArrayLike:
     return pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, head), _stars(rest), "")
 
 
+def _head_stars_tail(values: ArrayLike, head: int, tail: int) -> ArrayLike:
+    """First ``head`` and last ``tail`` characters, a star for each one between."""
+    middle = _stars(pc.subtract(pc.utf8_length(values), head + tail))
+    ends = (pc.utf8_slice_codeunits(values, 0, head), pc.utf8_slice_codeunits(values, -tail))
+    return pc.binary_join_element_wise(ends[0], middle, ends[1], "")
+
+
+def _shaped(values: ArrayLike, pii_class: str) -> ArrayLike:
+    return _matches(values, _SHAPE[pii_class])
+
+
 def mask(array: ArrayLike, pii_class: str | None) -> ArrayLike:
     s = normalise(array, pii_class)
     if pii_class == CN_RESIDENT_ID:
-        id18 = r"^([1-8][0-9]{5})[0-9]{8}([0-9]{3}[0-9X])$"
-        id15 = r"^([1-8][0-9]{5})[0-9]{5}([0-9]{4})$"
-        return _first_match(s, [(id18, r"\1********\2"), (id15, r"\1*****\2")])
+        # Region and the last four kept: 310115********123X, legacy 310115*****1234.
+        return _or_redacted(_shaped(s, pii_class), _head_stars_tail(s, 6, 4))
     if pii_class == CN_MOBILE:
-        rx = r"^(1[0-9]{2})[0-9]{4}([0-9]{4})$"
-        return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1****\2"))
+        return _or_redacted(_shaped(s, pii_class), _head_stars_tail(s, 3, 4))
     if pii_class == CN_LANDLINE:
-        with_area = r"^\(?(" + AREA_CODE + r")\)?-?[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
-        local = r"^[0-9]{5,6}([0-9]{2})(?:-[0-9]{1,5})?$"
-        return _first_match(s, [(with_area, r"\1-******\2"), (local, r"******\1")])
+        # Area code and the last two digits of the number kept: 021-******34.
+        area, last_two = "(" + patterns.area_code() + ")", r"[0-9]*([0-9]{2})(?:-[0-9]+)?$"
+        with_area = _shaped(s, pii_class)
+        local = _matches(s, _LOCAL_LANDLINE)
+        return pc.if_else(
+            with_area,
+            _sub(s, "^" + area + last_two, r"\1-******\2"),
+            _or_redacted(local, _sub(s, "^" + last_two, r"******\1")),
+        )
     if pii_class == PERSON_NAME:
         compound = pc.match_substring_regex(s, "^(?:" + "|".join(COMPOUND_SURNAMES) + ").")
         masked = pc.if_else(compound, _keep_head_star_rest(s, 2), _keep_head_star_rest(s, 1))
@@ -137,13 +144,9 @@ def mask(array: ArrayLike, pii_class: str | None) -> ArrayLike:
         rx = r"^([^@])[^@]*(@[^@]+)$"
         return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1***\2"))
     if pii_class == CN_PLATE:
-        ok = _matches(s, r"^\p{Han}[A-Z][A-Z0-9挂学警港澳领使]{5,6}$")
-        return _or_redacted(ok, _keep_head_star_rest(s, 2))
+        return _or_redacted(_shaped(s, pii_class), _keep_head_star_rest(s, 2))
     if pii_class == BANK_CARD:
-        ok = _matches(s, r"^[0-9]{12,19}$")
-        rest = pc.subtract(pc.utf8_length(s), 4)
-        masked = pc.binary_join_element_wise(_stars(rest), pc.utf8_slice_codeunits(s, -4), "")
-        return _or_redacted(ok, masked)
+        return _or_redacted(_shaped(s, pii_class), _head_stars_tail(s, 0, 4))
     if pii_class == PASSPORT:
         rx = r"^([A-Z])[A-Z0-9]{4,}([0-9]{2})$"
         return _or_redacted(_matches(s, rx), _sub(s, rx, r"\1******\2"))
@@ -156,6 +159,11 @@ def mask(array: ArrayLike, pii_class: str | None) -> ArrayLike:
 
 
 # --------------------------------------------------------------------------------------- generalise
+
+
+def _where(ok: ArrayLike, values: ArrayLike) -> ArrayLike:
+    """``values`` where ``ok``, null elsewhere."""
+    return pc.if_else(ok, values, pa.scalar(None, pa.string()))
 
 
 def _struct_group(values: ArrayLike, regex: str) -> ArrayLike:
@@ -177,8 +185,8 @@ def _address_prefix(s: ArrayLike, town: bool) -> ArrayLike:
 
 
 def _birth_year(s: ArrayLike) -> ArrayLike:
-    is18 = _matches(s, r"^[1-8][0-9]{16}[0-9X]$")
-    is15 = _matches(s, r"^[1-8][0-9]{14}$")
+    is18 = _matches(s, patterns.whole(patterns.resident_id_18()))
+    is15 = _matches(s, patterns.whole(patterns.resident_id_15()))
     y18 = pc.utf8_slice_codeunits(s, 6, 10)
     y15 = pc.binary_join_element_wise("19", pc.utf8_slice_codeunits(s, 6, 8), "")
     null = pa.scalar(None, pa.string())
@@ -214,16 +222,16 @@ def generalise(array: ArrayLike, pii_class: str | None, option: str | None = Non
         )
     if pii_class == ADDRESS:
         return _address_prefix(s, town=option == "town")
-    if pii_class == CN_MOBILE:
-        return _struct_group(s, r"^(?P<g>1[3-9][0-9])[0-9]{8}$")
-    if pii_class == CN_LANDLINE:
-        return _struct_group(s, r"^\(?(?P<g>" + AREA_CODE + r")\)?-?[0-9]{7,8}(?:-[0-9]{1,5})?$")
-    if pii_class == CN_PLATE:
-        return _struct_group(s, r"^(?P<g>\p{Han}[A-Z])[A-Z0-9挂学警港澳领使]{5,6}$")
+    if pii_class == CN_MOBILE:  # the carrier's segment: 138
+        return _where(_shaped(s, pii_class), pc.utf8_slice_codeunits(s, 0, 3))
+    if pii_class == CN_LANDLINE:  # the area code: 021
+        return _where(_shaped(s, pii_class), _struct_group(s, "^(?P<g>" + patterns.area_code() + ")"))
+    if pii_class == CN_PLATE:  # province and city: 沪A
+        return _where(_shaped(s, pii_class), pc.utf8_slice_codeunits(s, 0, 2))
     if pii_class == EMAIL:
         return _struct_group(s, r"^[^@]+(?P<g>@[^@]+)$")
-    if pii_class == BANK_CARD:
-        return _struct_group(s, r"^(?P<g>[0-9]{6})[0-9]{6,13}$")
+    if pii_class == BANK_CARD:  # the issuer (BIN): 622202
+        return _where(_shaped(s, pii_class), pc.utf8_slice_codeunits(s, 0, 6))
     raise ValueError(f"generalise is not defined for pii_class {pii_class!r}")
 
 

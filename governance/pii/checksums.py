@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from governance.pii import patterns
+
 # Full-width digits/letters and the separators people type inside ids.
 _FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
 _FULLWIDTH.update({0xFF21 + i: 0x41 + i for i in range(26)})
@@ -23,7 +25,8 @@ _FULLWIDTH[0x3000] = 0x20  # ideographic space
 # recognizers can match ASCII patterns on a translated copy of the text.
 _FULLWIDTH_ALL = {0xFF01 + i: 0x21 + i for i in range(94)}
 _FULLWIDTH_ALL[0x3000] = 0x20
-_STRIP_SEPARATORS = {ord(c): None for c in " \t-\u3000\u00a0－—"}
+# The group separators in either width, and other spaces and dashes people paste in.
+_STRIP_SEPARATORS = {ord(c): None for c in patterns.GROUP_SEPARATORS + "\u3000\u00a0－．—"}
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -36,10 +39,11 @@ PROVINCE_CODES = frozenset(
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, Z, S, V
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
-USCC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+USCC_RE = re.compile(patterns.uscc())
 
-_ID18_RE = re.compile(r"[1-8][0-9]{16}[0-9X]")
-_ID15_RE = re.compile(r"[1-8][0-9]{14}")
+_ID18 = patterns.whole(patterns.resident_id_18())
+_ID15 = patterns.whole(patterns.resident_id_15())
+_ID18_RE, _ID15_RE = re.compile(_ID18), re.compile(_ID15)
 MIN_BIRTH_YEAR = 1900
 
 
@@ -145,7 +149,7 @@ def luhn_ok(value: str | None) -> bool:
 def normalise_id_array(values: pa.Array) -> pa.Array:
     """Vectorised :func:`normalise_id`: NFKC (full-width -> ASCII), drop spaces/hyphens, upper case."""
     s = pc.utf8_normalize(values.cast(pa.string()), form="NFKC")
-    s = pc.replace_substring_regex(s, pattern=r"[\s\-－—]+", replacement="")
+    s = pc.replace_substring_regex(s, pattern=patterns.SEPARATOR_RUN, replacement="")
     return pc.utf8_upper(s)
 
 
@@ -174,7 +178,7 @@ def resident_id_mask(values: pa.Array) -> np.ndarray:
     Cells are normalised first. 15-digit legacy IDs are not included (see ``legacy_id_mask``).
     """
     norm = normalise_id_array(values)
-    shape = pc.fill_null(pc.match_substring_regex(norm, r"^[1-8][0-9]{16}[0-9X]$"), False)
+    shape = pc.fill_null(pc.match_substring_regex(norm, _ID18), False)
     shape_np = shape.to_numpy(zero_copy_only=False)
     picked = norm.filter(shape)
     if len(picked) == 0:
@@ -196,7 +200,7 @@ def resident_id_mask(values: pa.Array) -> np.ndarray:
 def legacy_id_mask(values: pa.Array) -> np.ndarray:
     """Boolean mask of valid 15-digit legacy IDs (province + birth date; they carry no check digit)."""
     norm = normalise_id_array(values)
-    shape = pc.fill_null(pc.match_substring_regex(norm, r"^[1-8][0-9]{14}$"), False)
+    shape = pc.fill_null(pc.match_substring_regex(norm, _ID15), False)
     picked = norm.filter(shape)
     if len(picked) == 0:
         return np.zeros(len(values), dtype=bool)
@@ -242,7 +246,7 @@ def luhn_mask(values: pa.Array, min_len: int = 16, max_len: int = 19) -> np.ndar
 def uscc_mask(values: pa.Array) -> np.ndarray:
     """Boolean mask of valid GB 32100 credit codes."""
     norm = normalise_id_array(values)
-    shape = pc.fill_null(pc.match_substring_regex(norm, "^" + USCC_RE.pattern + "$"), False)
+    shape = pc.fill_null(pc.match_substring_regex(norm, patterns.whole(USCC_RE.pattern)), False)
     picked = norm.filter(shape)
     if len(picked) == 0:
         return np.zeros(len(values), dtype=bool)

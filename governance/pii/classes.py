@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-PERSON_NAME = "person_name"
-CN_RESIDENT_ID = "cn_resident_id"
-CN_MOBILE = "cn_mobile"
-CN_LANDLINE = "cn_landline"
-ADDRESS = "address"
-CN_PLATE = "cn_plate"
-BANK_CARD = "bank_card"
-EMAIL = "email"
-PASSPORT = "passport"
+from governance.pii.patterns import PiiClass
+
+# Plain strings (the enum's values): they flow into Presidio results, JSON reports and YAML, where an
+# enum member is not always welcome (yaml.safe_dump refuses str subclasses).
+PERSON_NAME = PiiClass.PERSON_NAME.value
+CN_RESIDENT_ID = PiiClass.CN_RESIDENT_ID.value
+CN_MOBILE = PiiClass.CN_MOBILE.value
+CN_LANDLINE = PiiClass.CN_LANDLINE.value
+ADDRESS = PiiClass.ADDRESS.value
+CN_PLATE = PiiClass.CN_PLATE.value
+BANK_CARD = PiiClass.BANK_CARD.value
+EMAIL = PiiClass.EMAIL.value
+PASSPORT = PiiClass.PASSPORT.value
+FREE_TEXT = PiiClass.FREE_TEXT.value
+# Recognised, never personal: not a glossary PII class, so not a PiiClass member.
 CN_USCC = "cn_uscc"
-FREE_TEXT = "free_text"
 
 # Enterprise credit codes are recognised (to validate and to stop them being mistaken for IDs or
 # cards) but they are public, so they are never masked nor reported as leaks.

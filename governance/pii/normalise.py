@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from governance.pii import patterns
 from governance.pii.classes import (
     BANK_CARD,
     CN_LANDLINE,
@@ -53,12 +54,12 @@ def _strip(values: ArrayLike, chars_regex: str) -> ArrayLike:
 # instead of NFKC plus the rewrites. Most system exports write them so. Landlines have no such form.
 _HAN = r"\x{4E00}-\x{9FFF}"
 _CANONICAL = {
-    CN_RESIDENT_ID: r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$",
-    CN_USCC: r"^[0-9A-Z]{18}$",
-    PASSPORT: r"^[0-9A-Z]+$",
-    CN_MOBILE: r"^1[0-9]{10}$",
-    BANK_CARD: r"^[0-9]+$",
-    CN_PLATE: r"^[" + _HAN + r"A-Z0-9]+$",
+    CN_RESIDENT_ID: patterns.whole(patterns.resident_id()),
+    CN_USCC: patterns.whole(patterns.uscc()),
+    PASSPORT: patterns.whole(patterns.passport() + "|" + patterns.passport_official()),
+    CN_MOBILE: patterns.whole(patterns.mobile()),
+    BANK_CARD: patterns.whole(patterns.bank_card()),
+    CN_PLATE: patterns.whole(patterns.plate()),
     PERSON_NAME: r"^[" + _HAN + r"]+$",
     EMAIL: r"^[a-z0-9._%+@\-]+$",
 }
@@ -86,19 +87,21 @@ def normalise(values: ArrayLike, pii_class: str | None) -> ArrayLike:
 def _normalised(values: ArrayLike, pii_class: str | None) -> ArrayLike:
     s = as_string(values)
     if pii_class in (CN_RESIDENT_ID, PASSPORT, CN_USCC):
-        return pc.utf8_upper(_strip(s, r"[\s\-－—]+"))
+        return pc.utf8_upper(_strip(s, patterns.SEPARATOR_RUN))
     if pii_class == CN_MOBILE:
-        s = _strip(s, r"[\s\-()]+")
-        return pc.replace_substring_regex(s, pattern=r"^(?:\+86|0086|86)(1[0-9]{10})$", replacement=r"\1")
+        s = _strip(s, f"[{patterns.SEPARATOR_CHARS}()]+")
+        country, mobile = patterns.country_code(), patterns.mobile_number()
+        return pc.replace_substring_regex(s, pattern=f"^(?:{country}|86)({mobile})$", replacement=r"\1")
     if pii_class == CN_LANDLINE:
         # One canonical form for (021) 5800 1234 / 021-58001234 / +86 21 58001234: digits, "-ext" kept.
         s = _strip(s, r"[\s()]+")
-        s = pc.replace_substring_regex(s, pattern=r"^(?:\+86|0086)-?0?", replacement="0")
-        return pc.replace_substring_regex(s, pattern=r"^(0(?:10|2[0-9]|[3-9][0-9]{2}))-", replacement=r"\1")
+        s = pc.replace_substring_regex(s, pattern=f"^{patterns.country_code()}-?0?", replacement="0")
+        area = patterns.area_code()
+        return pc.replace_substring_regex(s, pattern=f"^({area})-", replacement=r"\1")
     if pii_class == BANK_CARD:
-        return _strip(s, r"[\s\-]+")
+        return _strip(s, patterns.SEPARATOR_RUN)
     if pii_class == CN_PLATE:
-        return pc.utf8_upper(_strip(s, r"[\s·・•\-]+"))
+        return pc.utf8_upper(_strip(s, patterns.SEPARATOR_RUN))
     if pii_class == EMAIL:
         return pc.utf8_lower(pc.utf8_trim_whitespace(s))
     if pii_class == PERSON_NAME:

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from governance.pii import checksums
+from governance.pii import checksums, patterns
 from governance.pii.classes import (
     ADDRESS,
     BANK_CARD,
@@ -26,22 +26,20 @@ from governance.pii.classes import (
 )
 from governance.pii.lexicon import COMPOUND_SURNAMES, SINGLE_SURNAMES
 from governance.pii.normalise import normalise
-from governance.pii.recognizers import PLATE_PROVINCES
 
-AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+# Whole cells, after normalising: the canonical spelling of each shape.
 _REGEX = {
-    CN_MOBILE: r"^1[3-9][0-9]{9}$",
-    CN_LANDLINE: r"^" + AREA + r"[2-8][0-9]{6,7}(?:-[0-9]{1,5})?$",
-    CN_PLATE: r"^[" + PLATE_PROVINCES + r"][A-HJ-NP-Z](?:[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]|"
-    r"[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])$",
-    EMAIL: r"^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$",
-    PASSPORT: r"^(?:[EG][0-9]{8}|E[A-HJ-NP-Z][0-9]{7})$",
+    CN_MOBILE: patterns.whole(patterns.mobile()),
+    CN_LANDLINE: patterns.whole(patterns.landline()),
+    CN_PLATE: patterns.whole(patterns.plate()),
+    EMAIL: patterns.whole(patterns.email()),
+    PASSPORT: patterns.whole(patterns.passport()),
     PERSON_NAME: r"^(?:(?:" + "|".join(COMPOUND_SURNAMES) + r")|[" + SINGLE_SURNAMES + r"])\p{Han}{1,2}$",
     ADDRESS: r"\p{Han}{2}.*?(?:省|市|区|县|镇|乡|街道|路|街|大道|巷|村|弄)[0-9]+(?:号|弄|室|栋|幢)",
 }
 _LOOSE_REGEX = {
-    CN_LANDLINE: r"^[2-8][0-9]{6,7}$",
-    PASSPORT: r"^[DSP][0-9]{7,8}$",
+    CN_LANDLINE: patterns.whole(patterns.local_number()),
+    PASSPORT: patterns.whole(patterns.passport_official()),
 }
 # Two or three Han characters starting with a surname are often places or organisations instead.
 _NOT_A_NAME = r"(?:镇|区|市|县|省|路|街|局|委|院|站|园|司|心|村|所|厅|馆|场|店|楼|湖|港|城|部|处|科|队|组)$"
@@ -71,7 +69,7 @@ def validate(values: pa.Array, pii_class: str, loose: bool = False) -> np.ndarra
         return checksums.uscc_mask(normalise(values, CN_USCC))
     if pii_class == BANK_CARD:
         norm = normalise(values, BANK_CARD)
-        issuer = _to_np(pc.match_substring_regex(norm, r"^[3-6]"))
+        issuer = _to_np(pc.match_substring_regex(norm, patterns.whole(patterns.bank_card())))
         # 10% of resident IDs also pass Luhn: an ID is never counted as a card.
         return checksums.luhn_mask(norm) & issuer & ~checksums.resident_id_mask(norm)
     norm = normalise(values, pii_class)

@@ -37,3 +37,29 @@ def test_mobile_and_plate_shapes():
     ).to_pylist() == [True, True, False, False]
     plates = ["沪A12345", "沪AD12345", "沪A12345D", "沪B1234挂", "沪I12345", "沪A1234", "AB12345"]
     assert plate(pa.array(plates)).to_pylist() == [True, True, True, True, False, False, False]
+
+
+def test_identifiers_typed_as_people_group_them_are_valid():
+    # The spellings the free-text masker finds must pass ingest too: 4-4-4-4-2 and dotted IDs,
+    # 4-3-4 and dotted mobiles, full-width digits and separators.
+    good = _with_check_digit("31011519900307123")
+    ids = [
+        " ".join(good[i : i + 4] for i in range(0, 18, 4)),
+        ".".join((good[:6], good[6:14], good[14:])),
+        "－".join((good[:6], good[6:14], good[14:])).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)}),
+    ]
+    assert resident_id(pa.array([*ids, wrong_check(good)[:4] + " " + wrong_check(good)[4:]])).to_pylist() == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    mobiles = [
+        "1380 013 8000",
+        "138.0013.8000",
+        "+86 138 0013 8000",
+        "１３８－００１３－８０００",
+        "1280 013 8000",
+    ]
+    assert mobile(pa.array(mobiles)).to_pylist() == [True, True, True, True, False]
+    assert plate(pa.array(["沪A·12345", "沪a-d12345", "沪Ｉ12345"])).to_pylist() == [True, True, False]

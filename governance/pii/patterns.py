@@ -1,0 +1,256 @@
+"""Identifier shapes of Chinese personal data, written down once.
+
+What a resident ID, mobile, landline, plate, bank card, USCC, passport or e-mail address looks like is
+said here and nowhere else: the free-text recognizers, the batch masker's RE2 prefilter, the whole-cell
+validators, the normalisers, the masks and the quality gate all render the same shapes, so a spelling
+accepted in one place is accepted in all of them.
+
+Each shape renders in one of three spellings:
+
+* ``CANONICAL``: what the normalisers write (ASCII, no separators, upper case). Anchor it with
+  :func:`whole` to check a cell.
+* ``FOLDED``: what a person types, seen after full-width characters are folded 1:1 to ASCII (the
+  recognizers' view of a text): a separator between digit groups, letters in either case.
+* ``WRITTEN``: what a person types, as stored: ``FOLDED`` plus the full-width forms of every ASCII
+  character in it. Whatever ``FOLDED`` matches in the folded text, ``WRITTEN`` matches in the text
+  itself, which is why the prefilter (RE2, on raw cells) never drops a cell a recognizer would flag.
+
+Sources use only syntax that RE2 (pyarrow.compute), Python's ``re`` and ``regex`` read alike: no
+lookarounds, no ``\\d`` (Unicode digits in ``re``), no ``\\p{..}``. No Presidio and no pyarrow here:
+importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum, StrEnum
+
+
+class PiiClass(StrEnum):
+    """The personal-data classes of the glossary (``infra.vocabulary.PII_CLASSES``; a test checks)."""
+
+    PERSON_NAME = "person_name"
+    CN_RESIDENT_ID = "cn_resident_id"
+    CN_MOBILE = "cn_mobile"
+    CN_LANDLINE = "cn_landline"
+    ADDRESS = "address"
+    CN_PLATE = "cn_plate"
+    BANK_CARD = "bank_card"
+    EMAIL = "email"
+    PASSPORT = "passport"
+    FREE_TEXT = "free_text"
+    NOT_PERSONAL = "not_personal"
+
+
+class Spelling(Enum):
+    CANONICAL = "canonical"
+    FOLDED = "folded"
+    WRITTEN = "written"
+
+
+CANONICAL, FOLDED, WRITTEN = Spelling.CANONICAL, Spelling.FOLDED, Spelling.WRITTEN
+
+# Typed between digit groups (3101 1519 9003 0712 34, 138-0013-8000, 310115.1990…), once folded.
+GROUP_SEPARATORS = " \t.-"
+# What normalisers remove inside an identifier, after NFKC: the group separators, other spaces and
+# dashes, the dots printed on plates. RE2 and ``re`` alike.
+SEPARATOR_CHARS = r"\s.\-—·・•"
+SEPARATOR_RUN = f"[{SEPARATOR_CHARS}]+"
+# Han characters (CJK unified ideographs, extension A, compatibility ideographs) as literal ranges.
+CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_LETTERS = "A-HJ-NP-Z"  # no I or O: they read as 1 and 0
+PLATE_SUFFIXES = "挂学警港澳领"  # trailer, learner, police, Hong Kong, Macau, consulate
+PLATE_SEPARATORS = "·・•- "  # 沪A·12345 as printed on the plate
+USCC_CHARS = "0-9A-HJ-NPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+
+_FULL_WIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are U+0021..U+007E shifted by this
+
+
+def _wide(c: str) -> str:
+    if c == " ":
+        return "\u3000"
+    return chr(ord(c) + _FULL_WIDTH_OFFSET) if "!" <= c <= "~" else c
+
+
+def _escaped(c: str) -> str:
+    return "\\" + c if c in "\\]^-[" else c
+
+
+def chars(ranges: str, spelling: Spelling = CANONICAL, literal: str = "") -> str:
+    """A character class of ``ranges`` such as ``0-9A-HJ-NP-Z`` (a ``-`` always makes a range) and
+    ``literal`` characters. ``FOLDED`` adds lower case, ``WRITTEN`` also the full-width forms."""
+    items = _class_items(ranges) + list(literal)
+    if spelling is not CANONICAL:
+        items += [item.lower() for item in items]
+    if spelling is WRITTEN:
+        items += ["".join(c if len(item) == 3 and c == "-" else _wide(c) for c in item) for item in items]
+    return "[" + "".join(_escaped(i) if len(i) == 1 else i for i in dict.fromkeys(items)) + "]"
+
+
+def _class_items(ranges: str) -> list[str]:
+    """``"0-9XA-C"`` -> ``["0-9", "X", "A-C"]``."""
+    items, i = [], 0
+    while i < len(ranges):
+        step = 3 if ranges[i + 1 : i + 2] == "-" else 1
+        items.append(ranges[i : i + step])
+        i += step
+    return items
+
+
+def lit(text: str, spelling: Spelling = CANONICAL) -> str:
+    """``text`` matched literally (in either width when ``WRITTEN``)."""
+    if spelling is WRITTEN:
+        return "".join("[" + _escaped(c) + _wide(c) + "]" if c.isascii() else c for c in text)
+    return "".join("\\" + c if c in "\\.+*?()[]{}|^$" else c for c in text)
+
+
+def separator(spelling: Spelling, allowed: str = GROUP_SEPARATORS) -> str:
+    """An optional separator between two groups (nothing in ``CANONICAL``)."""
+    return "" if spelling is CANONICAL else chars("", spelling, allowed) + "?"
+
+
+def grouped(spelling: Spelling, *groups: str) -> str:
+    """``groups`` in a row, with an optional separator between any two of them."""
+    return separator(spelling).join(groups)
+
+
+def whole(shape: str) -> str:
+    """``shape`` anchored to a whole cell."""
+    return "^(?:" + shape + ")$"
+
+
+def _digits(spelling: Spelling, count: str = "", ranges: str = "0-9") -> str:
+    return chars(ranges, spelling) + count
+
+
+# ------------------------------------------------------------------------------------------ shapes
+
+
+def resident_id_18(spelling: Spelling = CANONICAL) -> str:
+    """GB 11643 ID, 18 characters. Typed grouped 6-8-4, 6-4-4-4 or 4-4-4-4-2, so a separator may
+    stand at any even position from the 4th; the date and check digit are the validators' job."""
+    d = _digits(spelling, "{2}")
+    head = _digits(spelling, ranges="1-8") + _digits(spelling, "{3}")
+    return grouped(spelling, head, d, d, d, d, d, d, _digits(spelling) + chars("0-9X", spelling))
+
+
+def resident_id_15(spelling: Spelling = CANONICAL) -> str:
+    """Legacy 15-digit ID (before 1999): grouped 6-6-3 or 4-4-4-3."""
+    d = _digits(spelling, "{2}")
+    head = _digits(spelling, ranges="1-8") + _digits(spelling, "{3}")
+    return grouped(spelling, head, d, d, d, d, _digits(spelling, "{3}"))
+
+
+def resident_id(spelling: Spelling = CANONICAL) -> str:
+    return "(?:" + resident_id_18(spelling) + "|" + resident_id_15(spelling) + ")"
+
+
+def country_code(spelling: Spelling = CANONICAL) -> str:
+    return "(?:" + lit("+86", spelling) + "|" + lit("0086", spelling) + ")"
+
+
+def mobile_number(spelling: Spelling = CANONICAL) -> str:
+    """Mainland mobile, 11 digits from 13x to 19x, grouped 3-4-4 or 4-3-4."""
+    head = lit("1", spelling) + _digits(spelling, ranges="3-9") + _digits(spelling)
+    return grouped(spelling, head, _digits(spelling), _digits(spelling, "{3}"), _digits(spelling, "{4}"))
+
+
+def mobile(spelling: Spelling = CANONICAL) -> str:
+    """A mobile number; as typed, maybe after +86 or 0086."""
+    if spelling is CANONICAL:
+        return mobile_number(spelling)
+    return "(?:" + country_code(spelling) + separator(spelling) + ")?" + mobile_number(spelling)
+
+
+def area_code(spelling: Spelling = CANONICAL) -> str:
+    """010, 02x, or 0 + three digits from 3."""
+    d = _digits(spelling)
+    others = (lit("10", spelling), lit("2", spelling) + d, _digits(spelling, ranges="3-9") + d + "{2}")
+    return lit("0", spelling) + "(?:" + "|".join(others) + ")"
+
+
+def local_number(spelling: Spelling = CANONICAL) -> str:
+    return _digits(spelling, ranges="2-8") + _digits(spelling, "{6,7}")
+
+
+def extension(spelling: Spelling = CANONICAL) -> str:
+    return lit("-", spelling) + _digits(spelling, "{1,5}")
+
+
+def landline(spelling: Spelling = CANONICAL) -> str:
+    """Area code + local number (+ extension). As typed, the area code is bracketed or followed by a
+    space or hyphen: ``(021)58001234``, ``021-5800123-806``, ``+86 021 58001234``."""
+    area, number = area_code(spelling), local_number(spelling)
+    if spelling is CANONICAL:
+        return area + number + "(?:" + extension(spelling) + ")?"
+    space_or_hyphen = chars("", spelling, " -")
+    prefix = "(?:" + lit("+86", spelling) + space_or_hyphen + "?)?"
+    bracketed = lit("(", spelling) + area + lit(")", spelling) + chars("", spelling, " ") + "?"
+    return f"{prefix}(?:{bracketed}|{area}{space_or_hyphen}){number}(?:{extension(spelling)})?"
+
+
+def landline_bare(spelling: Spelling = CANONICAL) -> str:
+    """Area code and number run together: looks like any 11–12 digit number."""
+    return area_code(spelling) + local_number(spelling)
+
+
+def plate(spelling: Spelling = CANONICAL) -> str:
+    """Province + city letter + serial: 5 characters (the last may be 挂学警港澳领), or new energy
+    6: D/F + letter or digit + 4 digits (small cars), 5 digits + D/F (large vehicles)."""
+    letter, d = chars(PLATE_LETTERS, spelling), _digits(spelling)
+    alnum = chars(PLATE_LETTERS + "0-9", spelling)
+    energy = chars("DF", spelling)
+    last = chars(PLATE_LETTERS + "0-9", spelling, PLATE_SUFFIXES)
+    serial = f"(?:{energy}{alnum}{d}{{4}}|{d}{{5}}{energy}|{alnum}{{4}}{last})"
+    return "[" + PLATE_PROVINCES + "]" + letter + separator(spelling, PLATE_SEPARATORS) + serial
+
+
+def bank_card(spelling: Spelling = CANONICAL) -> str:
+    """Card number: 16–19 digits from an issuer prefix 3–6; as typed, grouped by four."""
+    head = _digits(spelling, ranges="3-6")
+    if spelling is CANONICAL:
+        return head + _digits(spelling, "{15,18}")
+    sep, d = separator(spelling), _digits(spelling)
+    return f"{head}{d}{{3}}(?:{sep}{d}{{4}}){{3}}(?:{sep}{d}{{1,3}})?"
+
+
+def uscc(spelling: Spelling = CANONICAL) -> str:
+    """GB 32100 unified social credit code: registration office, division code, organisation code."""
+    c = chars(USCC_CHARS, spelling)
+    return c + "{2}" + _digits(spelling, "{6}") + c + "{10}"
+
+
+def passport(spelling: Spelling = CANONICAL) -> str:
+    """Ordinary PRC passports: E/G + 8 digits, E + letter + 7 digits."""
+    d = _digits(spelling)
+    series = chars("EG", spelling) + d + "{8}"
+    lettered = chars("E", spelling) + chars(PLATE_LETTERS, spelling) + d + "{7}"
+    return f"(?:{series}|{lettered})"
+
+
+def passport_official(spelling: Spelling = CANONICAL) -> str:
+    """Diplomatic, service and public-affairs passports (D/S/P): too short to tell without context."""
+    return chars("DSP", spelling) + _digits(spelling, "{7,8}")
+
+
+def email(spelling: Spelling = CANONICAL) -> str:
+    local = chars("A-Za-z0-9", spelling) + chars("A-Za-z0-9", spelling, "._%+-") + "*"
+    label = chars("A-Za-z0-9", spelling, "-") + "+"
+    dot = lit(".", spelling)
+    domain = f"{label}(?:{dot}{label})*{dot}" + chars("A-Za-z", spelling) + "{2,24}"
+    return local + lit("@", spelling) + domain
+
+
+# The shape of each identifier a contract validator or the quality gate names.
+SHAPES: dict[str, Callable[[Spelling], str]] = {
+    PiiClass.CN_RESIDENT_ID: resident_id,
+    PiiClass.CN_MOBILE: mobile,
+    PiiClass.CN_LANDLINE: landline,
+    PiiClass.CN_PLATE: plate,
+    PiiClass.BANK_CARD: bank_card,
+    PiiClass.PASSPORT: passport,
+    PiiClass.EMAIL: email,
+    "cn_uscc": uscc,
+}
