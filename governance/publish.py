@@ -28,10 +28,12 @@ def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | No
     """Replace a derived table's contents in one commit; its schema follows the data first (new columns
     added, columns no longer published removed, so a withheld item does not linger as an empty column)."""
     table = ensure_table(catalog, identifier, data.schema)
-    if set(data.schema.names) != set(table.schema().column_names):
+    # Top-level fields only: Iceberg's column_names also lists nested ones (a list's element).
+    current = {field.name for field in table.schema().fields}
+    if set(data.schema.names) != current:
         with table.update_schema() as update:
             update.union_by_name(data.schema)
-            for name in sorted(set(table.schema().column_names) - set(data.schema.names)):
+            for name in sorted(current - set(data.schema.names)):
                 update.delete_column(name)
     return commit(catalog, identifier, data, "overwrite").snapshot_id
 

@@ -47,3 +47,12 @@ def test_masked_name_and_mobile_of_applicants_are_withheld_from_the_exchange_tab
     assert {"applicant_name", "applicant_mobile"}.isdisjoint(names)
     assert names == {c.name for c in contract.exchange_columns}
     assert "applicant_id_number" in names  # the pseudonym still joins across domains
+
+
+def test_a_republished_table_keeps_its_list_columns_and_loses_only_stale_top_level_ones(catalog):
+    identifier = EXCHANGE.table("grants_like")
+    write_derived(catalog, identifier, pa.table({"a": [1], "old": ["x"], "columns": [["c1", "c2"]]}))
+    write_derived(catalog, identifier, pa.table({"a": [2], "columns": [["c3"]]}))
+    table = catalog.load_table(identifier)
+    assert [f.name for f in table.schema().fields] == ["a", "columns"]
+    assert table.scan().to_arrow().to_pylist() == [{"a": 2, "columns": ["c3"]}]
