@@ -166,7 +166,7 @@ def _classify_free_text(sample: pa.Array, share_text: float) -> ColumnClassifica
     # Imported here: Presidio costs ~1.5 s to set up and structured columns never need it.
     from governance.pii.analyzer import analyze_text
     from governance.pii.classes import PERSONAL_CLASSES
-    from governance.pii.text import candidate_mask
+    from governance.pii.prefilter import candidate_mask
 
     candidates = sample.filter(candidate_mask(sample)).to_pylist()
     found: dict[str, int] = {}

@@ -109,6 +109,17 @@ NAME_LABELS = (
     "老人",
     "姓名是",
 )
+# Reporting verbs: a clause that opens with a name and one of these quotes a person (刘波来电称…).
+SPEECH_VERBS = ("来电", "致电", "反映", "投诉", "举报", "报称", "表示", "称")
+# In brackets right after a name, these introduce the person's identifiers: 王小明（身份证…）.
+IDENTITY_WORDS = ("身份证", "证件", "电话", "手机", "联系")
+# Words a surname character can start that name a role, not a person ("来电反映", "公司表示"); the
+# name labels are such words too.
+NOT_NAMES = frozenset(
+    {"来电", "致电", "市民", "居民", "群众", "来访", "有人", "司机", "车主", "业主", "商户"}
+    | {"公司", "单位", "商家", "房东", "母亲", "施工方", "管理处", "门卫", "楼上", "楼下", "平台", "银行"}
+    | {"经理", "居委", "相关部门", "房产商", "路人", "游客"}
+)
 # Titles that follow a name (王先生, 张伟女士).
 HONORIFICS = ("先生", "女士", "小姐", "同志", "老师", "医生", "师傅", "阿姨", "大爷", "护士", "主任", "经理")
 

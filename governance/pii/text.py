@@ -1,8 +1,9 @@
 """Free-text masking: a vectorised RE2 prefilter picks candidate cells, only those go through
 Presidio analyze + anonymize; each finding becomes its Chinese tag (<身份证号>, <手机号> …).
 
-Most remarks (12345 tickets, visit notes) carry no personal data; the prefilter skips them at
-C speed, and it is a superset of every recognizer's trigger so recall equals per-cell Presidio.
+Most remarks (12345 tickets, visit notes) carry no personal data; the prefilter skips them at C speed.
+Its triggers come from the recognizers themselves (``governance.pii.prefilter``), so the batch path
+finds what per-cell Presidio (:func:`mask_one`) finds; a property test holds the two to the same output.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorCon
 
 from governance.pii.analyzer import analyze_results, build_analyzer, empty_nlp_artifacts
 from governance.pii.classes import LABELS, PERSONAL_CLASSES
-from governance.pii.recognizers import PREFILTER, PREFILTER_GROUPS
+from governance.pii.prefilter import candidate_entities, candidate_mask
 
 MIN_CELLS_PER_PROCESS = 1000  # below this, starting workers costs more than it saves
 TAGS = {c: f"<{LABELS[c]}>" for c in PERSONAL_CLASSES}
@@ -105,31 +106,6 @@ def _to_string_array(values: pa.Array | pa.ChunkedArray | Sequence[str | None]) 
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = values.cast(pa.string())
     return values
-
-
-def candidate_mask(values: pa.Array) -> pa.Array:
-    """Boolean array: cells that may contain personal data (nulls -> False)."""
-    return pc.fill_null(pc.match_substring_regex(values, PREFILTER), False)
-
-
-def candidate_entities(values: pa.Array) -> list[tuple[str, ...]]:
-    """For each cell of ``values`` (all candidates), the entities its prefilter groups call for."""
-    hits = [
-        (
-            np.asarray(
-                pc.fill_null(pc.match_substring_regex(values, rx), False).to_numpy(zero_copy_only=False)
-            ),
-            ents,
-        )
-        for rx, ents in PREFILTER_GROUPS.items()
-    ]
-    combos: dict[tuple[bool, ...], tuple[str, ...]] = {}
-    out = []
-    for row in zip(*(h for h, _ in hits), strict=True):
-        if row not in combos:
-            combos[row] = tuple(e for flag, (_, ents) in zip(row, hits, strict=True) if flag for e in ents)
-        out.append(combos[row])
-    return out
 
 
 def mask_texts(values: pa.Array | pa.ChunkedArray | Sequence[str | None], processes: int = 1) -> MaskedText:

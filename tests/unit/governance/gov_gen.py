@@ -34,15 +34,19 @@ def uscc(body: str = "91310115MA1H7ABCD") -> str:
     return body + USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def luhn_card(prefix: str = "622202", length: int = 16) -> str:
-    body = prefix + "1" * (length - len(prefix) - 1)
+def luhn_check_digit(body: str) -> str:
+    """The digit that makes ``body`` + digit pass Luhn (ISO/IEC 7812)."""
     for d in "0123456789":
-        candidate = body + d
-        digits = [int(c) for c in reversed(candidate)]
+        digits = [int(c) for c in reversed(body + d)]
         total = sum(x if i % 2 == 0 else (x * 2 - 9 if x * 2 > 9 else x * 2) for i, x in enumerate(digits))
         if total % 10 == 0:
-            return candidate
+            return d
     raise AssertionError("unreachable")
+
+
+def luhn_card(prefix: str = "622202", length: int = 16) -> str:
+    body = prefix + "1" * (length - len(prefix) - 1)
+    return body + luhn_check_digit(body)
 
 
 def to_fullwidth(value: str) -> str:

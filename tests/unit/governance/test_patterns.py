@@ -94,3 +94,15 @@ def test_shapes_read_alike_in_every_engine():
             assert r"\d" not in source and "(?<" not in source and "(?=" not in source, name
             re.compile(source), regex.compile(source)
             pc.match_substring_regex(pa.array([""]), source)  # RE2 rejects what it cannot read
+
+
+def test_prefilter_groups_refuse_a_recognizer_without_a_trigger():
+    from presidio_analyzer import PatternRecognizer
+
+    from governance.pii.prefilter import groups_of, prefilter_groups
+    from governance.pii.recognizers import all_recognizers
+
+    assert set(prefilter_groups().values()) >= {(r.supported_entities[0],) for r in all_recognizers()}
+    plain = PatternRecognizer(supported_entity="cn_mobile", deny_list=["x"], supported_language="zh")
+    with pytest.raises(TypeError, match="no prefilter trigger"):
+        groups_of([*all_recognizers(), plain])
