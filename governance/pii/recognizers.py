@@ -156,9 +156,11 @@ class AddressRecognizer(ZhPatternRecognizer):
     A place name without a house number (申港大道, 滴水湖地铁站) is not personal and not matched.
     """
 
-    UNITS = ("号楼", "弄", "号", "栋", "幢", "单元", "室", "层", "楼")
-    # Characters that end an address run: verbs/labels around addresses in sentences.
-    _C = r"(?:(?![住址是的于和及与电话身份证手机姓患者称反映投诉在，。；：,;:\s])" + CJK + r")"
+    # House-number units; 组 is the villagers' group of a rural address (新建村13组85号).
+    UNITS = ("号楼", "弄", "号", "栋", "幢", "单元", "室", "层", "楼", "组")
+    # Characters that end an address run: verbs/labels around addresses in sentences. Not 和: roads are
+    # named with it (万和路, 和平路); "A路和B路8号" is masked a little wider instead.
+    _C = r"(?:(?![住址是的于及与电话身份证手机姓患者称反映投诉在，。；：,;:\s])" + CJK + r")"
     REGEX = (
         r"(?P<v>(?:" + _C + r"{1,6}(?:省|自治区))?(?:" + _C + r"{1,6}市)?(?:" + _C + r"{1,8}(?:区|县))?"
         r"(?:" + _C + r"{1,6}(?:镇|乡|街道))?(?:" + _C + r"{1,10}(?:公路|大道|路|街|道|巷|村|弄))?"

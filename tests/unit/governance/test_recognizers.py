@@ -158,6 +158,11 @@ def test_address():
     text = "住址：上海市浦东新区南汇新城镇申港大道88弄5号1201室，电话"
     assert found(rec, text) == ["上海市浦东新区南汇新城镇申港大道88弄5号1201室"]
     assert found(rec, "家住环湖西一路99号") == ["环湖西一路99号"]
+    assert found(rec, "住址：万祥镇万和路605弄2号1101室") == [
+        "万祥镇万和路605弄2号1101室"
+    ]  # 和 in a road name
+    assert found(rec, "家住书院镇外灶村8组87号，") == ["书院镇外灶村8组87号"]  # villagers' group
+    assert found(rec, "分3组巡查") == []
     assert found(rec, "滴水湖地铁站1号口") == []
     assert found(rec, "申港大道积水") == []
 

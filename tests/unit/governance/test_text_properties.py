@@ -188,7 +188,7 @@ def test_batch_and_per_cell_paths_agree_and_nothing_planted_survives(docs):
 @pytest.fixture(scope="module")
 def simulated_corpus() -> list[tuple[str, list[str]]]:
     """Hotline complaints and clinic notes from the simulator's free-text generator, every one quoting
-    the caller's or patient's data; with what each quotes."""
+    the caller's or patient's data (name, ID, mobile, home address, a plate); with what each quotes."""
     from ingest.simulator import places
     from ingest.simulator.population import build_population
     from ingest.simulator.text import clinic_notes, hotline_contents
@@ -218,7 +218,11 @@ def simulated_corpus() -> list[tuple[str, list[str]]]:
     for i, text in enumerate([*hotline, *notes]):
         if text is None:
             continue
-        quoted = [str(people[k][i % n]) for k in ("name", "id_number", "mobile") if people[k][i % n] in text]
+        quoted = [
+            str(people[k][i % n])
+            for k in ("name", "id_number", "mobile", "address")
+            if people[k][i % n] in text
+        ]
         quoted += [str(p) for p in plates if p in text]
         corpus.append((text, quoted))
     return corpus
