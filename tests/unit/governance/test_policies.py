@@ -20,7 +20,11 @@ def run(values, policy, pii_class, option=None, key=KEY):
     [
         ("cn_resident_id", [ID, to_fullwidth(ID), None], [f"310115********{ID[-4:]}"] * 2 + [None]),
         ("cn_mobile", ["13812345678", "+86 138-1234-5678"], ["138****5678", "138****5678"]),
-        ("cn_landline", ["021-58001234", "(021)58001234"], ["021-******34", "021-******34"]),
+        (
+            "cn_landline",
+            ["021-58001234", "(021)58001234", "58001234", "0571-88889999-12"],
+            ["021-******34", "021-******34", "******34", "0571-******99"],
+        ),
         ("person_name", ["張三丰", "张伟", "欧阳娜娜", "司马光"], ["張**", "张*", "欧阳**", "司马*"]),
         ("email", ["zhang.wei@example.com"], ["z***@example.com"]),
         ("cn_plate", ["沪A12345", "沪AD12345"], ["沪A*****", "沪A******"]),
@@ -35,6 +39,10 @@ def test_mask(pii_class, values, expected):
 def test_mask_never_passes_through_a_value_of_the_wrong_shape():
     assert run(["not an id", "12345"], "mask", "cn_resident_id") == ["***", "***"]
     assert run(["call me"], "mask", "cn_mobile") == ["***"]
+    # Shapes of governance.pii.patterns: no mobile starts 12, no card has 12 digits.
+    assert run(["12812345678", "138 0013 8000"], "mask", "cn_mobile") == ["***", "138****8000"]
+    assert run(["622202123456"], "mask", "bank_card") == ["***"]
+    assert run(["12812345678"], "generalise", "cn_mobile") == [None]
 
 
 def test_redact_keep_drop_and_nulls():
