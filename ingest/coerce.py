@@ -134,11 +134,11 @@ def parse_timestamp(text: pa.Array) -> tuple[pa.Array, pa.Array]:
         pass
     # Some cells are not ISO: normalise only those, then parse cell by cell (vectorised).
     iso = pc.fill_null(pc.match_substring_regex(text, _ISO), True)
-    if pc.all(iso).as_py():
-        norm = pc.replace_substring(text, "T", " ")
-    else:
+    # ISO cells may separate date and time with "T": the same cell must parse here as on the typed path.
+    norm = pc.replace_substring(text, "T", " ")
+    if not pc.all(iso).as_py():
         other = pc.invert(iso)
-        norm = pc.replace_with_mask(text, other, _normalise_datetime_text(text.filter(other)))
+        norm = pc.replace_with_mask(norm, other, _normalise_datetime_text(text.filter(other)))
     parsed = pc.strptime(norm, format=_TIMESTAMP_FORMATS[0], unit="us", error_is_null=True)
     for fmt in _TIMESTAMP_FORMATS[1:]:
         missing = pc.and_(pc.is_null(parsed), pc.is_valid(norm))

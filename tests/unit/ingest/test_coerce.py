@@ -92,3 +92,16 @@ def test_typed_temporal_sources_are_cast_not_reparsed():
     values, failed = coerce(seconds, "timestamp", pa.timestamp("us"))
     assert values.type == pa.timestamp("us") and values.to_pylist()[1] == dt.datetime(1970, 1, 2)
     assert not any(failed.to_pylist())
+
+
+def test_iso_t_separator_parses_beside_chinese_dates() -> None:
+    """A column mixing ISO cells with "T" and Chinese dates: the ISO cell parses as on the typed path."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from ingest.coerce import parse_timestamp
+
+    parsed, failed = parse_timestamp(pa.array(["2026-11-02T08:00:00", "2026年11月2日 9时", None]))
+    assert parsed.to_pylist() == [dt.datetime(2026, 11, 2, 8, 0), dt.datetime(2026, 11, 2, 9, 0), None]
+    assert not any(failed.to_pylist())
