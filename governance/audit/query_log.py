@@ -3,11 +3,14 @@
 Trino's HTTP event listener posts each completed query to our receiver, which appends it to an NDJSON
 spool; `ingest_query_log` loads the spool with our Iceberg writer, keyed by query id, so loading the same
 spool twice (or an event Trino re-sent) adds nothing. The SQL text is stored as written: literals may
-quote personal data, which is why the governance zone is for stewards only.
+quote personal data, which is why the governance zone is for stewards only. The receiver accepts only
+posts carrying Trino's audit token; the posts it refused are counted here (`IngestResult.refused_posts`),
+so a forgery attempt is reported with every load.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from sqlglot import exp
 from infra.catalog import open_catalog
 from infra.iceberg.writer import commit, ensure_table
 from infra.settings import Settings
-from infra.stack.audit import spool_path
+from infra.stack.audit import refused_path, spool_path
 from infra.stack.paths import StackPaths
 from infra.stack.trino import coordinator_node
 from infra.zones import QUERY_LOG
@@ -56,6 +59,9 @@ class IngestResult:
     events: int
     rows_written: int
     snapshot_id: int | None
+    # Posts the receiver refused (no or wrong token) since the spool began: forgery attempts or a
+    # misconfigured listener; their records (time, client uid, reason) are in the refusals spool.
+    refused_posts: int = 0
 
 
 def _time(value: Any) -> datetime | None:
@@ -200,9 +206,18 @@ def load_query_log(
     return IngestResult(count, result.rows_written, result.snapshot_id)
 
 
+def count_refusals(path: Path) -> int:
+    """Complete lines of the receiver's refusals spool (one per refused post)."""
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.endswith(b"\n"))
+
+
 def ingest_query_log(settings: Settings) -> IngestResult:
     """Load the stack's spooled query events into governance.query_log (idempotent: keyed by query id)."""
     paths = StackPaths.of(settings)
     groups_file = coordinator_node(settings, paths).etc / "groups.txt"
     groups = parse_groups_file(groups_file.read_text(encoding="utf-8")) if groups_file.is_file() else {}
-    return load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)
+    loaded = load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)
+    return dataclasses.replace(loaded, refused_posts=count_refusals(refused_path(paths)))

@@ -1,12 +1,13 @@
 """The query-event receiver as a stack component (`audit`): our own small HTTP server on loopback.
 
-Trino's HTTP event listener POSTs every completed query to it; events land in an NDJSON spool under
-$LAKEHOUSE_HOME/stack/audit/ and `governance.audit.query_log.ingest_query_log` loads them into
-`governance.query_log`.
+Trino's HTTP event listener POSTs every completed query to it with the generated audit token; events land
+in an NDJSON spool under $LAKEHOUSE_HOME/stack/audit/ and `governance.audit.query_log.ingest_query_log`
+loads them into `governance.query_log`. Posts without the token are refused and recorded beside the spool.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import httpx
 
 from infra.settings import PROJECT_ROOT, Settings
 from infra.stack import procs
+from infra.stack.event_receiver import AUDIT_TOKEN_ENV, refusals_path
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
 
@@ -23,6 +25,11 @@ START_TIMEOUT = 30
 
 def spool_path(paths: StackPaths) -> Path:
     return paths.root / "audit" / "query-events.ndjson"
+
+
+def refused_path(paths: StackPaths) -> Path:
+    """The receiver's record of refused posts (no token or a wrong one): time, client uid, reason."""
+    return refusals_path(spool_path(paths))
 
 
 def url(settings: Settings) -> str:
@@ -40,7 +47,8 @@ def _healthy(settings: Settings) -> bool:
     return response.status_code == 200
 
 
-def up(settings: Settings, paths: StackPaths, progress: Progress) -> ComponentStatus:
+def up(settings: Settings, paths: StackPaths, token: str, progress: Progress) -> ComponentStatus:
+    """Start the receiver; it accepts only posts carrying `token` (Trino's listener sends it)."""
     pid_file, log_file = paths.pid_file(NAME), paths.log_file(NAME)
     pid = procs.running_pid(pid_file)
     if pid is None:
@@ -48,8 +56,13 @@ def up(settings: Settings, paths: StackPaths, progress: Progress) -> ComponentSt
             raise StackError(f"port {settings.audit_port} is already in use by another program")
         progress(f"starting the query-event receiver on {url(settings)}")
         cmd = [sys.executable, "-m", "infra.stack.event_receiver", "--port", str(settings.audit_port)]
+        # The token goes in the environment (private to the process), not argv (readable by every user).
         pid = procs.spawn(
-            [*cmd, "--spool", str(spool_path(paths))], pid_file=pid_file, log_file=log_file, cwd=PROJECT_ROOT
+            [*cmd, "--spool", str(spool_path(paths))],
+            pid_file=pid_file,
+            log_file=log_file,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, AUDIT_TOKEN_ENV: token},
         )
         procs.wait_until(
             lambda: _healthy(settings),

@@ -85,7 +85,7 @@ def up(
         elif name == superset.NAME:
             results.append(superset.up(settings, paths, progress))
         elif name == audit.NAME:
-            results.append(audit.up(settings, paths, progress))
+            results.append(audit.up(settings, paths, stack.audit_token, progress))
         else:
             if name == trino.COORDINATOR:
                 # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.

@@ -24,6 +24,8 @@ class StackSecrets:
     s3_secret_key: str
     trino_shared_secret: str
     trino_keystore_password: str
+    # Trino's event listener sends it; the query-event receiver refuses posts without it.
+    audit_token: str
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,27 @@ def write_private(path: Path, data: object) -> None:
     path.chmod(0o600)
 
 
+def _generate() -> dict[str, str]:
+    return {
+        "pg_password": _token(),
+        "s3_access_key": f"lakehouse-{secrets.token_hex(4)}",
+        "s3_secret_key": _token(),
+        "trino_shared_secret": secrets.token_urlsafe(64),
+        "trino_keystore_password": _token(),
+        "audit_token": secrets.token_urlsafe(32),
+    }
+
+
 def load_or_create(secrets_dir: Path) -> StackSecrets:
+    """The stack's secrets; generated at the first `up`, and any secret a newer version added is filled in
+    (existing values are never replaced: the running servers were configured with them)."""
     path = secrets_dir / STACK_SECRETS_FILE
-    if path.is_file():
-        return StackSecrets(**json.loads(path.read_text(encoding="utf-8")))
-    created = StackSecrets(
-        pg_password=_token(),
-        s3_access_key=f"lakehouse-{secrets.token_hex(4)}",
-        s3_secret_key=_token(),
-        trino_shared_secret=secrets.token_urlsafe(64),
-        trino_keystore_password=_token(),
-    )
-    write_private(path, dataclasses.asdict(created))
+    known: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    fields = {f.name for f in dataclasses.fields(StackSecrets)}
+    merged = {**_generate(), **{k: v for k, v in known.items() if k in fields}}
+    created = StackSecrets(**merged)
+    if fields - set(known):
+        write_private(path, {**known, **dataclasses.asdict(created)})
     return created
 
 

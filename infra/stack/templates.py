@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from string import Template
 
@@ -14,7 +15,11 @@ def render(name: str, **values: object) -> str:
     return Template(text).substitute({k: str(v) for k, v in values.items()})
 
 
-def write(path: Path, text: str, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(mode)
+def write(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a config file; owner-only by default (the servers run as the owner, except PostgreSQL's
+    files, which are handed over with chown)."""
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(mode)  # an existing file keeps its old mode through O_TRUNC

@@ -22,7 +22,6 @@ from infra.stack.trino_install import ensure_installed, install_dir
 COORDINATOR = "trino"
 WORKER = "trino-worker"
 START_TIMEOUT = 300  # 1-3 min on 2 cores; leave room for a busy machine
-SECRET_FILES = {"config.properties", "catalog/lakehouse.properties", "password.db"}
 
 
 def coordinator_node(settings: Settings, paths: StackPaths) -> TrinoNode:
@@ -113,7 +112,8 @@ def configure(
         coordinator_etc=coordinator_node(settings, paths).etc,
     )
     for name, text in files.items():
-        write(node.etc / name, text, mode=0o600 if name in SECRET_FILES else 0o644)
+        # All 600: passwords, keys and the audit token, and the rest (users, groups) is nobody else's business.
+        write(node.etc / name, text)
     node.data.mkdir(parents=True, exist_ok=True)
     # Trino 476 reads the group provider from the fixed relative path etc/group-provider.properties;
     # the launcher runs in the data dir, so point data/etc at the node's etc/.

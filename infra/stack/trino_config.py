@@ -121,19 +121,21 @@ def render_node(
             "trino/access-control.properties", rules_file=coordinator_etc / "rules.json"
         ),
     }
+    # Every node checks passwords: a node without an authenticator trusts the X-Trino-User header.
+    files["password-authenticator.properties"] = render(
+        "trino/password-authenticator.properties", password_file=node.etc / "password.db"
+    )
+    files["password.db"] = password_file(users)
     if node.coordinator:
         files["config.properties"] = render("trino/coordinator.properties", **common)
-        files["password-authenticator.properties"] = render(
-            "trino/password-authenticator.properties", password_file=node.etc / "password.db"
-        )
         files["group-provider.properties"] = render(
             "trino/group-provider.properties", group_file=node.etc / "groups.txt"
         )
-        files["password.db"] = password_file(users)
         files["groups.txt"] = group_file(users)
         files["http-event-listener.properties"] = render(
             "trino/http-event-listener.properties",
             ingest_uri=f"http://127.0.0.1:{settings.audit_port}/events",
+            audit_token=stack.audit_token,
         )
     else:
         files["config.properties"] = render(

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import httpx
 
-from governance.audit.query_log import event_row, parse_groups_file, read_spool, tables_in_text
-from infra.stack.event_receiver import serve
+from governance.audit.query_log import (
+    count_refusals,
+    event_row,
+    parse_groups_file,
+    read_spool,
+    tables_in_text,
+)
+from infra.stack.event_receiver import refusals_path, serve
 
 EVENT = {
     "metadata": {
@@ -77,20 +83,23 @@ def test_tables_in_text_skips_ctes() -> None:
 
 def test_receiver_spools_posted_events(tmp_path: Path) -> None:
     spool = tmp_path / "spool" / "events.ndjson"
-    server = serve(0, spool)
+    server = serve(0, spool, token="t0ken")
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with httpx.Client(trust_env=False) as client:
+        with httpx.Client(trust_env=False, headers={"Authorization": "Bearer t0ken"}) as client:
             assert client.get(f"http://127.0.0.1:{port}/health").status_code == 200
             assert client.post(f"http://127.0.0.1:{port}/events", json=EVENT).status_code == 200
             bad = client.post(f"http://127.0.0.1:{port}/events", content=b"{not json")
             assert bad.status_code == 400
+        forged = httpx.post(f"http://127.0.0.1:{port}/events", json=EVENT, trust_env=False)
+        assert forged.status_code == 401
     finally:
         server.shutdown()
         server.server_close()
     assert read_spool(spool) == [EVENT]
+    assert count_refusals(refusals_path(spool)) == 1
     # A line cut short (being written) is left for the next run.
     with spool.open("a") as handle:
         handle.write(json.dumps(EVENT)[:20])

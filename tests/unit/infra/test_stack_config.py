@@ -19,7 +19,7 @@ from infra.stack.secrets import StackSecrets, TrinoUser, load_or_create, load_or
 from infra.stack.trino_config import TrinoNode, default_rules, group_file, hash_password, render_node
 from infra.vocabulary import DEPARTMENTS
 
-SECRETS = StackSecrets("pgpw", "s3key", "s3secret", "shared-secret", "kspw")
+SECRETS = StackSecrets("pgpw", "s3key", "s3secret", "shared-secret", "kspw", "audit-token")
 USERS = [TrinoUser("steward", "pw1", ("data_office",)), TrinoUser("analyst_health", "pw2", ("health",))]
 
 
@@ -77,6 +77,13 @@ def test_coordinator_config(settings: Settings) -> None:
     access = _props(files["access-control.properties"])
     assert access["security.config-file"].endswith("coordinator/etc/rules.json")
     assert access["security.refresh-period"] == "5s"
+    # The web UI hands JVM thread dumps of every node to any logged-in user: it is off.
+    assert config["web-ui.enabled"] == "false"
+    listener = _props(files["http-event-listener.properties"])
+    assert listener["http-event-listener.connect-http-headers"] == "Authorization: Bearer audit-token"
+    assert listener["http-event-listener.connect-ingest-uri"] == "http://127.0.0.1:58480/events"
+    # Trino's start-up table of properties does not redact the listener's headers.
+    assert _props(files["log.properties"])["Bootstrap"] == "WARN"
     jvm = files["jvm.config"].splitlines()
     assert {"--add-modules=jdk.incubator.vector", "--sun-misc-unsafe-memory-access=allow", "-Xmx3G"} <= set(
         jvm
@@ -102,7 +109,14 @@ def test_worker_config(settings: Settings) -> None:
     assert config["coordinator"] == "false"
     assert config["discovery.uri"] == "https://127.0.0.1:18443"
     assert config["http-server.https.port"] == "18444"
-    assert "password.db" not in files
+    # A worker without an authenticator would trust any X-Trino-User header on its management API.
+    assert config["http-server.authentication.type"] == "PASSWORD"
+    assert _props(files["password-authenticator.properties"])["file.password-file"].endswith(
+        "worker/etc/password.db"
+    )
+    assert files["password.db"].startswith("steward:")
+    # The worker has no web UI to switch off (an unused property would stop it at start-up).
+    assert "web-ui.enabled" not in config
     # One rules file for the cluster.
     assert _props(files["access-control.properties"])["security.config-file"].endswith(
         "coordinator/etc/rules.json"
@@ -149,6 +163,16 @@ def test_generated_secrets_fill_settings(tmp_path: Path, settings: Settings) -> 
         generated.s3_access_key,
         generated.s3_secret_key,
     )
+
+
+def test_secrets_added_later_are_filled_in_without_touching_the_others(tmp_path: Path) -> None:
+    older = {k: v for k, v in dataclasses.asdict(load_or_create(tmp_path)).items() if k != "audit_token"}
+    (tmp_path / "stack.json").write_text(json.dumps(older))
+    upgraded = load_or_create(tmp_path)
+    assert len(upgraded.audit_token) >= 32
+    assert {k: v for k, v in dataclasses.asdict(upgraded).items() if k != "audit_token"} == older
+    assert load_or_create(tmp_path) == upgraded  # written back once, stable afterwards
+    assert stat.S_IMODE((tmp_path / "stack.json").stat().st_mode) == 0o600
 
 
 def test_s3proxy_properties(settings: Settings) -> None:
