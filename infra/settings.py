@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +86,56 @@ class Settings:
         return f"postgresql+psycopg://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/iceberg_catalog"
 
 
+# Files and folders the lakehouse creates are its owner's only (0600 / 0700): they hold data (warehouse,
+# catalog.db, dbt.duckdb, sources, reports), secrets and every query's text.
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """Make every file this process (and what it starts) creates from now on owner-only.
+
+    A umask rather than a chmod per file: pyiceberg, DuckDB, SQLite, dbt, Dagster and the servers all create
+    files of their own, with their library's default mode.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def exposed_paths(root: Path, traversable: Iterable[Path] = ()) -> list[tuple[Path, int]]:
+    """Files and folders under `root` (itself included) that other users could read, write or list.
+
+    `traversable` folders may keep search permission (x) for group and others: the PostgreSQL OS user
+    must pass through the home to its data dir. Symlinks and sockets are not files anybody reads.
+    Returns (path, mode) pairs: paths only, never contents.
+    """
+    allowed_x = {Path(p) for p in traversable}
+    found: list[tuple[Path, int]] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        mode = stat.S_IMODE(here.lstat().st_mode)
+        if mode & (0o066 if here in allowed_x else 0o077):
+            found.append((here, mode))
+        for name in files:
+            path = here / name
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                found.append((path, stat.S_IMODE(info.st_mode)))
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    return found
+
+
+def make_private(root: Path, traversable: Iterable[Path] = ()) -> int:
+    """Take group and other permissions off every file and folder under `root` (a home made before files
+    were private), search permission on `traversable` folders excepted; returns how many were changed."""
+    allowed_x = {Path(p) for p in traversable}
+    found = exposed_paths(root, allowed_x)
+    for path, mode in found:
+        path.chmod(mode & (0o711 if path in allowed_x else 0o700))
+    return len(found)
+
+
 def load_settings() -> Settings:
+    # Every entry point (CLI, Dagster, tests) reads the settings before it writes under the home.
+    keep_files_private()
     profile = _env("LAKEHOUSE_PROFILE", "embedded")
     if profile not in PROFILES:
         raise ValueError(f"LAKEHOUSE_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")

@@ -67,11 +67,21 @@ class StackPaths:
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 
+    @property
+    def traversable(self) -> tuple[Path, Path]:
+        """Folders others may pass through but not list: the PostgreSQL OS user's way to its data dir."""
+        return (self.home, self.root)
+
     def ensure(self) -> None:
-        for folder in (self.run, self.logs, self.cache):
+        # Search permission only (0711) on the way to PostgreSQL's data dir; everything else is 0700 and
+        # the files in it 0600 (the process umask, infra.settings.keep_files_private).
+        for folder in self.traversable:
             folder.mkdir(parents=True, exist_ok=True)
-        self.secrets.mkdir(parents=True, exist_ok=True)
-        self.secrets.chmod(0o700)
+            folder.chmod(0o711)
+        for folder in (self.run, self.logs, self.secrets):
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o700)
+        self.cache.mkdir(parents=True, exist_ok=True)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from infra.settings import PRIVATE_UMASK
 from infra.stack.model import StackError
 
 
@@ -86,6 +87,8 @@ def spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Owner-only files whatever the caller's umask: the servers write data, logs and query text.
+            umask=PRIVATE_UMASK,
             user=user,
             group=user,
             extra_groups=[] if user else None,
@@ -176,6 +179,7 @@ def run(cmd: Sequence[str], *, what: str, user: str | None = None, **kwargs: obj
         user=user,
         group=user,
         extra_groups=[] if user else None,
+        umask=PRIVATE_UMASK,
         check=False,
         **kwargs,  # type: ignore[arg-type]
     )

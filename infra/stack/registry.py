@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from infra.catalog import open_catalog
-from infra.settings import STACK_SECRETS_FILE, Settings
+from infra.settings import STACK_SECRETS_FILE, Settings, make_private
 from infra.stack import audit, postgres, procs, s3, trino
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
@@ -70,6 +70,8 @@ def up(
     started = time.monotonic()
     settings = stack_settings(settings)
     paths = StackPaths.of(settings)
+    # Homes from before files were private keep 0644 files until tightened (a stat per file: cheap).
+    make_private(paths.home, paths.traversable)
     stack = load_or_create(paths.secrets)
     names = resolve(components, with_worker)
     if superset.NAME in names:
