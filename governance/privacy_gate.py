@@ -1,18 +1,24 @@
 """The publication gate for personal data.
 
-Two questions before anything leaves the staging zone:
+Three questions before anything leaves the staging zone:
 * does every raw column that holds personal data say so in its contract (an undeclared PII column would
-  be copied unmasked)? and
-* does the masked table still hold personal data (a masking rule that did not catch everything)?
+  be copied unmasked)?
+* does the masked table still hold personal data (a masking rule that did not catch everything)? and
+* could a person be singled out in the row-level exchange table built from it (k-anonymity over the
+  quasi-identifiers, l-diversity of sensitive columns, sensitive columns without a release;
+  governance.anonymity)?
 Findings carry column, class, counts and a masked example only, never a value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pyarrow as pa
 
+from governance.anonymity import Release, prepare_release
+from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract
 from governance.pii.classes import PERSONAL_CLASSES
 from governance.pii.classify import classify_table
@@ -40,14 +46,19 @@ class GateResult:
     dataset: str
     columns: list[ColumnClass]
     leaks: list[LeakFinding]
+    release: Release | None = None  # the exchange table's re-identification check; None: not shared
 
     @property
     def undeclared(self) -> list[ColumnClass]:
         return [c for c in self.columns if c.undeclared]
 
     @property
-    def passed(self) -> bool:
+    def leak_scan_passed(self) -> bool:
         return not self.undeclared and not self.leaks
+
+    @property
+    def passed(self) -> bool:
+        return self.leak_scan_passed and (self.release is None or self.release.passed)
 
     def describe(self) -> str:
         problems = [
@@ -60,7 +71,12 @@ class GateResult:
             f"rows scanned, e.g. {f.example_masked}"
             for f in self.leaks
         ]
-        return "; ".join(problems) or "no personal data outside its declared, masked columns"
+        if self.release is not None and not self.release.passed:
+            problems.append(self.release.describe())
+        if problems:
+            return "; ".join(problems)
+        verdict = "no personal data outside its declared, masked columns"
+        return verdict + (f"; {self.release.describe()}" if self.release is not None else "")
 
 
 def classify_raw(contract: DatasetContract, raw: pa.Table) -> list[ColumnClass]:
@@ -83,5 +99,8 @@ def leak_scan(contract: DatasetContract, staged: pa.Table) -> list[LeakFinding]:
     return findings
 
 
-def check_dataset(contract: DatasetContract, raw: pa.Table, staged: pa.Table) -> GateResult:
-    return GateResult(contract.name, classify_raw(contract, raw), leak_scan(contract, staged))
+def check_dataset(
+    contract: DatasetContract, raw: pa.Table, staged: pa.Table, today: date | None = None
+) -> GateResult:
+    release = prepare_release(contract, staged, today) if exchange_table(contract) else None
+    return GateResult(contract.name, classify_raw(contract, raw), leak_scan(contract, staged), release)

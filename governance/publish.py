@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
+from governance.anonymity import Release, prepare_release
 from governance.catalogue import build_catalogue, exchange_table
 from governance.contracts import DatasetContract
 from governance.masking_report import append_report, report_rows
@@ -66,16 +67,39 @@ def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes, run_i
     return StagingOutcome(masked, gate)
 
 
-def publish_resource(contract: DatasetContract, catalog: Catalog) -> tuple[str, int] | None:
-    """Serve a resource to other departments (its masked staging copy); None if not shared by law."""
+class PublicationBlocked(RuntimeError):
+    """The re-identification check refuses an exchange table (the message names table, columns and
+    counts, never a value)."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    table: str
+    release: Release
+
+    @property
+    def rows(self) -> int:
+        return self.release.table.num_rows
+
+
+def publish_resource(
+    contract: DatasetContract, catalog: Catalog, today: date | None = None
+) -> Publication | None:
+    """Serve a resource to other departments (its masked staging copy); None if not shared by law.
+
+    What is written is the release the privacy gate judged on the same staging snapshot: withheld items
+    and minors' rows left out, classes under k or l suppressed where the contract says so. A table that
+    fails the check is never written, whoever calls.
+    """
     target = exchange_table(contract)
     if target is None:
         return None
-    data = catalog.load_table(staging_table(contract)).scan().to_arrow()
-    # Items withheld by the contract (sharing_type: not_shared) stay in staging for aggregated marts.
-    data = data.select([c.name for c in contract.exchange_columns])
-    write_derived(catalog, target, data)
-    return target, data.num_rows
+    staged = catalog.load_table(staging_table(contract)).scan().to_arrow()
+    release = prepare_release(contract, staged, today)
+    if not release.passed:
+        raise PublicationBlocked(release.describe())
+    write_derived(catalog, target, release.table)
+    return Publication(target, release)
 
 
 def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) -> int:

@@ -97,7 +97,7 @@ SENSITIVE_RELEASES: dict[str, str] = {
 # What the re-identification check does with an exchange table below its k or l (docs/adr/0012-…).
 REIDENTIFICATION_FALLBACKS: dict[str, str] = {
     "block": "阻断发布",
-    "suppress_rows": "抑制小于k的等价类",
+    "suppress_rows": "抑制不足k或l的等价类",
 }
 
 MASKING_POLICIES: dict[str, str] = {

@@ -24,7 +24,18 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     def resource(lakehouse: LakehouseResource) -> dg.MaterializeResult:
         published = publish_resource(contract, lakehouse.catalog)
         assert published is not None
-        return dg.MaterializeResult(metadata={"table": published[0], "rows": published[1]})
+        release = published.release
+        return dg.MaterializeResult(
+            metadata={
+                "table": published.table,
+                "rows": published.rows,
+                "quasi_identifiers": ", ".join(release.quasi_identifiers) or "—",
+                "k": release.k if release.k is not None else "—",
+                "l": release.l if release.l is not None else "—",
+                "rows_suppressed": release.rows_suppressed,
+                "minors_withheld": release.minors_withheld,
+            }
+        )
 
     return resource
 

@@ -1,8 +1,10 @@
 """Staging zone: each raw table masked as its contract says, then the privacy gate decides whether anything
-may be published from it (a blocking check: exchange resources and dbt marts wait for it)."""
+may be published from it (a blocking check: exchange resources and dbt marts wait for it). The gate includes
+the re-identification check of the exchange table that would be built from it (governance.anonymity)."""
 
 import dagster as dg
 
+from governance.anonymity import Release
 from governance.contracts import DatasetContract, load_contracts
 from governance.masking.keys import load_pseudonym_key
 from governance.publish import stage_dataset
@@ -16,6 +18,25 @@ PRIVACY_GATE = "privacy_gate"
 
 def staging_asset_key(contract: DatasetContract) -> dg.AssetKey:
     return table_key(STAGING.table(contract.name))
+
+
+def _release_metadata(release: Release | None) -> dict:
+    """The exchange table's re-identification figures: names and counts only."""
+    if release is None:
+        return {"exchange_table": None}
+    return {
+        "exchange_table": f"exchange.{release.dataset}",
+        "quasi_identifiers": list(release.quasi_identifiers),
+        "k": release.k,
+        "k_required": release.k_required,
+        "l": release.l,
+        "l_required": release.l_required,
+        "on_failure": release.on_failure,
+        "sensitive": {s.column: {"category": s.category, "release": s.release} for s in release.sensitive},
+        "rows_suppressed": release.rows_suppressed,
+        "minors_withheld": release.minors_withheld,
+        "passed": release.passed,
+    }
 
 
 def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
@@ -32,7 +53,10 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 PRIVACY_GATE,
                 asset=key,
                 blocking=True,
-                description="No undeclared personal data in the raw table; no unmasked personal data after masking.",
+                description=(
+                    "No undeclared personal data in the raw table; no unmasked personal data after masking; "
+                    "the exchange table built from it meets its k-anonymity and l-diversity."
+                ),
             )
         ],
     )
@@ -69,6 +93,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                         for f in gate.leaks
                     ]
                 ),
+                "reidentification": dg.MetadataValue.json(_release_metadata(gate.release)),
             },
         )
 
