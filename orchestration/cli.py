@@ -13,11 +13,12 @@ import click
 from infra.csv_export import to_csv
 from infra.private_files import write_private_text
 from infra.settings import PROJECT_ROOT, load_settings
+from orchestration.cli_outage import OutageAwareGroup
 from orchestration.cli_output import echo_json, echo_table, open_catalog, require_dataset
 from orchestration.run import materialize_all
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OutageAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Lingang City Cloud Data Centre lakehouse (临港城市云数据中心).
 

@@ -1,0 +1,62 @@
+"""A stack server that stops answering while a command runs becomes one line, not a library traceback.
+
+`lakehouse ingest`, `demo --profile stack` and friends talk to PostgreSQL (catalog), s3proxy (warehouse)
+and Trino through pyiceberg, pyarrow, SQLAlchemy and the trino client, each of which fails in its own
+words, 50-odd frames deep. When a command fails on the stack profile, the stack's own health check says
+which server is gone, and the user gets that and what to do next; any other failure keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Any
+
+import click
+
+from infra.settings import Settings, load_settings
+
+# What the pipeline and the SQL command need; the audit receiver and Superset are not in their way.
+DATA_SERVICES = ("postgres", "s3", "trino")
+
+
+def down_services(settings: Settings) -> list[str]:
+    """The data services that do not answer their health check right now, as `name (url)`."""
+    from infra import stack
+
+    return [
+        f"{s.name} ({s.url})" for s in stack.status(settings) if s.name in DATA_SERVICES and not s.healthy
+    ]
+
+
+def outage_message(argv: list[str]) -> str | None:
+    """One line naming the stack services that are down and the commands to recover, or None."""
+    settings = load_settings()  # after `--profile stack` the environment says stack
+    if settings.profile == "embedded":
+        return None
+    try:
+        down = down_services(settings)
+    except Exception:  # the health check itself failing must not hide the original error
+        return None
+    if not down:
+        return None
+    again = " ".join(["lakehouse", *(shlex.quote(arg) for arg in argv)])
+    return (
+        f"{', '.join(down)} stopped answering under {settings.home}: check with `lakehouse status`, "
+        f"start it again with `lakehouse up`, then re-run `{again}`"
+    )
+
+
+class OutageAwareGroup(click.Group):
+    """The `lakehouse` group: a failure caused by a dead stack server exits 1 with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            message = outage_message(sys.argv[1:])
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
