@@ -45,7 +45,7 @@ def _reason_for(
     col: Column, source_name: str, problem: str, values: pa.Array | None = None
 ) -> pa.Array | str:
     prefix = f"{col.label}: " if source_name == col.label else f"{col.label} ({source_name}): "
-    if values is None or col.pii:  # never echo personal data into reasons
+    if values is None or col.pii or col.personal:  # never echo personal or sensitive data into reasons
         return prefix + problem
     text = pc.cast(values, pa.string())
     shown = pc.utf8_slice_codeunits(text, 0, 40)

@@ -111,3 +111,16 @@ def test_a_changed_export_is_still_described_without_its_values(tmp_path):
     shape = "expected timestamp, found values shaped '99999999999'"
     with pytest.raises(SourceError, match=re.escape(shape)):
         _read("hotline_tickets", tmp_path)
+
+
+def test_a_sensitive_value_is_not_echoed_in_a_quarantine_reason():
+    """Blood pressure (PIPL Art. 28 health data, no identifier class) that fails to parse: the reason names
+    the column and the problem, never the reading."""
+    import pyarrow as pa
+
+    from ingest.enforce import _reason_for
+
+    column = next(c for c in load_contracts()["kiosk_checks"].columns if c.name == "systolic_mmhg")
+    assert column.pii is None and column.sensitive == "health"
+    reasons = _reason_for(column, column.name, "not an integer", pa.array(["一百四十", "13x"]))
+    assert all("一百四十" not in r and "13x" not in r for r in reasons.to_pylist())
