@@ -48,6 +48,11 @@ class DbtModel:
     depends_on: tuple[str, ...]  # unique ids of the models and sources it reads directly
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     original_file_path: str = ""
+    # Where dbt builds it ('"dbt"."stg"."stg_x"', the name compiled SQL uses), its source file's checksum and,
+    # in a manifest written by `dbt compile` / `dbt build`, its compiled SQL (None in a parsed manifest).
+    relation_name: str = ""
+    checksum: str = ""
+    compiled_code: str | None = field(default=None, hash=False, compare=False)
 
     @property
     def table(self) -> TableName:
@@ -69,6 +74,13 @@ class DbtModel:
 class DbtManifest:
     models: dict[str, DbtModel]  # by unique id
     sources: dict[str, TableName]  # source unique id -> the Iceberg table it reads
+    # source unique id -> the relation compiled SQL names it by ('"dbt"."staging"."parks"')
+    source_relations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def compiled(self) -> bool:
+        """Every model carries its compiled SQL (the manifest of a compile or build of the whole project)."""
+        return bool(self.models) and all(m.compiled_code is not None for m in self.models.values())
 
     def marts(self) -> list[DbtModel]:
         """The models published to a shared zone (exchange, kpi), sorted by table name."""
@@ -162,13 +174,17 @@ def parse_manifest(document: dict[str, Any]) -> DbtManifest:
             depends_on=tuple(node["depends_on"]["nodes"]),
             meta=dict(node.get("meta") or {}),
             original_file_path=node.get("original_file_path", ""),
+            relation_name=str(node.get("relation_name") or ""),
+            checksum=str((node.get("checksum") or {}).get("checksum") or ""),
+            compiled_code=node.get("compiled_code") if node.get("compiled") else None,
         )
     sources = {
         uid: TableName(src["schema"], src["name"])
         for uid, src in document["sources"].items()
         if src["schema"]  # dbt sources are tables of our zones
     }
-    return DbtManifest(models=models, sources=sources)
+    relations = {uid: str(document["sources"][uid].get("relation_name") or "") for uid in sources}
+    return DbtManifest(models=models, sources=sources, source_relations=relations)
 
 
 @cache
@@ -180,3 +196,45 @@ def load_manifest(dbt_dir: Path = DBT_DIR) -> DbtManifest:
     """The project's manifest, parsed once per version of the file."""
     path = ensure_manifest(dbt_dir)
     return _load(path, path.stat().st_mtime)
+
+
+def _matches(candidate: DbtManifest, current: DbtManifest) -> bool:
+    """A compiled manifest of the project as it is now: the same models from the same source files."""
+    if not candidate.compiled or set(candidate.models) != set(current.models):
+        return False
+    return all(candidate.models[uid].checksum == m.checksum for uid, m in current.models.items())
+
+
+def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> DbtManifest:
+    """The project's manifest with every model's compiled SQL.
+
+    dbt writes compiled SQL into the manifest of every `dbt compile` / `dbt build`; Dagster's dbt runs each
+    use a target folder of their own under ``target/``. The newest such manifest that compiled every model
+    from today's source files is used as it is; otherwise ``dbt compile`` runs into ``scratch`` (a folder
+    of the caller's, so that two users of one checkout never write the same target folder).
+    """
+    current = load_manifest(dbt_dir)
+    target = dbt_dir / "target"
+    candidates = sorted(target.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in [*candidates, target / "manifest.json"]:
+        try:
+            candidate = _load(path, path.stat().st_mtime)
+        except (OSError, ValueError, KeyError):
+            continue  # a folder a running dbt is still writing
+        if _matches(candidate, current):
+            return candidate
+    if scratch is None:
+        raise ManifestError(
+            f"no compiled manifest under {target}; run `dbt compile` or pass a scratch folder"
+        )
+    scratch.mkdir(parents=True, exist_ok=True)
+    command = [str(DBT_EXECUTABLE), "compile", "--quiet", "--project-dir", str(dbt_dir)]
+    command += ["--profiles-dir", str(dbt_dir), "--target-path", str(scratch)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    manifest = scratch / "manifest.json"
+    if completed.returncode != 0 or not manifest.exists():
+        raise ManifestError(f"dbt compile failed in {dbt_dir}:\n{completed.stdout}\n{completed.stderr}")
+    compiled = _load(manifest, manifest.stat().st_mtime)
+    if not _matches(compiled, current):
+        raise ManifestError(f"dbt compile into {scratch} did not compile every model")
+    return compiled

@@ -284,7 +284,7 @@ def dev(port: int) -> None:
 
 def _mount_commands() -> None:
     """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
-    from orchestration import cli_dashboards, cli_privacy, cli_quality, cli_sharing, cli_stack
+    from orchestration import cli_dashboards, cli_lineage, cli_privacy, cli_quality, cli_sharing, cli_stack
 
     for command in (
         cli_stack.up,
@@ -296,6 +296,7 @@ def _mount_commands() -> None:
         cli_sharing.request,
         cli_dashboards.dashboards,
         cli_quality.report,
+        cli_lineage.lineage,
     ):
         main.add_command(command)
     cli_quality.report.add_command(cli_privacy.masking_report)

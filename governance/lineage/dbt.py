@@ -1,0 +1,116 @@
+"""Edges dbt's compiled SQL implies: staging table → stg view → mart column, traced by sqlglot.
+
+The schema sqlglot needs to expand ``select *`` is built from what we know without a database: a source's
+columns from its contract (the staged columns), a model's from the manifest (the model yml, which dbt's
+model contracts enforce on the marts). Relations are named as the compiled SQL names them
+(``"dbt"."stg"."stg_x"``), taken from the manifest, so nothing depends on the warehouse being reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from governance.contracts import Column, DatasetContract
+from governance.lineage.model import Edge, stg_node
+from governance.lineage.sql import DIALECT, Schema, filter_columns, model_inputs, read_relations
+from infra.dbt_manifest import DbtManifest, DbtModel
+from infra.zones import MART_ZONES, TableName
+
+_SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+_SQL_TYPES |= {"date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+@dataclass
+class DbtLineage:
+    edges: list[Edge] = field(default_factory=list)
+    models: int = 0
+    unresolved: list[str] = field(default_factory=list)  # "model.column" sqlglot could not trace
+
+
+def model_node(model: DbtModel) -> str:
+    """A mart is its published Iceberg table (the publish step copies it under the same name)."""
+    if model.schema in {z.name for z in MART_ZONES}:
+        return str(model.table)
+    return stg_node(model.name) if model.schema == "stg" else f"{model.schema}.{model.name}"
+
+
+def _nest(schema: dict, relation: str, columns: Mapping[str, str]) -> None:
+    table = exp.to_table(relation, dialect=DIALECT)
+    schema.setdefault(table.catalog, {}).setdefault(table.db, {})[table.name] = dict(columns)
+
+
+def build_schema(
+    manifest: DbtManifest, contracts: Mapping[str, DatasetContract]
+) -> tuple[Schema, dict[str, str]]:
+    """sqlglot's schema of every relation the project reads, and relation → lineage node."""
+    schema: dict = {}
+    nodes: dict[str, str] = {}
+    for uid, table in manifest.sources.items():
+        relation = manifest.source_relations.get(uid)
+        contract = contracts.get(table.table)
+        if not relation or contract is None:
+            continue
+        columns = {c.name: _arrow_sql(c) for c in contract.staged_columns}
+        _nest(schema, relation, columns)
+        nodes[_key(relation)] = str(table)
+    for model in manifest.models.values():
+        if not model.relation_name:
+            continue
+        _nest(schema, model.relation_name, {c.name: c.data_type or "VARCHAR" for c in model.columns})
+        nodes[_key(model.relation_name)] = model_node(model)
+    return schema, nodes
+
+
+def _arrow_sql(column: Column) -> str:
+    # Masked columns are text whatever the source type was (governance.staging.staged_type).
+    return "VARCHAR" if column.masking != "keep" else _SQL_TYPES.get(column.logical_type, "VARCHAR")
+
+
+def _key(relation: str) -> str:
+    """One spelling of a relation, quoted or not: the manifest's and sqlglot's agree after this."""
+    table = exp.to_table(relation, dialect=DIALECT)
+    return ".".join(p.lower() for p in (table.catalog, table.db, table.name) if p)
+
+
+def model_edges(model: DbtModel, schema: Schema, nodes: Mapping[str, str]) -> tuple[list[Edge], list[str]]:
+    """Edges into one model's columns from its compiled SQL; columns sqlglot could not trace."""
+    assert model.compiled_code is not None
+    target = model_node(model)
+    columns = list(model.column_names)
+    inputs, unresolved = model_inputs(model.compiled_code, columns, schema)
+    edges: list[Edge] = []
+    read = sorted(nodes.get(_key(r), r) for r in read_relations(model.compiled_code))
+    for column in columns:
+        found = inputs.get(column)
+        if found is None:
+            continue
+        for item in found:
+            source = nodes.get(_key(item.relation), item.relation)
+            edges.append(Edge("dbt", source, item.column, target, column, item.transform))
+        if not found:  # a constant ('all' as scope): made by the model from the rows it reads
+            edges += [Edge("dbt", source, None, target, column, "derive") for source in read]
+    for relation, column in sorted(filter_columns(model.compiled_code, schema)):
+        edges.append(Edge("dbt", nodes.get(_key(relation), relation), column, target, None, "filter"))
+    return edges, [f"{model.name}.{c}" for c in unresolved]
+
+
+def dbt_edges(manifest: DbtManifest, contracts: Mapping[str, DatasetContract]) -> DbtLineage:
+    """Edges of every model of a compiled manifest, staging views first."""
+    schema, nodes = build_schema(manifest, contracts)
+    result = DbtLineage()
+    for model in sorted(manifest.models.values(), key=lambda m: (m.schema != "stg", m.name)):
+        if model.compiled_code is None:
+            result.unresolved.append(f"{model.name}.*")
+            continue
+        edges, unresolved = model_edges(model, schema, nodes)
+        result.edges += edges
+        result.unresolved += unresolved
+        result.models += 1
+    return result
+
+
+def mart_tables(manifest: DbtManifest) -> list[TableName]:
+    return [m.table for m in manifest.marts()]
