@@ -301,6 +301,7 @@ def _mount_commands() -> None:
         main.add_command(command)
     cli_quality.report.add_command(cli_privacy.masking_report)
     cli_quality.report.add_command(cli_sharing.sharing_report, "sharing")
+    cli_quality.report.add_command(cli_lineage.audit)
 
 
 _mount_commands()

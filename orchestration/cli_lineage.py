@@ -1,7 +1,8 @@
-"""`lakehouse lineage TABLE[.COLUMN]`: where a table or column comes from and where it goes."""
+"""`lakehouse lineage TABLE[.COLUMN]` and `lakehouse report audit [TABLE]`: lineage and the auditors' dossier."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -101,3 +102,27 @@ def lineage(name: str, direction: str | None, as_json: bool) -> None:
     for d, hops in walks.items():
         click.echo(f"{d}:" if hops else f"{d}: none")
         _echo_tree((table, column), hops, upstream=d == "upstream")
+
+
+@click.command("audit")
+@click.argument("table", required=False)
+@click.option("--queries", type=int, default=20, show_default=True, help="Last queries shown per table.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Default LAKEHOUSE_HOME/reports/audit."
+)
+def audit(table: str | None, queries: int, out: Path | None) -> None:
+    """The auditors' dossier: one offline HTML page per exchange / kpi table (or TABLE only) and an index,
+    in Chinese with English identifiers, China time: lineage graph, columns with origin, transforms, masking
+    and PII class, quality gates on the path, access (catalogue, grants, readers), queries, loads."""
+    from governance.dossier import build_dossier
+    from infra.settings import load_settings
+
+    settings = load_settings()
+    target = out or settings.reports_dir / "audit"
+    try:
+        written = build_dossier(open_catalog(), load_current(), target, only=table, queries=queries)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in written.pages:
+        click.echo(f"wrote {path}")
+    click.echo(f"index: {written.index}")

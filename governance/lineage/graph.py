@@ -92,21 +92,23 @@ class LineageGraph:
         hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(self._columns)} tables are known"
         raise UnknownNode(f"no table {name!r} in the lineage{hint}")
 
-    def upstream(self, table: str, column: str | None = None) -> list[Hop]:
-        return self._walk((table, column), upstream=True)
+    def upstream(self, table: str, column: str | None = None, rows: bool = True) -> list[Hop]:
+        """Everything ``table`` (or ``column``) is made from; ``rows=False`` leaves out the table-level
+        edges into a column's table (filters: which rows, not which values)."""
+        return self._walk((table, column), upstream=True, rows=rows)
 
     def downstream(self, table: str, column: str | None = None) -> list[Hop]:
         return self._walk((table, column), upstream=False)
 
-    def _next(self, node: Column, upstream: bool) -> list[Edge]:
+    def _next(self, node: Column, upstream: bool, rows: bool = True) -> list[Edge]:
         table, column = node
         if column is None:  # a table: the graph of tables
             return (self._tables_into if upstream else self._tables_out).get(table, [])
         if upstream:
-            return self._into.get(node, []) + self._into.get((table, None), [])
+            return self._into.get(node, []) + (self._into.get((table, None), []) if rows else [])
         return self._out_of.get(node, [])
 
-    def _walk(self, start: Column, upstream: bool) -> list[Hop]:
+    def _walk(self, start: Column, upstream: bool, rows: bool = True) -> list[Hop]:
         """Breadth first, each edge once; a column's walk follows its edges, a table's the table graph."""
         hops: list[Hop] = []
         seen_edges: set[tuple] = set()
@@ -117,7 +119,7 @@ class LineageGraph:
             depth += 1
             following: list[Column] = []
             for node in frontier:
-                for edge in self._next(node, upstream):
+                for edge in self._next(node, upstream, rows):
                     if edge.key in seen_edges:
                         continue
                     seen_edges.add(edge.key)
