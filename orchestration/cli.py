@@ -305,3 +305,7 @@ def _mount_commands() -> None:
 
 
 _mount_commands()
+
+
+if __name__ == "__main__":  # `python -m orchestration.cli`, as `lakehouse`
+    main()
