@@ -122,3 +122,12 @@ def test_pseudonym_is_exactly_hmac_sha256_of_class_and_value(key):
         for v in values
     ]
     assert tokens == expected
+
+
+def test_every_policy_a_contract_may_name_has_an_implementation() -> None:
+    """The vocabulary lists what contracts may declare; masking must implement each (free text is tagged
+    by the text path), or a contract passes validation and fails at staging."""
+    from governance.masking.policies import POLICIES
+    from infra.vocabulary import MASKING_POLICIES
+
+    assert set(MASKING_POLICIES) == {*POLICIES, "tag_text"}
