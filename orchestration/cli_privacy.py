@@ -13,7 +13,8 @@ def _read_any(location: str) -> tuple[str, pa.Table]:
     """A zone-qualified Iceberg table (exchange.parks) or a file (CSV in any Chinese encoding, xlsx,
     NDJSON, JSON, Parquet), as text columns where the format has no types."""
     from infra.catalog import open_catalog
-    from ingest.connectors.files import read_csv, read_ndjson, read_parquet, read_xlsx, xlsx_first_row
+    from ingest.connectors.csv_files import read_csv
+    from ingest.connectors.files import read_ndjson, read_parquet, read_xlsx, xlsx_first_row
 
     path = Path(location)
     if path.is_file():

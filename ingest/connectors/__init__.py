@@ -9,7 +9,8 @@ import pyarrow as pa
 
 from governance.contracts import DatasetContract
 from ingest.connectors.base import SourceError, SourceUnit
-from ingest.connectors.files import read_csv, read_json_pages, read_ndjson, read_parquet, read_xlsx
+from ingest.connectors.csv_files import read_csv
+from ingest.connectors.files import read_json_pages, read_ndjson, read_parquet, read_xlsx
 from ingest.connectors.http import iter_pages
 from ingest.connectors.sql import read_table
 

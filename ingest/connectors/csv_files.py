@@ -1,0 +1,240 @@
+"""CSV exports: delimiter and encoding detection, the typed fast path with its text fallback, and rows
+with too few or too many fields set aside as malformed (quarantined by enforcement, not fatal)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ingest.coerce import NULL_TOKENS
+from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes
+from ingest.connectors.file_bytes import decode, ends_inside_utf8_character, read_file
+
+_CSV_DELIMITERS = (",", "\t", ";", "|")
+
+
+def _header(first_line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter), [])
+
+
+def _parse_csv(
+    body: pa.Buffer,
+    delimiter: str,
+    quoted: bool,
+    column_types: dict[str, pa.DataType],
+    ragged: list | None = None,
+) -> pa.Table:
+    """``ragged``: None reads in parallel and fails on a row with another number of fields than the
+    header; a list collects such rows instead (Arrow's ``InvalidRow``), reading in one thread so that
+    Arrow numbers each of them."""
+    read_options = pacsv.ReadOptions(encoding="utf-8")
+    # Without a quote there can be no quoted newline, and the reader may split blocks at any newline.
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted)
+    if ragged is not None:
+        ragged.clear()
+        read_options.use_threads = False
+        parse_options.invalid_row_handler = lambda row: ragged.append(row) or "skip"
+    return pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=read_options,
+        parse_options=parse_options,
+        convert_options=pacsv.ConvertOptions(
+            column_types=column_types,
+            # Only typed columns take null tokens here; text keeps every value as written.
+            null_values=list(NULL_TOKENS),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+# Arrow's message for a row whose number of fields is not the header's.
+_FIELD_COUNT_ERROR = re.compile(r"Expected \d+ columns, got \d+")
+
+
+def _with_malformed_rows(table: pa.Table, positions: list[int]) -> pa.Table:
+    """The rows read, with a row of nulls at each (increasing) position of a row set aside as malformed."""
+    blank = pa.Table.from_arrays([pa.nulls(1, f.type) for f in table.schema], schema=table.schema)
+    pieces, taken = [], 0
+    for before, at in enumerate(positions):
+        pieces.append(table.slice(taken, at - before - taken))
+        taken = at - before
+        pieces.append(blank)
+    pieces.append(table.slice(taken))
+    return pa.concat_tables(pieces)
+
+
+def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int, int]:
+    """Record number (the header is 1; blank lines are skipped, as Arrow counts) -> the line it starts on,
+    for the ``wanted`` records (number -> fields) where Python's reader finds as many fields as Arrow did."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found: dict[int, int] = {}
+    record = line = 0
+    try:
+        for fields in reader:
+            first, line = line + 1, reader.line_num
+            if not fields:
+                continue
+            record += 1
+            if wanted.get(record) == len(fields):
+                found[record] = first
+            if record >= max(wanted):
+                break
+    except csv.Error:
+        pass  # the rows keep their record numbers as locators
+    return found
+
+
+def _malformed(body: pa.Buffer, delimiter: str, rows: list) -> Malformed:
+    """Where each row with the wrong number of fields is, what is wrong, and its raw text."""
+    text = body.to_pybytes().decode("utf-8")
+    lines = _start_lines(text, delimiter, {r.number: r.actual_columns for r in rows})
+    return Malformed(
+        rows=[r.number - 2 for r in rows],  # the header is record 1
+        locators=[f"line {lines[r.number]}" if r.number in lines else f"row {r.number}" for r in rows],
+        reasons=[f"row has {r.actual_columns} fields, header has {r.expected_columns}" for r in rows],
+        raw=[r.text for r in rows],
+    )
+
+
+def _typed_read_holds(table: pa.Table, typed: dict[str, pa.DataType]) -> bool:
+    # Arrow reads "inf" as a number; enforcement's text path would refuse it, so this file takes that path.
+    return not any(
+        pc.any(pc.invert(pc.is_finite(table.column(name)))).as_py()
+        for name, kind in typed.items()
+        if pa.types.is_floating(kind)
+    )
+
+
+_SCAN_CHUNK = 1 << 22
+
+
+def _contains(data: pa.Buffer, needle: bytes) -> bool:
+    """Whether ``data`` holds the byte ``needle``, scanning chunk by chunk (quotes are usually early)."""
+    view = memoryview(data)
+    return any(
+        view[at : at + _SCAN_CHUNK].tobytes().find(needle) >= 0 for at in range(0, len(view), _SCAN_CHUNK)
+    )
+
+
+def _first_line(data: pa.Buffer, start: int) -> str:
+    view, size = memoryview(data), 1 << 16
+    while True:
+        head = view[start : start + size].tobytes()
+        end = head.find(b"\n")
+        if end >= 0 or start + size >= len(view):
+            return (head if end < 0 else head[:end]).decode("utf-8")
+        size *= 4
+
+
+def _read_csv_body(
+    data: pa.Buffer, path: Path, typed: dict[str, pa.DataType] | None
+) -> tuple[pa.Table, Callable[[], pa.Table] | None, Malformed | None]:
+    """The table, typed where every cell of a hinted column parses; else all text (enforcement parses).
+
+    ``data`` is UTF-8, with or without BOM. Returns the table; when it was read typed, how to read it again
+    with every value as written (for quarantine); and the rows with another number of fields than the
+    header, each standing in the table as a row of nulls.
+    """
+    start = len(codecs.BOM_UTF8) if memoryview(data)[:3].tobytes() == codecs.BOM_UTF8 else 0
+    delimiter = max(_CSV_DELIMITERS, key=(first_line := _first_line(data, start)).count)
+    header = _header(first_line, delimiter)
+    if not any(header):
+        raise SourceError(f"{path}: empty file (no header row)")
+    body = data.slice(start)
+    quoted = _contains(body, b'"')
+    as_text = dict.fromkeys(header, pa.string())
+    hints = {name: kind for name, kind in (typed or {}).items() if name in as_text}
+    ragged: list = []  # rows with the wrong number of fields, once a read has met one
+    met_ragged = False
+
+    def read(column_types: dict[str, pa.DataType]) -> pa.Table:
+        nonlocal met_ragged
+        if not met_ragged:
+            try:
+                return _parse_csv(body, delimiter, quoted, column_types)
+            except pa.ArrowInvalid as exc:
+                if not _FIELD_COUNT_ERROR.search(str(exc)):
+                    raise
+            body.to_pybytes().decode("utf-8")  # Arrow hands a row over as text: it must be UTF-8
+            met_ragged = True
+        table = _parse_csv(body, delimiter, quoted, column_types, ragged)
+        return _with_malformed_rows(table, [r.number - 2 for r in ragged]) if ragged else table
+
+    def malformed() -> Malformed | None:
+        return _malformed(body, delimiter, ragged) if ragged else None
+
+    if hints:
+        try:
+            table = read(as_text | hints)
+            if _typed_read_holds(table, hints):
+                return table, lambda: read(as_text), malformed()
+        except pa.ArrowInvalid:
+            pass  # some cell is not in Arrow's own format: enforcement parses (and reports) it from text
+    try:
+        return read(as_text), None, malformed()
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise
+        raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
+
+
+def _csv_problem(exc: pa.ArrowInvalid) -> str:
+    """What Arrow found wrong with a CSV file, in our words: its own messages quote the row."""
+    text = str(exc)
+    if "straddl" in text:
+        return "a quoted value runs on for more than a block: a quote is probably never closed; check quoting"
+    if "Empty CSV" in text:
+        return "no rows"
+    return "it does not split into rows and fields; check delimiter and quoting"
+
+
+def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | None = None) -> SourceUnit:
+    """A CSV file in any Chinese encoding. ``typed``: source columns worth trying to read typed at once
+    (timestamps, dates, numbers); a file where any of their cells does not parse is read as text."""
+    data = read_file(path)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fingerprint = pool.submit(fingerprint_bytes, data)  # hashing releases the GIL: overlap the parse
+        declared = (encoding or "utf-8").lower().replace("_", "-")
+        used = declared
+        table = as_written = malformed = None
+        # A file cut inside its last character goes to decode(), which says so.
+        if declared in ("utf-8", "utf8", "utf-8-sig") and not ends_inside_utf8_character(data):
+            try:
+                table, as_written, malformed = _read_csv_body(data, path, typed)
+            except (UnicodeDecodeError, pa.ArrowInvalid):
+                table = None  # not UTF-8 after all: exports are often GBK whatever they declare
+        if table is None:
+            text, used = decode(data.to_pybytes(), encoding, path)
+            try:
+                utf8 = pa.py_buffer(text.encode("utf-8"))
+                table, as_written, malformed = _read_csv_body(utf8, path, typed)
+            except pa.ArrowInvalid as exc:
+                raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
+        notes = []
+        if _norm(used) != _norm(encoding or "utf-8-sig"):
+            notes.append(f"declared encoding {encoding} did not decode; read as {used}")
+        # Row numbers as a spreadsheet shows them: the header is row 1.
+        return SourceUnit(
+            path.name,
+            fingerprint.result(),
+            table,
+            None,
+            notes=notes,
+            row_label=("row ", 2),
+            as_written=as_written,
+            malformed=malformed,
+        )
+
+
+def _norm(encoding: str) -> str:
+    return encoding.replace("-", "").replace("_", "").lower().removesuffix("sig")
