@@ -1,6 +1,9 @@
 """The Superset datasets: one per shared table a dashboard reads, with its metrics (Chinese labels).
 
-Metrics aggregate only what may be aggregated that way; column labels come from the dbt model descriptions.
+Metrics aggregate only what may be aggregated that way: SUM and COUNT only over measures the model's yml
+declares additive (`meta: {additivity: ...}`), a semi-additive one only pinned to one value of the dimension
+it does not add up over, and rates as ratios of sums (tests/unit/dashboards/test_metric_additivity.py checks
+this against the dbt manifest). Column labels come from the dbt model descriptions.
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ DATASETS: tuple[DatasetSpec, ...] = (
         (
             Metric(
                 "prereview_rate",
-                "SUM(prereviewed_online) * 1.0 / NULLIF(SUM(applications), 0)",
+                # the mart holds an 'all' row, item rows and department rows: each alone counts every
+                # application once, so the sums are pinned to the 'all' rows
+                "SUM(CASE WHEN scope_kind = 'all' THEN prereviewed_online END) * 1.0"
+                " / NULLIF(SUM(CASE WHEN scope_kind = 'all' THEN applications END), 0)",
                 "网上预审率",
                 PCT,
             ),
@@ -61,8 +67,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
             ),
             Metric(
                 "avg_hours",
-                "SUM(avg_hours_to_decision * (approved + rejected))"
-                " / NULLIF(SUM(CASE WHEN avg_hours_to_decision IS NOT NULL THEN approved + rejected END), 0)",
+                "SUM(hours_to_decision) / NULLIF(SUM(decided), 0)",
                 "平均办结时长(小时)",
                 ".1f",
             ),
@@ -93,9 +98,21 @@ DATASETS: tuple[DatasetSpec, ...] = (
     DatasetSpec(
         EXCHANGE.table("enterprise_profile"),
         "企业画像",
+        (Metric("enterprises", "COUNT(*)", "企业数"),),
+    ),
+    # energy is metered per building: summed at the building grain, never over enterprises
+    DatasetSpec(
+        EXCHANGE.table("building_energy"),
+        "楼宇能耗",
         (
-            Metric("enterprises", "COUNT(*)", "企业数"),
-            Metric("energy_kwh", "SUM(building_energy_kwh)", "楼宇用电量(千瓦时)"),
+            Metric("buildings", "COUNT(*)", "楼宇数"),
+            Metric("energy_kwh", "SUM(energy_kwh)", "楼宇用电量(千瓦时)"),
+            Metric(
+                "energy_kwh_per_m2",
+                "SUM(energy_kwh) / NULLIF(SUM(floor_area_m2), 0)",
+                "单位面积用电量(千瓦时/平方米)",
+                ".2f",
+            ),
         ),
     ),
 )

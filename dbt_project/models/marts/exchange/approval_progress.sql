@@ -22,6 +22,10 @@ select
     count(*) filter (where applications.status = 'approved') as approved,
     count(*) filter (where applications.status = 'rejected') as rejected,
     count(*) filter (where applications.status in ('submitted', 'prereviewed', 'accepted')) as in_progress,
+    count(applications.decided_at) as decided,
+    round(
+        coalesce(sum(epoch(applications.decided_at) - epoch(applications.submitted_at)), 0) / 3600.0, 2
+    ) as hours_to_decision,
     round(
         avg(epoch(applications.decided_at) - epoch(applications.submitted_at)) / 3600.0, 2
     ) as avg_hours_to_decision,

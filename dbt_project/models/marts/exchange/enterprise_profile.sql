@@ -1,5 +1,7 @@
--- 企业画像: one row per park enterprise, joining the development entities' registry with buildings,
--- energy use and the government's approvals and inspections (cross-department exchange).
+-- 企业画像: one row per park enterprise, joining the development entities' registry with buildings and
+-- the government's approvals and inspections (cross-department exchange). Building energy is not here: it
+-- is metered per building, and repeating it on every enterprise of a building multiplied it when summed;
+-- it is published at its own grain in exchange.building_energy.
 with enterprises as (
     select * from {{ ref('stg_development__enterprises') }}
 ),
@@ -10,15 +12,6 @@ parks as (
 
 buildings as (
     select * from {{ ref('stg_development__buildings') }}
-),
-
-building_energy as (
-    select
-        building_id,
-        sum(kwh) as energy_kwh,
-        count(*) as energy_readings
-    from {{ ref('stg_development__energy_readings') }}
-    group by building_id
 ),
 
 inspections as (
@@ -56,7 +49,6 @@ select
     enterprises.building_id,
     buildings.building_name,
     buildings.bim_id,
-    coalesce(building_energy.energy_kwh, 0) as building_energy_kwh,
     coalesce(inspections.inspections, 0) as inspections,
     coalesce(inspections.inspections_not_passed, 0) as inspections_not_passed,
     inspections.last_inspected_at,
@@ -65,6 +57,5 @@ select
 from enterprises
 left join parks on enterprises.park_id = parks.park_id
 left join buildings on enterprises.building_id = buildings.building_id
-left join building_energy on enterprises.building_id = building_energy.building_id
 left join inspections on enterprises.uscc = inspections.enterprise_uscc
 left join applications on enterprises.uscc = applications.enterprise_uscc
