@@ -2,7 +2,9 @@
 
 Each validation stores its sanitised result (JSON, under ``gx-store/``) and rebuilds only its own page
 plus the index, so a pipeline run of ~25 gates pays milliseconds each, not a full site build. Only the
-newest ``KEEP_PER_SUITE`` results of a suite are kept, which bounds the index build.
+newest ``KEEP_PER_SUITE`` results of a suite are kept, which bounds the index build. The pages it rebuilds
+are made offline (``quality.docs_offline``: vendored scripts and styles instead of CDNs), so that the site
+renders on an intranet.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.settings import Settings
+from quality.docs_offline import make_offline
 from quality.gx_runtime import DOCS_SITE
 
 if TYPE_CHECKING:
@@ -49,7 +52,10 @@ def publish(ctx: Any, result: Any, suite_name: str, outcome: ValidationOutcome, 
     ctx.validation_results_store.set(key, result)
     _prune(ctx, suite_name, root)
     ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[key, suite_id])
-    return root.joinpath("validations", *key.to_tuple()).with_suffix(".html")
+    page = root.joinpath("validations", *key.to_tuple()).with_suffix(".html")
+    # The build rewrote the index, this result's page and the suites' pages: make them offline again.
+    make_offline(root, [index_page(root), page, *sorted((root / "expectations").rglob("*.html"))])
+    return page
 
 
 def _prune(ctx: Any, suite_name: str, root: Path) -> None:
