@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from governance.contracts import DatasetContract, load_contracts
+from ingest.simulator.bad_rows import planting
 from ingest.simulator.clock import run_days
 from ingest.simulator.context import SimContext
 from ingest.simulator.population import build_population
@@ -48,12 +49,22 @@ def simulate(
     seed: int = 7,
     start: date = date(2026, 11, 1),
     progress: Callable[[str], None] | None = None,
+    bad_rows: float = 0.0,
 ) -> SimulationSummary:
     """Write every contract's source files under ``out`` for ``days`` days from ``start``.
 
     ``scale`` 1.0 is a 300,000-resident district; events per day and entities grow linearly with it.
-    The same arguments always give byte-identical files.
+    The same arguments always give byte-identical files. ``bad_rows`` > 0 spoils about that share of the
+    rows of each file the way real exports are spoiled (ingest.simulator.bad_rows); 0, the default, writes
+    clean data.
     """
+    with planting(bad_rows, seed):
+        return _simulate(out, scale, days, seed, start, progress)
+
+
+def _simulate(
+    out: Path, scale: float, days: int, seed: int, start: date, progress: Callable[[str], None] | None
+) -> SimulationSummary:
     if days < 1:
         raise ValueError("days must be at least 1")
     say = progress or (lambda _msg: None)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from governance.contracts import Column, DatasetContract
+from ingest.simulator.bad_rows import plant
 from ingest.simulator.table import Table, rows
 
 Flavour = Literal["text", "sqlite", "json", "excel"]
@@ -67,7 +68,8 @@ def source_rows(contract: DatasetContract, table: Table, flavour: Flavour) -> li
     if rows(table) == 0:
         return []
     columns = [column_values(c, table[c.name], flavour) for c in contract.source_columns]
-    return list(zip(*columns, strict=True))
+    # bad rows of the kinds real exports carry, only when the run asked for them (simulate(bad_rows=…))
+    return plant(contract, list(zip(*columns, strict=True)), flavour)
 
 
 def target_path(out: Path, contract: DatasetContract, tag: str | None) -> Path:
