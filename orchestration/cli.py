@@ -42,13 +42,22 @@ def main() -> None:
 @click.option(
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First simulated day (default: days before today)."
 )
-def simulate(out: Path | None, scale: float, days: int, seed: int, start) -> None:
+@click.option(
+    "--bad-rows",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of rows spoiled as real exports are (e.g. 0.002): impossible dates, check digits, ragged rows …",
+)
+def simulate(out: Path | None, scale: float, days: int, seed: int, start, bad_rows: float) -> None:
     """Write the department systems' hand-overs (SQLite, GB18030 CSV, JSON pages, xlsx, NDJSON)."""
     from ingest.simulator import simulate as run_simulation
 
     out = out or load_settings().sources_dir
     first_day = start.date() if start else date.today() - timedelta(days=days - 1)
-    summary = run_simulation(out, scale=scale, days=days, seed=seed, start=first_day, progress=click.echo)
+    summary = run_simulation(
+        out, scale=scale, days=days, seed=seed, start=first_day, progress=click.echo, bad_rows=bad_rows
+    )
     total = sum(summary.rows.values())
     click.echo(f"wrote {total} rows for {len(summary.rows)} datasets into {out}")
 
@@ -57,8 +66,15 @@ def simulate(out: Path | None, scale: float, days: int, seed: int, start) -> Non
 @click.option("--scale", type=float, default=0.05, show_default=True)
 @click.option("--days", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--bad-rows",
+    type=float,
+    default=0.002,
+    show_default=True,
+    help="Share of source rows spoiled as real exports are (impossible dates, check digits, …); 0 for none.",
+)
 @click.option("--profile", help="embedded (default) or stack (needs `lakehouse up`); sets LAKEHOUSE_PROFILE.")
-def demo(scale: float, days: int, seed: int, profile: str | None) -> None:
+def demo(scale: float, days: int, seed: int, bad_rows: float, profile: str | None) -> None:
     """Simulate the department systems and run the whole pipeline (embedded profile unless --profile)."""
     from ingest.simulator import simulate as run_simulation
     from orchestration import cli_stack
@@ -72,7 +88,9 @@ def demo(scale: float, days: int, seed: int, profile: str | None) -> None:
         f"[1/3] simulating department systems into {settings.sources_dir} (scale {scale}, {days} days)"
     )
     first_day = date.today() - timedelta(days=days - 1)
-    summary = run_simulation(settings.sources_dir, scale=scale, days=days, seed=seed, start=first_day)
+    summary = run_simulation(
+        settings.sources_dir, scale=scale, days=days, seed=seed, start=first_day, bad_rows=bad_rows
+    )
     click.echo(f"      {sum(summary.rows.values())} source rows in {len(summary.rows)} datasets")
     click.echo("[2/3] materialising every asset in-process (ingest, mask, dbt, publish)")
     ok = materialize_all()
@@ -83,7 +101,9 @@ def demo(scale: float, days: int, seed: int, profile: str | None) -> None:
         by_zone.setdefault(info.namespace, []).append(info)
     for zone, infos in sorted(by_zone.items()):
         click.echo(f"      {zone:<16} {len(infos):>3} tables {sum(i.rows for i in infos):>10} rows")
-    _print_sharing_rate()
+    from orchestration.cli_kpi import echo_demo_summary
+
+    echo_demo_summary()  # both city targets with their top gaps, then the quarantined rows
     if settings.profile != "embedded":
         click.echo(f"      {cli_stack.after_pipeline(settings)}")
     click.echo(
@@ -284,7 +304,15 @@ def dev(port: int) -> None:
 
 def _mount_commands() -> None:
     """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
-    from orchestration import cli_dashboards, cli_lineage, cli_privacy, cli_quality, cli_sharing, cli_stack
+    from orchestration import (
+        cli_dashboards,
+        cli_kpi,
+        cli_lineage,
+        cli_privacy,
+        cli_quality,
+        cli_sharing,
+        cli_stack,
+    )
 
     for command in (
         cli_stack.up,
@@ -302,6 +330,7 @@ def _mount_commands() -> None:
     cli_quality.report.add_command(cli_privacy.masking_report)
     cli_quality.report.add_command(cli_sharing.sharing_report, "sharing")
     cli_quality.report.add_command(cli_lineage.audit)
+    cli_quality.report.add_command(cli_kpi.kpi)
 
 
 _mount_commands()

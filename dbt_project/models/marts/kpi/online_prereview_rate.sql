@@ -87,6 +87,6 @@ select
     applications,
     prereviewed_online,
     round(prereviewed_online / applications, 4) as online_prereview_rate,
-    -- when the rate was computed, as on every KPI row: a rate without its time cannot be compared
-    cast(current_timestamp at time zone 'UTC' as timestamp) as measured_at
+    -- when the rate was computed (China time, as kpi.sharing_rate): a rate without its time cannot be compared
+    cast(current_timestamp at time zone 'Asia/Shanghai' as timestamp) as measured_at
 from combined
