@@ -16,11 +16,12 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("原始区", "raw"),
     ("暂存区（已脱敏）", "staging"),
     ("dbt 视图", "stg"),
+    ("治理表", "governance"),
     ("共享区 / 指标", "exchange · kpi"),
 )
 BOX_HEIGHT = 40
 ROW_GAP = 14
-COLUMN_GAP = 86
+COLUMN_GAP = 130  # room for a masking label before the box it enters
 PAD = 16
 HEADER = 34
 MASK_COLOUR = "#c2410c"
@@ -36,9 +37,11 @@ def layer_of(table: str) -> int:
         return 1
     if zone == "staging":
         return 2
-    if zone in ("stg", "governance"):
+    if zone == "stg":
         return 3
-    return 4
+    if zone == "governance":
+        return 4
+    return 5
 
 
 def _text_width(text: str) -> int:
@@ -77,8 +80,12 @@ def _layout(nodes: Sequence[str], labels: Mapping[str, str]) -> tuple[dict[str, 
 
 
 def _edge_label(edge: Edge) -> str:
-    masks = [t for t in edge.transform.split(",") if t.startswith("mask:") and t != "mask:drop"]
-    return " ".join(masks) if masks else ""
+    masks = [
+        t.removeprefix("mask:")
+        for t in edge.transform.split(",")
+        if t.startswith("mask:") and t != "mask:drop"
+    ]
+    return f"脱敏 {'/'.join(masks)}" if masks else ""
 
 
 def render_graph(edges: Sequence[Edge], focus: str, labels: Mapping[str, str]) -> str:
@@ -88,7 +95,9 @@ def render_graph(edges: Sequence[Edge], focus: str, labels: Mapping[str, str]) -
     boxes, width, height = _layout(nodes, labels)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="img" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">',
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        # Its natural size, scaled down (never up) to the page's width.
+        'style="max-width:100%;height:auto">',
         "<title>血缘图 lineage graph</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{EDGE_COLOUR}"/></marker></defs>',
@@ -113,9 +122,9 @@ def render_graph(edges: Sequence[Edge], focus: str, labels: Mapping[str, str]) -
             f'stroke="{colour}" stroke-width="1.5" marker-end="url(#arrow)">'
             f"<title>{escape(edge.from_table)} → {escape(edge.to_table)}: {escape(edge.transform)}</title></path>"
         )
-        if label:
+        if label:  # next to the box it enters: labels of edges into different boxes never overlap
             out.append(
-                f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" font-size="10" text-anchor="middle" '
+                f'<text x="{x2 - 6}" y="{y2 - 5}" font-size="10" text-anchor="end" '
                 f'fill="{MASK_COLOUR}">{escape(label)}</text>'
             )
     for box in boxes.values():
