@@ -2,15 +2,20 @@
 
 Edges come from the contracts (source field → raw → staging → exchange) and dbt's compiled SQL (staging →
 marts); the asset writes them to governance.lineage_edges / lineage_runs under this Dagster run's id.
+When a run ends, its OpenLineage events (START / COMPLETE / FAIL per asset) are emitted: by the sensors
+below when the daemon runs, by ``materialize_all`` for in-process runs (``orchestration.lineage_events``).
 """
 
 import dagster as dg
 
 from governance.lineage import extract, record_lineage
+from infra.catalog import open_catalog
 from infra.dbt_manifest import load_manifest
+from infra.settings import load_settings
 from infra.zones import GOVERNANCE, LINEAGE_EDGES, LINEAGE_RUNS
 from ingest.connectors import source_field_names
 from orchestration.keys import table_key
+from orchestration.lineage_events import emit_run
 from orchestration.resources import LakehouseResource
 
 LINEAGE_EDGES_KEY = table_key(LINEAGE_EDGES)
@@ -55,4 +60,27 @@ def lineage(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
     )
 
 
-defs = dg.Definitions(assets=[lineage])
+def _emit(context: dg.RunStatusSensorContext) -> None:
+    settings = load_settings()
+    emitted = emit_run(context.instance, context.dagster_run.run_id, open_catalog(settings), settings.home)
+    context.log.info(f"OpenLineage: {emitted} events for run {context.dagster_run.run_id}")
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="OpenLineage START/COMPLETE events of every asset of a successful run.",
+)
+def openlineage_on_success(context: dg.RunStatusSensorContext) -> None:
+    _emit(context)
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="OpenLineage events of a failed run: COMPLETE for what was built, FAIL for the failed steps.",
+)
+def openlineage_on_failure(context: dg.RunFailureSensorContext) -> None:
+    _emit(context)
+
+
+defs = dg.Definitions(assets=[lineage], sensors=[openlineage_on_success, openlineage_on_failure])

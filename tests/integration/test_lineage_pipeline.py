@@ -14,11 +14,13 @@ from governance.dossier import build_dossier
 from governance.dossier.build import shared_tables
 from governance.lineage import LineageGraph, latest_run, read_edges
 from infra.catalog import open_catalog
+from infra.dbt_manifest import load_manifest
 from infra.zones import MASKING_REPORT
 from ingest.simulator import simulate
 from orchestration.cli import main
 from orchestration.cli_lineage import load_current
 from orchestration.run import materialize_all
+from tests.unit.governance.test_lineage_openlineage import check_event
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +54,7 @@ def test_the_run_that_built_the_marts_recorded_their_lineage(pipeline):
     run = latest_run(catalog)
     masking_runs = set(catalog.load_table(MASKING_REPORT).scan().to_arrow().column("run_id").to_pylist())
     assert masking_runs == {run.run_id}  # the same Dagster run masked the data and recorded the lineage
-    assert run.models == 22 and run.contracts == len(load_contracts())
+    assert run.models == len(load_manifest().models) and run.contracts == len(load_contracts())
     assert run.unresolved is None
     assert run.code_version
 
@@ -159,3 +161,37 @@ def test_the_dossier_has_a_page_per_shared_table_and_no_personal_value(pipeline)
     profile = (home / "reports" / "audit" / "exchange.enterprise_profile.html").read_text(encoding="utf-8")
     assert "<svg" in profile and "mask:mask" in profile and "姓名 (person_name)" in profile
     assert oct(written.index.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_run_emitted_valid_openlineage_events_for_every_asset(pipeline):
+    home, _, catalog = pipeline
+    lines = (home / "lineage" / "openlineage.ndjson").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line) for line in lines]
+    for event in events:
+        check_event(event)
+    states: dict[str, list[str]] = {}
+    for event in events:
+        states.setdefault(event["job"]["name"], []).append(event["eventType"])
+    assert all(kinds == ["START", "COMPLETE"] for kinds in states.values()), states
+    assert {
+        "raw_transport/parking_sessions",
+        "staging/parking_sessions",
+        "dbt/exchange/enterprise_profile",
+    } <= set(states)
+    assert {"exchange/enterprise_profile", "governance/lineage_edges"} <= set(states)
+
+    def output(job: str) -> dict:
+        event = next(e for e in events if e["job"]["name"] == job and e["eventType"] == "COMPLETE")
+        return event["outputs"][0]
+
+    staging = output("staging/parking_sessions")
+    assert staging["facets"]["lingang_masking"]["columns"]["plate"]["policy"] == "pseudonym"
+    mart = output("dbt/exchange/enterprise_profile")
+    assert mart["namespace"] == "duckdb://lingang-lakehouse"
+    (source,) = mart["facets"]["columnLineage"]["fields"]["legal_representative"]["inputFields"]
+    assert (source["namespace"], source["name"]) == (
+        "duckdb://lingang-lakehouse",
+        "stg.stg_development__enterprises",
+    )
+    text = "\n".join(lines)
+    assert [n for n in _personal_values(catalog) if n in text] == []
