@@ -66,3 +66,40 @@ def test_a_failed_run_emits_start_complete_and_fail_once(failed_run, catalog, la
     assert all(e["run"]["facets"]["parent"]["run"]["runId"] == run_id for e in events)
     assert emit_run(instance, run_id, catalog, lakehouse_home) == 0  # once per run
     assert len((lakehouse_home / "lineage" / "openlineage.ndjson").read_text().splitlines()) == 4
+
+
+def _sensor_context(instance: dg.DagsterInstance, run_id: str, kind: dg.DagsterEventType, name: str):
+    (record,) = instance.all_logs(run_id, of_type=kind)
+    return dg.build_run_status_sensor_context(
+        sensor_name=name,
+        dagster_event=record.dagster_event,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run_id),
+    )
+
+
+def _event_types(home) -> list[str]:
+    lines = (home / "lineage" / "openlineage.ndjson").read_text().splitlines()
+    return sorted(json.loads(line)["eventType"] for line in lines)
+
+
+def test_the_failure_sensor_emits_a_failed_run(failed_run, lakehouse_home):
+    from orchestration.defs.lineage import openlineage_on_failure
+
+    instance, run_id = failed_run
+    name = openlineage_on_failure.name
+    openlineage_on_failure(
+        _sensor_context(instance, run_id, dg.DagsterEventType.RUN_FAILURE, name).for_run_failure()
+    )
+    assert _event_types(lakehouse_home) == ["COMPLETE", "FAIL", "START", "START"]
+
+
+def test_the_success_sensor_emits_a_successful_run(lakehouse_home):
+    from orchestration.defs.lineage import openlineage_on_success
+
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = dg.materialize([good], instance=instance).run_id
+    openlineage_on_success(
+        _sensor_context(instance, run_id, dg.DagsterEventType.RUN_SUCCESS, openlineage_on_success.name)
+    )
+    assert _event_types(lakehouse_home) == ["COMPLETE", "START"]
