@@ -1,5 +1,5 @@
-"""`lakehouse catalog …`, `lakehouse request …` and `lakehouse report sharing`: the catalogue, sharing
-requests and the measured sharing KPI from the command line (the same library calls as Dagster)."""
+"""`lakehouse request …` and `lakehouse report sharing`: sharing requests and the measured sharing KPI from
+the command line (the same library calls as Dagster). `lakehouse catalog …` is in `cli_catalog`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from infra.vocabulary import STEWARD_DEPARTMENT
+from orchestration.cli_catalog import catalog  # noqa: F401  (mounted by orchestration.cli from here)
 from orchestration.cli_output import echo_json, echo_table, open_catalog
 
 
@@ -38,160 +39,12 @@ def _report(consequences) -> None:
         )
 
 
-def _find_entry(entries: list[dict], resource: str) -> dict:
-    for entry in entries:
-        if resource in (entry["dataset"], entry["resource_id"]):
-            return entry
-    raise click.ClickException(f"no resource {resource!r}; see `lakehouse catalog list`")
-
-
 def _contract(resource: str):
     contracts = _contracts()
     name = resource.rsplit(".", 1)[-1]
     if name not in contracts:
         raise click.ClickException(f"no resource {resource!r}; see `lakehouse catalog list`")
     return contracts[name]
-
-
-# catalog -------------------------------------------------------------------------------------------------
-
-
-@click.group("catalog")
-def catalog() -> None:
-    """信息资源目录: the resource catalogue built from the contracts."""
-
-
-@catalog.command("list")
-@click.option("--department", help="Only resources this department provides.")
-@click.option("--sharing-type", type=click.Choice(["unconditional", "conditional", "not_shared"]))
-@click.option("--json", "as_json", is_flag=True)
-def catalog_list(department: str | None, sharing_type: str | None, as_json: bool) -> None:
-    """One line per resource: provider, 共享属性, 开放属性, 更新周期, classification, exchange table."""
-    from governance.catalogue import read_catalogue
-
-    entries = [
-        e
-        for e in read_catalogue(open_catalog())
-        if (department is None or e["provider_department"] == department)
-        and (sharing_type is None or e["sharing_type"] == sharing_type)
-    ]
-    if as_json:
-        echo_json([{k: v for k, v in e.items() if k != "columns_json"} for e in entries])
-        return
-    echo_table(
-        entries,
-        [
-            "resource_id",
-            "title",
-            "provider_department",
-            "sharing_type_label",
-            "open_type_label",
-            "update_frequency_label",
-            "classification_label",
-            "exchange_table",
-        ],
-    )
-
-
-@catalog.command("show")
-@click.argument("resource")
-@click.option("--json", "as_json", is_flag=True)
-def catalog_show(resource: str, as_json: bool) -> None:
-    """One resource with its data items (信息项) and the grants in force on it."""
-    from governance.catalogue import entry_items, read_catalogue
-    from governance.sharing.grants import live_grants
-
-    entry = _find_entry(read_catalogue(open_catalog()), resource)
-    items = entry_items(entry)
-    grants = [g for g in live_grants(store=_store()) if g.resource == entry["dataset"]]
-    if as_json:
-        echo_json(
-            {
-                **{k: v for k, v in entry.items() if k != "columns_json"},
-                "items": items,
-                "grants": [_grant_json(g) for g in grants],
-            }
-        )
-        return
-    for key in (
-        "resource_id",
-        "title",
-        "purpose",
-        "provider_department_name",
-        "sharing_type_label",
-        "open_type_label",
-        "update_frequency_label",
-        "classification_label",
-        "legal_basis",
-        "exchange_table",
-    ):
-        if entry.get(key):
-            click.echo(f"{key:<26} {entry[key]}")
-    click.echo("")
-    shown = [{k: "" if v is None else v for k, v in item.items()} for item in items]
-    echo_table(shown, ["name", "label", "type", "sharing_type_label", "pii_label", "masking_label"])
-    click.echo("")
-    if grants:
-        click.echo("live grants:")
-        rows = [
-            {
-                "department": g.department,
-                "columns": ",".join(g.columns),
-                "row_filter": g.row_condition or "",
-                "expires_at": g.expires_at,
-                "grant_id": g.grant_id,
-            }
-            for g in grants
-        ]
-        echo_table(rows, ["department", "columns", "row_filter", "expires_at", "grant_id"])
-    elif entry["sharing_type"] == "conditional":
-        click.echo("live grants: none (only the provider reads it)")
-
-
-def _grant_json(grant) -> dict:
-    """A grant as `catalog show --json` has always shown it."""
-    return {
-        "grant_id": grant.grant_id,
-        "department": grant.department,
-        "resource": grant.resource,
-        "table": str(grant.table),
-        "columns": grant.columns,
-        "row_filter": grant.row_condition,
-        "provider_department": grant.provider_department,
-        "granted_at": grant.granted_at,
-        "expires_at": grant.expires_at,
-    }
-
-
-@catalog.command("export")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["dcat", "csv", "csv-items"]),
-    default="dcat",
-    show_default=True,
-    help="dcat: DCAT-AP JSON-LD; csv: one row per resource; csv-items: one row per data item (信息项).",
-)
-@click.option("--out", type=click.Path(path_type=Path), help="File to write (default: standard output).")
-def catalog_export(fmt: str, out: Path | None) -> None:
-    """The catalogue for the provincial/national platform (DCAT-AP JSON-LD, or CSV with Chinese headers)."""
-    from governance.catalogue import read_catalogue
-    from governance.sharing.deadlines import now_cst
-    from governance.sharing.exports import items_to_csv, to_csv, to_dcat_jsonld
-
-    entries = read_catalogue(open_catalog())
-    if fmt == "dcat":
-        text = to_dcat_jsonld(entries, issued=now_cst())
-    elif fmt == "csv":
-        text = to_csv(entries)
-    else:
-        text = items_to_csv(entries)
-    if out is None:
-        click.echo(text.removeprefix("\ufeff"), nl=False)
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8", newline="")
-    click.echo(f"wrote {len(entries)} resources to {out}")
 
 
 # request -------------------------------------------------------------------------------------------------
@@ -234,6 +87,8 @@ def _show(request, as_json: bool) -> None:
     click.echo("history:")
     for event in request.history:
         note = f"  {event.comment}" if event.comment else ""
+        if "matched_rows" in event.detail:
+            note += f"  [{event.detail['matched_rows']} rows matched]"
         click.echo(
             f"  {event.at:%Y-%m-%d %H:%M}  {event.actor:<16} {event.action:<8} "
             f"{event.from_state or '-'} → {event.to_state}{note}"
@@ -375,6 +230,13 @@ def request_check(request_id: str, actor: str, comment: str | None) -> None:
     help="When the grant ends (default: 365 days from now).",
 )
 @click.option("--comment", help="审核意见.")
+@click.option(
+    "--allow-empty",
+    "allow_empty",
+    metavar="REASON",
+    help="Approve although the row condition matches no row of the exchange table now, for this reason "
+    "(kept in the history); without it such an approval is refused.",
+)
 def request_approve(
     request_id: str,
     actor: str | None,
@@ -382,8 +244,12 @@ def request_approve(
     row_condition: str | None,
     expires: datetime | None,
     comment: str | None,
+    allow_empty: str | None,
 ) -> None:
-    """Approve named columns with an optional row condition and an expiry; the grant takes effect now."""
+    """Approve named columns with an optional row condition and an expiry; the grant takes effect now.
+
+    The row condition is counted against the exchange table first: one that matches no row shares
+    nothing and is refused unless --allow-empty gives the reason it should stand."""
     from governance.sharing import service
     from governance.sharing.rules import RequestError
 
@@ -401,6 +267,7 @@ def request_approve(
             row_condition=row_condition,
             comment=comment,
             contract=_contract(found.resource),
+            allow_empty=allow_empty,
         )
     except RequestError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -410,8 +277,17 @@ def request_approve(
     click.echo(
         f"{request_id}: approved; {approved.requester_department} reads "
         f"{','.join(approved.approved_columns or ())} of {approved.exchange_table}{condition} "
-        f"until {approved.expires_at:%Y-%m-%d %H:%M}"
+        f"until {approved.expires_at:%Y-%m-%d %H:%M}{_matched(approved)}"
     )
+
+
+def _matched(request) -> str:
+    """What the approval's history says it matched: '; 120 rows now' (or why it stands with none)."""
+    detail = next((e.detail for e in reversed(request.history) if e.action == "approve"), {})
+    if "matched_rows" not in detail:
+        return ""
+    reason = detail.get("allow_empty_reason")
+    return f"; {detail['matched_rows']} rows now" + (f" (allowed empty: {reason})" if reason else "")
 
 
 @request.command("refuse")

@@ -6,8 +6,9 @@ A resource counts as shared online only if all of these hold (docs/adr/0006-shar
 * its quality gate and its leak scan passed on their latest run (a gate that has not run is a gap);
 * someone besides the provider (and the stewards) may read it, as the access policy answers
   (`governance.access.policy`, the same answer Trino and Superset enforce): unconditional → every
-  department; conditional → the provider plus departments holding a live, valid grant, so a conditional
-  resource with no grant is a gap.
+  department; conditional → the provider plus departments holding a live, valid grant that matches rows of
+  the exchange table when measured (a grant whose row condition matches nothing shares nothing), so a
+  conditional resource with no such grant is a gap.
 不予共享 resources (with their legal basis) are exempt: counted apart, neither shared nor a gap, and not in
 the denominator.
 
@@ -27,6 +28,8 @@ from pyiceberg.catalog import Catalog
 from governance.access.grant import Grant
 from governance.access.policy import AccessPolicy
 from governance.access.resources import resource_of_entry
+from governance.access.row_filter import RowConditionError
+from governance.access.row_match import matched_rows
 from governance.catalogue import read_catalogue
 from governance.freshness import max_age
 from governance.sharing.deadlines import CST, now_cst, to_cst
@@ -52,6 +55,7 @@ GAP_REASONS: dict[str, str] = {
     "leak_scan_failed": "泄露扫描未通过",
     "leak_scan_not_run": "泄露扫描未运行",
     "no_grant": "无部门获授权",
+    "grant_matches_no_rows": "授权行条件无匹配数据",
 }
 
 
@@ -132,6 +136,14 @@ class Observed:
     quality: dict[str, GateStatus]
     leak_scan: dict[str, GateStatus]
     grants: list[Grant] = field(default_factory=list)
+    # Rows of its exchange table each grant matches now; None: not counted (every grant counts).
+    matched_rows: dict[Grant, int] | None = None
+
+    def sharing_grants(self) -> list[Grant]:
+        """The grants that share something: each matches at least one row (all, when not counted)."""
+        if self.matched_rows is None:
+            return list(self.grants)
+        return [g for g in self.grants if self.matched_rows.get(g, 0) > 0]
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,9 @@ class Measurement:
         return [(r, g) for r in self.resources for g in r.gaps]
 
 
-def assess(entry: dict, observed: Observed, at: datetime, policy: AccessPolicy) -> ResourceState:
+def assess(
+    entry: dict, observed: Observed, at: datetime, policy: AccessPolicy, empty: Iterable[Grant] = ()
+) -> ResourceState:
     """One catalogue entry against the observed facts and who may read it: exempt, shared online, or its gaps."""
     sharing_type = entry["sharing_type"]
     table = entry.get("exchange_table")
@@ -191,7 +205,12 @@ def assess(entry: dict, observed: Observed, at: datetime, policy: AccessPolicy) 
 
     allowed = set(policy.readers(table)) if table else set()
     if not allowed - {entry["provider_department"], STEWARD_DEPARTMENT}:
-        gaps.append(Gap("no_grant", "conditional resource with no live grant to another department"))
+        idle = sorted(g.grant_id or g.department for g in empty if str(g.table) == table)
+        if idle:
+            detail = f"live grant(s) {', '.join(idle)} match no row of {table} now"
+            gaps.append(Gap("grant_matches_no_rows", detail))
+        else:
+            gaps.append(Gap("no_grant", "conditional resource with no live grant to another department"))
     return ResourceState(
         **base, last_refreshed=refreshed, readers=tuple(sorted(allowed)), exempt=False, gaps=tuple(gaps)
     )
@@ -227,8 +246,10 @@ def measure(entries: Iterable[dict], observed: Observed, at: datetime) -> Measur
     entries = sorted(entries, key=lambda e: e["resource_id"])
     # Who reads what: the access policy over these entries and the grants, as Trino enforces it.
     resources = [r for r in (resource_of_entry(e) for e in entries) if r is not None]
-    policy = AccessPolicy.of(resources, observed.grants, moment)
-    states = [assess(e, observed, moment, policy) for e in entries]
+    sharing = observed.sharing_grants()
+    policy = AccessPolicy.of(resources, sharing, moment)
+    empty = [g for g in observed.grants if g not in sharing]
+    states = [assess(e, observed, moment, policy, empty) for e in entries]
     return Measurement(moment, states, rates(states))
 
 
@@ -248,12 +269,33 @@ def observe(
     moment = to_cst(at or now_cst())
     tables = {e["exchange_table"] for e in entries if e.get("exchange_table")}
     store = store or RequestStore.open()
+    grants = grants_at(store.list(state="approved"), moment)
     return Observed(
         refreshed={t: last_refreshed(catalog, t) for t in sorted(tables)},
         quality=read_quality_gate(catalog),
         leak_scan=read_leak_gate(catalog),
-        grants=grants_at(store.list(state="approved"), moment),
+        grants=grants,
+        matched_rows=count_grant_rows(catalog, entries, grants),
     )
+
+
+def count_grant_rows(catalog: Catalog, entries: Iterable[dict], grants: Iterable[Grant]) -> dict[Grant, int]:
+    """Rows of its exchange table each grant matches now, re-counted at every measurement: a grant whose
+    rows are gone (or never were) stops counting as sharing. A grant the count cannot evaluate (its
+    condition no longer fits the table) matches nothing here, as Trino's rules drop it too."""
+    columns = {
+        r.table: r.columns for r in (resource_of_entry(e) for e in entries) if r is not None and not r.is_mart
+    }
+    counted: dict[Grant, int] = {}
+    for grant in grants:
+        shared = columns.get(grant.table)
+        try:
+            counted[grant] = (
+                0 if shared is None else matched_rows(catalog, str(grant.table), grant.row_condition, shared)
+            )
+        except RowConditionError:
+            counted[grant] = 0
+    return counted
 
 
 def measure_catalog(

@@ -216,6 +216,20 @@ def approval_terms(
     return approved, condition, expires
 
 
+def empty_grant_reason(matched_rows: int, allow_empty: str | None, table: str) -> str | None:
+    """An approval must share something. A grant whose row condition matches no row of the exchange table
+    now is refused, unless the approver states why it should stand (rows expected later, the table not yet
+    published): that reason is returned, to be kept in the history. None when rows match."""
+    if matched_rows > 0:
+        return None
+    if allow_empty is None or not allow_empty.strip():
+        raise RequestError(
+            f"the grant would share no row: its row condition matches 0 rows of {table} now; correct the "
+            "row condition, or approve with --allow-empty giving the reason it should stand"
+        )
+    return allow_empty.strip()
+
+
 def required_reason(reason: str | None, message: str) -> str:
     """Refusals and revocations carry their reason; a blank one is refused with ``message``."""
     if not reason or not reason.strip():

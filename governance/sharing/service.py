@@ -21,11 +21,12 @@ from pyiceberg.catalog import Catalog
 
 from governance.access.grant import Grant
 from governance.access.refresh import RefreshResult, write_access_rules
+from governance.access.row_match import matched_rows
 from governance.contracts import DatasetContract, load_contracts
 from governance.sharing.deadlines import now_cst
 from governance.sharing.grants import live_grants
 from governance.sharing.mirror import mirror
-from governance.sharing.rules import SharingRequest
+from governance.sharing.rules import SharingRequest, shared_columns, validate_row_condition
 from governance.sharing.store import RequestStore, sharing_db_url
 from infra.settings import Settings, load_settings
 from infra.stack.secrets import TrinoUser
@@ -143,18 +144,31 @@ def approve(
     comment: str | None = None,
     contract: DatasetContract | None = None,
     catalog: Catalog | None = None,
+    allow_empty: str | None = None,
 ) -> Outcome:
     """Approve (by the providing department unless ``actor`` says who), for a year unless ``expires_at``;
-    the grant takes effect now."""
+    the grant takes effect now. The approved row condition is counted against the exchange table first: a
+    grant that matches no row is refused unless ``allow_empty`` says why it should stand."""
     found = store.get(request_id, with_history=False)
+    contract = _contract_of(found, contract)
+    catalog = catalog if catalog is not None else _open_catalog(load_settings())
+    condition = row_condition if row_condition is not None else found.requested_row_condition
+    matched = matched_rows(
+        catalog,
+        found.exchange_table,
+        validate_row_condition(condition, shared_columns(contract)),
+        shared_columns(contract),
+    )
     approved = store.approve(
-        _contract_of(found, contract),
+        contract,
         request_id,
         actor or found.provider_department,
         expires_at=expires_at or now_cst() + timedelta(days=DEFAULT_GRANT_DAYS),
         columns=columns,
         row_condition=row_condition,
         comment=comment,
+        matched_rows=matched,
+        allow_empty=allow_empty,
     )
     return Outcome(approved, after_step(store, rules_change=True, catalog=catalog))
 

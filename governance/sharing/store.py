@@ -3,7 +3,7 @@
 State lives in a small SQL database (SQLite under ``state_dir`` on the embedded profile, the stack's
 PostgreSQL ``sharing`` database otherwise; see ``sharing_db_url``), written through SQLAlchemy Core only. The
 request row holds the current state; ``sharing_request_events`` is the append-only history (database triggers
-refuse UPDATE and DELETE on it). Each transition updates the row only if it is still in the state the
+refuse UPDATE and DELETE on it; the tables are in ``schema``). Each transition updates the row only if it is still in the state the
 transition read (optimistic check), and writes its event in the same transaction. The rules a transition
 must pass are in ``rules``; what follows a decision (mirror, access rules) is in ``service``.
 """
@@ -29,81 +29,12 @@ from governance.sharing.rules import (
     approval_terms,
     check_transition,
     compliance_problems,
+    empty_grant_reason,
     required_reason,
     submission_terms,
 )
+from governance.sharing.schema import events_table, metadata, requests_table
 from infra.settings import Settings, load_settings
-
-metadata = sa.MetaData()
-requests_table = sa.Table(
-    "sharing_requests",
-    metadata,
-    sa.Column("request_id", sa.String(40), primary_key=True),
-    sa.Column("resource", sa.String(100), nullable=False),
-    sa.Column("resource_id", sa.String(120), nullable=False),
-    sa.Column("exchange_table", sa.String(200), nullable=False),
-    sa.Column("provider_department", sa.String(40), nullable=False),
-    sa.Column("requester_department", sa.String(40), nullable=False),
-    sa.Column("requested_columns", sa.Text, nullable=False),
-    sa.Column("purpose", sa.Text, nullable=False),
-    sa.Column("requested_row_condition", sa.Text),
-    sa.Column("published_at_request", sa.Boolean, nullable=False),
-    sa.Column("state", sa.String(24), nullable=False),
-    sa.Column("submitted_at", sa.DateTime, nullable=False),
-    sa.Column("compliance_due", sa.Date, nullable=False),
-    sa.Column("answer_due", sa.Date, nullable=False),
-    sa.Column("deadline_provisional", sa.Boolean, nullable=False),
-    sa.Column("compliance_checked_at", sa.DateTime),
-    sa.Column("decided_at", sa.DateTime),
-    sa.Column("approved_columns", sa.Text),
-    sa.Column("row_condition", sa.Text),
-    sa.Column("expires_at", sa.DateTime),
-    sa.Column("review_comment", sa.Text),
-    sa.Column("refusal_reason", sa.Text),
-    sa.Column("closed_at", sa.DateTime),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-)
-events_table = sa.Table(
-    "sharing_request_events",
-    metadata,
-    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("request_id", sa.String(40), sa.ForeignKey("sharing_requests.request_id"), nullable=False),
-    sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("actor", sa.String(80), nullable=False),
-    sa.Column("action", sa.String(24), nullable=False),
-    sa.Column("from_state", sa.String(24)),
-    sa.Column("to_state", sa.String(24), nullable=False),
-    sa.Column("comment", sa.Text),
-    sa.Column("detail", sa.Text),
-)
-
-# History is append-only in the database itself, not only by convention in this module.
-for _operation in ("UPDATE", "DELETE"):
-    sa.event.listen(
-        events_table,
-        "after_create",
-        sa.DDL(
-            f"CREATE TRIGGER sharing_request_events_no_{_operation.lower()} "
-            f"BEFORE {_operation} ON sharing_request_events "
-            "BEGIN SELECT RAISE(ABORT, 'sharing_request_events is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
-sa.event.listen(
-    events_table,
-    "after_create",
-    sa.DDL(
-        "CREATE FUNCTION sharing_request_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'sharing_request_events is append-only'; END $$"
-    ).execute_if(dialect="postgresql"),
-)
-sa.event.listen(
-    events_table,
-    "after_create",
-    sa.DDL(
-        "CREATE TRIGGER sharing_request_events_append_only BEFORE UPDATE OR DELETE ON sharing_request_events "
-        "FOR EACH ROW EXECUTE FUNCTION sharing_request_events_append_only()"
-    ).execute_if(dialect="postgresql"),
-)
 
 
 def sharing_db_url(settings: Settings | None = None) -> str | sa.URL:
@@ -278,13 +209,23 @@ class RequestStore:
         row_condition: str | None = None,
         comment: str | None = None,
         at: datetime | None = None,
+        matched_rows: int | None = None,
+        allow_empty: str | None = None,
     ) -> SharingRequest:
         """Approve named columns (a subset of those requested) with an optional row condition and an expiry.
 
         A request still waiting for its compliance check gets it first, as its own history event.
+        ``matched_rows`` is how many rows of the exchange table the approved row condition matches now (the
+        service counts them): 0 is refused unless ``allow_empty`` gives the reason; both go into the history.
         """
         moment = _moment(at)
         request = self.get(request_id, with_history=False)
+        counted: dict[str, object] = {}
+        if matched_rows is not None:
+            reason = empty_grant_reason(matched_rows, allow_empty, request.exchange_table)
+            counted = {"matched_rows": matched_rows}
+            if reason is not None:
+                counted["allow_empty_reason"] = reason
         if request.state == "submitted":
             request = self.check_compliance(contract, request_id, actor, at=moment)
             if request.state == "refused":
@@ -306,6 +247,7 @@ class RequestStore:
                 "expires_at": expires,
                 "review_comment": comment,
             },
+            counted,
         )
 
     def refuse(self, request_id: str, actor: str, reason: str, at: datetime | None = None) -> SharingRequest:
@@ -353,6 +295,7 @@ class RequestStore:
         action: str,
         comment: str | None,
         values: dict,
+        extra_detail: dict | None = None,
     ) -> SharingRequest:
         check_transition(request, to_state)
         with self.engine.begin() as connection:
@@ -367,6 +310,7 @@ class RequestStore:
             detail = {k: v for k, v in values.items() if k in ("row_condition", "expires_at")}
             if "approved_columns" in values:
                 detail["approved_columns"] = json.loads(values["approved_columns"])
+            detail.update(extra_detail or {})
             _append_event(
                 connection,
                 detail,

@@ -7,7 +7,15 @@ import pytest
 from governance.access.grant import Grant
 from governance.catalogue import build_catalogue
 from governance.sharing.gates import GateStatus, latest_runs
-from governance.sharing.measure import Observed, freshness_window, gap_rows, measure, rate_rows
+from governance.sharing.measure import (
+    Observed,
+    count_grant_rows,
+    freshness_window,
+    gap_rows,
+    measure,
+    rate_rows,
+)
+from tests.unit.sharing.conftest import write_exchange_table
 
 AT = datetime(2026, 11, 24, 12, 0)
 PASSED = GateStatus("passed", "run-1", AT - timedelta(hours=3))
@@ -121,6 +129,28 @@ def test_a_conditional_resource_needs_a_live_grant(entries):
     assert state.shared_online and state.readers == ("city_management", "data_office", "transport")
 
 
+def test_a_grant_that_matches_no_row_shares_nothing(entries):
+    """Issue #14, finding 5: a grant whose row condition matches no row lifted the rate. Counted rows are
+    part of what is observed; a grant counts while it matches at least one."""
+    grant = _grant()
+    empty = measure(entries, _healthy(entries, matched_rows={grant: 0}), AT)
+    assert _gaps(empty) == {("parking_sessions", "grant_matches_no_rows")}
+    (gap,) = [g for s, g in empty.gaps()]
+    assert "SR-1" in gap.detail and gap.label == "授权行条件无匹配数据"
+    assert (
+        _rate(empty, "transport").shared_online
+        == _rate(measure(entries, _healthy(entries), AT), "transport").shared_online - 1
+    )
+    matching = measure(entries, _healthy(entries, matched_rows={grant: 12}), AT)
+    assert _gaps(matching) == set()
+    # A second, matching grant of another department is enough.
+    other = Grant(
+        "emergency", "exchange.parking_sessions", ("lot_id",), "lot_id = 'PL3101150001'", grant_id="SR-2"
+    )
+    both = _healthy(entries, grants=[grant, other], matched_rows={grant: 0, other: 3})
+    assert _gaps(measure(entries, both, AT)) == set()
+
+
 def test_every_reason_of_a_resource_is_listed(entries):
     observed = _healthy(entries, grants=[])
     observed.refreshed["exchange.parking_sessions"] = None
@@ -156,3 +186,20 @@ def test_latest_run_per_dataset_decides_the_gate():
     assert result["parks"].state == "passed"  # an old failure, fixed by the latest run
     assert result["parking_lots"].state == "failed"  # one failed expectation in the latest run
     assert "traffic_flow" not in result
+
+
+def test_grant_rows_are_counted_again_at_each_measurement(catalog, entries):
+    """The KPI re-counts every grant on the exchange table as it is when measured."""
+    write_exchange_table(catalog, "parking_sessions", [{"session_id": "S1", "lot_id": "PL1"}])
+    some = _grant()
+    lot = Grant("emergency", "exchange.parking_sessions", ("lot_id",), "lot_id = 'PL1'", grant_id="SR-2")
+    broken = Grant("health", "exchange.parking_sessions", ("lot_id",), "no_such_column = 1", grant_id="SR-3")
+    elsewhere = Grant("health", "exchange.rental_trips", ("trip_id",), grant_id="SR-4")  # no such table
+    assert count_grant_rows(catalog, entries, [some, lot, broken, elsewhere]) == {
+        some: 1,
+        lot: 1,
+        broken: 0,
+        elsewhere: 0,
+    }
+    write_exchange_table(catalog, "parking_sessions", [{"session_id": "S2", "lot_id": "PL2"}])
+    assert count_grant_rows(catalog, entries, [some, lot]) == {some: 1, lot: 0}

@@ -64,6 +64,35 @@ def test_invalid_requests_are_rejected(store, contracts, overrides, words):
     assert store.list() == []
 
 
+def test_an_approval_that_matches_no_row_needs_a_stated_reason(store, contracts):
+    """Issue #14, finding 5. The service counts the rows (test_service.py); the store refuses 0 without a
+    reason, and keeps the count and the reason in the approval's history."""
+    request = _create(store, contracts)
+    approve = {"expires_at": datetime(2026, 9, 30), "at": datetime(2025, 9, 28, 9, 0)}
+    for blank in (None, "", "  "):
+        with pytest.raises(RequestError, match=r"matches 0 rows of exchange\.hotline_tickets"):
+            store.approve(
+                contracts["hotline_tickets"],
+                request.request_id,
+                "city_management",
+                **approve,
+                matched_rows=0,
+                allow_empty=blank,
+            )
+    assert store.get(request.request_id).state == "submitted"  # nothing happened
+    approved = store.approve(
+        contracts["hotline_tickets"],
+        request.request_id,
+        "city_management",
+        **approve,
+        matched_rows=0,
+        allow_empty=" 该类工单下月起由新系统报送 ",
+    )
+    assert approved.state == "approved"
+    assert approved.history[-1].detail["matched_rows"] == 0
+    assert approved.history[-1].detail["allow_empty_reason"] == "该类工单下月起由新系统报送"
+
+
 def test_approval_walks_through_the_compliance_check_and_keeps_history(store, contracts):
     request = _create(store, contracts)
     approved = store.approve(
