@@ -4,7 +4,9 @@
 grants; Trino's rules (`trino_rules`), Superset's roles (`superset_roles`) and the sharing KPI
 (`governance.sharing.measure`) all ask it, so none of them can drift from the others.
 
-- Stewards (`data_office`) read everything, unmasked; every department reads the `kpi` zone.
+- The named steward accounts (`STEWARDS`, not a department: the rules name them user by user) read
+  everything, unmasked. The data office is a department like any other: its analysts read what any
+  department reads. Every department reads the `kpi` zone.
 - A resource's exchange table: its provider reads it as published; an unconditional one is read by every
   department with its personal columns masked (unless a grant covers them); a conditional one only with a
   live grant — the granted columns, the rows of the grant's row condition, until the grant's expiry.
@@ -25,11 +27,14 @@ from datetime import UTC, datetime
 from governance.access.grant import CST, Grant, to_cst
 from governance.access.resources import AccessResource, MartInput, project_resources
 from governance.access.row_filter import RowConditionError, validate_row_condition
-from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
+from infra.vocabulary import DEPARTMENTS
 from infra.zones import KPI, TableName
 
 # Zones every department reads whole (measured KPIs, no personal data).
 EVERYONE_ZONES: tuple[str, ...] = (KPI.name,)
+# The reader that is no department: the named steward accounts. Steward rights once went to the data
+# office's group, so whichever analyst sat there read raw personal data and wrote; they follow the person now.
+STEWARDS = "stewards"
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def check_grants(
 ) -> tuple[list[Grant], list[RejectedGrant]]:
     """Live, valid grants (row condition normalised) and the rejected ones with the reason."""
     by_table = {r.table: r for r in resources}
-    known_departments = set(departments) - {STEWARD_DEPARTMENT}
+    known_departments = set(departments)
     valid: list[Grant] = []
     rejected: list[RejectedGrant] = []
     for grant in grants:
@@ -153,17 +158,16 @@ class AccessPolicy:
         )
 
     def readers(self, table: str) -> dict[str, Access]:
-        """Department -> how it may read `table` ("exchange.x", "kpi.x", …); absent departments may not."""
+        """Department (or `STEWARDS`) -> how it may read `table` ("exchange.x", "kpi.x", …); absent
+        departments may not."""
         name = TableName.parse(table)
+        found: dict[str, Access] = {STEWARDS: FULL}
         if name.zone in EVERYONE_ZONES:
-            return dict.fromkeys(self.departments, FULL)
-        found: dict[str, Access] = {STEWARD_DEPARTMENT: FULL}
+            return found | dict.fromkeys(self.departments, FULL)
         resource = self.resources.get(name)
         if resource is None:
             return found  # not in the catalogue: stewards only (fail closed)
         for department in self.departments:
-            if department == STEWARD_DEPARTMENT:
-                continue
             access = self._mart(resource, department) if resource.is_mart else self._own(resource, department)
             if access is not None:
                 found[department] = access

@@ -15,13 +15,12 @@ from governance.access.grant import Grant
 from governance.access.impersonation import with_impersonation
 from governance.access.policy import AccessPolicy, RejectedGrant
 from governance.access.resources import project_resources
-from governance.access.trino_rules import render_policy, rules_text, write_atomic
+from governance.access.trino_rules import DEFAULT_STEWARDS, render_policy, rules_text, write_atomic
 from infra.settings import Settings
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser, load_or_create_users
 from infra.stack.trino import coordinator_node
 from infra.stack.trino_config import group_file
-from infra.vocabulary import STEWARD_DEPARTMENT
 
 
 @dataclass(frozen=True)
@@ -37,15 +36,18 @@ def write_access_rules(
     grants: Sequence[Grant],
     now: datetime | None = None,
     users: Iterable[TrinoUser] | None = None,
+    stewards: Sequence[str] = DEFAULT_STEWARDS,
 ) -> RefreshResult:
-    """Render rules.json and groups.txt from the contracts, dbt marts and these grants; write them atomically."""
+    """Render rules.json and groups.txt from the contracts, dbt marts and these grants; write them atomically.
+
+    `stewards` names the steward accounts: steward rights go to them by name, never to a group, so the
+    data office's analysts read as a department does."""
     now = now or datetime.now(UTC)
     paths = StackPaths.of(settings)
     policy = AccessPolicy.of(project_resources().values(), grants, now)
     members = list(users) if users is not None else load_or_create_users(paths.secrets)
-    stewards = sorted(u.name for u in members if STEWARD_DEPARTMENT in u.groups)
     # Superset's service account impersonates analysts so that these rules apply per person.
-    rules = with_impersonation(render_policy(policy, stewards=stewards))
+    rules = with_impersonation(render_policy(policy, stewards=sorted(stewards)))
     etc = coordinator_node(settings, paths).etc
     return RefreshResult(
         rules_changed=write_atomic(etc / "rules.json", rules_text(rules)),

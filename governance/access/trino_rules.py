@@ -1,14 +1,20 @@
 """Trino file-based access control generated from the access policy (pure functions).
 
 What each department may read comes from `governance.access.policy` (the same answer Superset's roles and the
-sharing KPI get); this module only writes it in Trino's terms (docs/adr/0007-access-rules-generated.md):
-- stewards (`data_office`) read and write everything;
-- one table rule per department and exchange table it may read: columns it may not read `allow: false`,
-  personal columns it reads masked `'***'`, and the grants' row conditions with their expiry as a row
-  filter, so rows stop at expiry even before the next refresh removes the rule;
-- every department reads the kpi zone; nothing else: no `raw_*`, `quarantine`, `staging` or `governance`
-  table, no system information, no other user's queries.
-Trino uses the first table rule that matches, so the specific rules come first.
+sharing KPI get); this module only writes it in Trino's terms (docs/adr/0007-access-rules-generated.md,
+docs/threat-model.md):
+- the named steward accounts, by user name (never by the data office's group, whose analysts are analysts),
+  read and write everything, in both catalogs, run procedures and set any session property;
+- one table rule per department and exchange table it may read, in the read catalog only: columns it may
+  not read `allow: false`, personal columns it reads masked `'***'`, and the grants' row conditions with their
+  expiry as a row filter, so rows stop at expiry even before the next refresh removes the rule;
+- every department reads the kpi zone (its tables, not their `$files`/`$snapshots` metadata tables); nothing
+  else: no `raw_*`, `quarantine`, `staging` or `governance` table, no steward catalog, no system
+  information, no other user's queries, no procedures, no catalog session properties and only the system
+  session properties of `ANALYST_SESSION_PROPERTIES`.
+Trino uses the first rule that matches, so the specific rules come first. Table procedures
+(`ALTER TABLE … EXECUTE`) are not governed by Trino 476's file-based rules at all: the read catalog's connector
+refuses them (`infra.stack.trino_config.READ_CATALOG`).
 """
 
 from __future__ import annotations
@@ -26,14 +32,29 @@ from typing import Any
 from governance.access.grant import Grant
 from governance.access.policy import EVERYONE_ZONES, Access, AccessPolicy
 from governance.access.resources import AccessResource
-from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
+from infra.stack.secrets import STEWARD_USER
+from infra.stack.trino_config import READ_CATALOG
+from infra.vocabulary import DEPARTMENTS
 
 log = logging.getLogger(__name__)
 
-CATALOG = "lakehouse"
+CATALOG = READ_CATALOG
 ALL_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
 # Second line of defence: exchange values are already masked (pseudonyms, 张*); Trino hides even those.
 MASK = "'***'"
+# The named steward accounts when the caller names none (infra.stack.secrets makes this one).
+DEFAULT_STEWARDS: tuple[str, ...] = (STEWARD_USER,)
+# System session properties an analyst may set. Each only bounds the analyst's own query in time, so it can
+# neither widen what a query reads nor take memory or workers from other users (resource_overcommit,
+# query_max_memory, spill and optimizer switches stay with the stewards).
+ANALYST_SESSION_PROPERTIES: tuple[str, ...] = (
+    "query_max_execution_time",
+    "query_max_planning_time",
+    "query_max_run_time",
+)
+# A table's name, not one of its Iceberg metadata tables (`t$files`, `t$snapshots` … carry column bounds
+# and file paths of every row).
+PLAIN_TABLE = "[^$]+"
 
 
 def _exact(*names: str) -> str:
@@ -67,18 +88,36 @@ def render_rules(
     grants: Iterable[Grant],
     now: datetime,
     departments: Iterable[str] = DEPARTMENTS,
-    stewards: Sequence[str] = ("steward",),
+    stewards: Sequence[str] = DEFAULT_STEWARDS,
 ) -> dict[str, Any]:
-    """The rules.json document for Trino's file-based access control (`stewards`: users of data_office)."""
+    """The rules.json document for Trino's file-based access control (`stewards`: the steward accounts)."""
     return render_policy(AccessPolicy.of(resources, grants, now, departments), stewards)
 
 
-def render_policy(policy: AccessPolicy, stewards: Sequence[str] = ("steward",)) -> dict[str, Any]:
-    """The rules.json document of one access policy."""
-    readers = sorted(set(policy.departments) - {STEWARD_DEPARTMENT})
+def _steward_rules(stewards: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """What the named steward accounts may do: everything, in every catalog (none named: nothing)."""
+    user = _exact(*stewards)
+    rules = {
+        "catalogs": [{"user": user, "catalog": ".*", "allow": "all"}],
+        "schemas": [{"user": user, "schema": ".*", "owner": True}],
+        "tables": [{"user": user, "privileges": ALL_PRIVILEGES}],
+        "queries": [{"user": user, "allow": ["execute", "kill", "view"]}],
+        # Trino matches these rules by user or role only (a `group` key stops it at start-up).
+        "system_information": [{"user": user, "allow": ["read", "write"]}],
+        "procedures": [{"user": user, "privileges": ["EXECUTE"]}],
+        "catalog_session_properties": [{"user": user, "allow": True}],
+        "system_session_properties": [{"user": user, "allow": True}],
+    }
+    return rules if stewards else {key: [] for key in rules}
+
+
+def render_policy(policy: AccessPolicy, stewards: Sequence[str] = DEFAULT_STEWARDS) -> dict[str, Any]:
+    """The rules.json document of one access policy; `stewards` are the steward accounts' user names."""
+    readers = sorted(policy.departments)
     for bad in policy.rejected:
         log.warning("grant ignored (%s): %s", bad.reason, bad.grant.describe())
-    table_rules: list[dict[str, Any]] = [{"group": _exact(STEWARD_DEPARTMENT), "privileges": ALL_PRIVILEGES}]
+    steward = _steward_rules(stewards)
+    table_rules: list[dict[str, Any]] = list(steward["tables"])
     allowed = {table: policy.readers(table) for table in sorted(policy.resources)}
     for department in readers:
         for table, resource in sorted(policy.resources.items()):
@@ -91,25 +130,33 @@ def render_policy(policy: AccessPolicy, stewards: Sequence[str] = ("steward",)) 
             "group": everyone,
             "catalog": _exact(CATALOG),
             "schema": _exact(*EVERYONE_ZONES),
+            "table": PLAIN_TABLE,
             "privileges": ["SELECT"],
         },
-        # SQL clients (JDBC/DBeaver) read their metadata from these.
+        # SQL clients (JDBC/DBeaver) read their metadata from these (listing only what the user may see).
         {"group": everyone, "catalog": "system", "schema": "jdbc|metadata", "privileges": ["SELECT"]},
     ]
     return {
+        # Departments never reach the steward catalog: read-only on the catalog everyone reads.
         "catalogs": [
-            {"group": _exact(STEWARD_DEPARTMENT), "catalog": ".*", "allow": "all"},
+            *steward["catalogs"],
             {"group": everyone, "catalog": _exact(CATALOG, "system"), "allow": "read-only"},
         ],
-        "schemas": [{"group": _exact(STEWARD_DEPARTMENT), "schema": ".*", "owner": True}],
+        "schemas": steward["schemas"],
         "tables": table_rules,
         # Query text may quote personal data: only stewards see other users' queries.
-        "queries": [
-            {"group": _exact(STEWARD_DEPARTMENT), "allow": ["execute", "kill", "view"]},
-            {"allow": ["execute"]},
+        "queries": [*steward["queries"], {"allow": ["execute"]}],
+        "system_information": steward["system_information"],
+        # Present, so Trino denies every procedure no rule names (CALL … rollback_to_snapshot, register_table).
+        "procedures": steward["procedures"],
+        # Catalog session properties weaken the connector's guards (expire_snapshots_min_retention = '0s',
+        # statistics_enabled): stewards only.
+        "catalog_session_properties": [*steward["catalog_session_properties"], {"allow": False}],
+        "system_session_properties": [
+            *steward["system_session_properties"],
+            {"property": _exact(*ANALYST_SESSION_PROPERTIES), "allow": True},
+            {"allow": False},
         ],
-        # Trino matches these rules by user or role only (not group): the steward users by name.
-        "system_information": [{"user": _exact(*stewards), "allow": ["read", "write"]}] if stewards else [],
     }
 
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from governance.access.grant import Grant
-from governance.access.policy import AccessPolicy
+from governance.access.policy import STEWARDS, AccessPolicy
 from governance.access.resources import resource_of_entry
 from governance.access.row_filter import RowConditionError
 from governance.access.row_match import matched_rows
@@ -36,7 +36,7 @@ from governance.sharing.deadlines import CST, now_cst, to_cst
 from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
 from governance.sharing.grants import grants_at
 from governance.sharing.store import RequestStore
-from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT, UPDATE_FREQUENCIES
+from infra.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
 from infra.zones import SHARING_GAPS, SHARING_RATE
 
 ALL = "all"
@@ -204,7 +204,7 @@ def assess(
             gaps.append(Gap(f"{prefix}_not_run", f"no {gate} result for {dataset}"))
 
     allowed = set(policy.readers(table)) if table else set()
-    if not allowed - {entry["provider_department"], STEWARD_DEPARTMENT}:
+    if not allowed - {entry["provider_department"], STEWARDS}:
         idle = sorted(g.grant_id or g.department for g in empty if str(g.table) == table)
         if idle:
             detail = f"live grant(s) {', '.join(idle)} match no row of {table} now"

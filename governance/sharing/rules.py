@@ -18,7 +18,7 @@ from governance.access.row_filter import validate_row_condition as _validate
 from governance.catalogue import item_sharing_type
 from governance.contracts import DatasetContract
 from governance.sharing.deadlines import to_cst
-from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
+from infra.vocabulary import DEPARTMENTS
 
 STATES = ("submitted", "compliance_checked", "approved", "refused", "expired", "revoked")
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -146,9 +146,6 @@ def check_resource(contract: DatasetContract, requester: str) -> None:
         raise RequestError(f"{requester!r} is not a department id ({', '.join(DEPARTMENTS)})")
     if requester == contract.provider_department:
         raise RequestError(f"{requester} provides {contract.name} itself; no request needed")
-    if requester == STEWARD_DEPARTMENT:
-        # The access policy grants stewards everything and ignores grants to them: a request would share nothing.
-        raise RequestError(f"{requester} (the data stewards) reads every resource; no request needed")
     if contract.sharing_type == "unconditional":
         raise RequestError(f"{contract.name} is 无条件共享: every department reads it without a request")
     if contract.sharing_type == "not_shared":

@@ -14,6 +14,21 @@ from infra.stack.templates import render
 from infra.vocabulary import DEPARTMENTS
 
 PBKDF2_ITERATIONS = 10_000
+# Two Trino catalogs over the one Iceberg catalog (docs/threat-model.md). Everyone reads through READ_CATALOG,
+# where the connector itself refuses every write, DDL and table procedure: Trino 476's file-based rules do
+# not govern `ALTER TABLE … EXECUTE` at all (trinodb/trino#22874), so no rule could keep analysts from
+# expiring snapshots or rolling a table back. STEWARD_CATALOG serves the same tables with writes, table
+# procedures and statistics; the generated rules open it to the named steward accounts only.
+READ_CATALOG = "lakehouse"
+STEWARD_CATALOG = "lakehouse_admin"
+# Appended to READ_CATALOG's properties. Statistics off there too: Trino computes them before row filters
+# and column grants, so `SHOW STATS FOR (SELECT …)` showed a row-filtered reader the whole table's ranges.
+READ_ONLY_PROPERTIES = """
+# Everyone reads here; no user writes, alters or runs table procedures through this catalog.
+iceberg.security=read_only
+# Statistics ignore row filters: without them SHOW STATS shows no column ranges of rows a reader cannot see.
+iceberg.table-statistics-enabled=false
+"""
 
 
 @dataclass(frozen=True)
@@ -74,8 +89,9 @@ def group_file(users: Iterable[TrinoUser], departments: Iterable[str] = DEPARTME
     return "".join(f"{group}:{','.join(sorted(names))}\n" for group, names in sorted(members.items()))
 
 
-def catalog_file(settings: Settings) -> str:
-    return render(
+def catalog_file(settings: Settings, read_only: bool = True) -> str:
+    """READ_CATALOG's properties (read_only) or STEWARD_CATALOG's: the same Iceberg catalog and bucket."""
+    text = render(
         "trino/lakehouse.properties",
         pg_host=settings.pg_host,
         pg_port=settings.pg_port,
@@ -87,6 +103,7 @@ def catalog_file(settings: Settings) -> str:
         s3_access_key=settings.s3_access_key,
         s3_secret_key=settings.s3_secret_key,
     )
+    return text + READ_ONLY_PROPERTIES if read_only else text
 
 
 def render_node(
@@ -115,7 +132,8 @@ def render_node(
         "jvm.config": render("trino/jvm.config", heap=node.heap),
         "node.properties": render("trino/node.properties", node_id=node.node_id, data_dir=node.data),
         "log.properties": render("trino/log.properties"),
-        "catalog/lakehouse.properties": catalog_file(settings),
+        f"catalog/{READ_CATALOG}.properties": catalog_file(settings, read_only=True),
+        f"catalog/{STEWARD_CATALOG}.properties": catalog_file(settings, read_only=False),
         # One rules file for the cluster: the worker reads the coordinator's.
         "access-control.properties": render(
             "trino/access-control.properties", rules_file=coordinator_etc / "rules.json"

@@ -16,6 +16,7 @@ from governance.access import superset_roles as access
 from governance.access.grant import Grant
 from governance.access.policy import AccessPolicy
 from governance.access.resources import AccessResource, project_resources
+from governance.access.trino_rules import DEFAULT_STEWARDS
 from governance.sharing.service import grants_in_force
 from infra.settings import Settings
 from infra.stack import trino as trino_node
@@ -27,6 +28,7 @@ from infra.vocabulary import DEPARTMENTS
 from orchestration.dashboards import specs
 from orchestration.dashboards.client import SupersetClient
 from orchestration.dashboards.labels import column_labels
+from orchestration.dashboards.layout import layout
 
 Progress = Callable[[str], None]
 BASE_RLS_PREFIX = "默认拒绝 "
@@ -125,12 +127,19 @@ def provision(
     return report
 
 
+def database_extra(paths: StackPaths) -> dict[str, Any]:
+    """The Trino database's `extra`: the connection options, and per-user caching. Trino filters rows per
+    analyst (impersonation), so a cached result is one analyst's rows: keyed by user, the day a data cache
+    is turned on it is never served to another analyst."""
+    return {**server.trino_extra(paths), "per_user_caching": True}
+
+
 def upsert_database(api: SupersetClient, settings: Settings, paths: StackPaths) -> int:
     service = ensure_service_user(paths.secrets)
     body = {
         "database_name": specs.DATABASE_NAME,
         "sqlalchemy_uri": server.trino_uri(settings, service.name, service.password),
-        "extra": json.dumps(server.trino_extra(paths)),
+        "extra": json.dumps(database_extra(paths)),
         # Queries run as the logged-in analyst, so Trino's per-department rules apply to each of them.
         "impersonate_user": True,
         "expose_in_sqllab": True,
@@ -202,10 +211,11 @@ def _role_id(api: SupersetClient, name: str) -> int:
 
 
 def upsert_roles(api: SupersetClient, report: Report, plan: Mapping[str, frozenset[str]]) -> dict[str, int]:
-    """One role per department: datasource access to its datasets (+ the database for raw SQL)."""
+    """One role per department and one for the stewards: datasource access to its datasets (+ the database
+    for raw SQL, stewards only)."""
     perms = _permission_ids(api)
     roles: dict[str, int] = {}
-    for dept in DEPARTMENTS:
+    for dept in access.ROLES:
         role_id = _role_id(api, dept)
         wanted = [
             perms[
@@ -216,7 +226,7 @@ def upsert_roles(api: SupersetClient, report: Report, plan: Mapping[str, frozens
             ]
             for t in access.datasets_of(dept, plan)
         ]
-        if dept in access.RAW_SQL_DEPARTMENTS:
+        if dept in access.RAW_SQL_ROLES:
             wanted.append(perms[("database_access", f"[{specs.DATABASE_NAME}].(id:{report.database})")])
         api.post(
             f"/api/v1/security/roles/{role_id}/permissions", {"permission_view_menu_ids": sorted(wanted)}
@@ -225,14 +235,21 @@ def upsert_roles(api: SupersetClient, report: Report, plan: Mapping[str, frozens
     return roles
 
 
-def user_roles(user: TrinoUser, roles: Mapping[str, int], builtin: Mapping[str, int]) -> list[int]:
-    depts = [g for g in user.groups if g in roles]
-    ids = {roles[d] for d in depts} | {builtin[BUILTIN_VIEWER]}
-    if any(d in access.RAW_SQL_DEPARTMENTS for d in depts):
-        ids.add(builtin[BUILTIN_SQL])
-    if user.name == STEWARD_USER:
-        ids.add(builtin["Admin"])  # the steward provisions Superset itself
-    return sorted(ids)
+def user_roles(
+    user: TrinoUser,
+    roles: Mapping[str, int],
+    builtin: Mapping[str, int],
+    stewards: Sequence[str] = DEFAULT_STEWARDS,
+) -> list[int]:
+    """A steward account gets the stewards' role (not its department's: that role is the data office's
+    analysts'); everyone else the roles of their departments."""
+    if user.name in stewards:
+        # Admin: the steward provisions Superset itself.
+        return sorted(
+            {roles[access.STEWARD_ROLE], builtin[BUILTIN_VIEWER], builtin[BUILTIN_SQL], builtin["Admin"]}
+        )
+    departments = {roles[d] for d in user.groups if d in roles and d != access.STEWARD_ROLE}
+    return sorted(departments | {builtin[BUILTIN_VIEWER]})
 
 
 def upsert_users(api: SupersetClient, paths: StackPaths, roles: Mapping[str, int]) -> dict[str, int]:
@@ -365,46 +382,6 @@ def upsert_chart(api: SupersetClient, chart: specs.ChartSpec, dataset_id: int, d
         return int(api.post("/api/v1/chart/", body)["id"])
     api.put(f"/api/v1/chart/{found['id']}", body)
     return int(found["id"])
-
-
-def layout(
-    dash: specs.DashboardSpec, charts: list[specs.ChartSpec], chart_ids: Mapping[str, int]
-) -> dict[str, Any]:
-    """Superset's dashboard layout (position_json v2): a header, then one grid row per spec row."""
-    present = {c.key for c in charts}
-    position: dict[str, Any] = {
-        "DASHBOARD_VERSION_KEY": "v2",
-        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
-        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": dash.title}},
-        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
-    }
-    for index, row in enumerate(dash.rows, start=1):
-        row_charts = [c for c in row if c.key in present]
-        if not row_charts:
-            continue
-        row_id = f"ROW-{index}"
-        position["GRID_ID"]["children"].append(row_id)
-        position[row_id] = {
-            "type": "ROW",
-            "id": row_id,
-            "children": [f"CHART-{c.key}" for c in row_charts],
-            "parents": ["ROOT_ID", "GRID_ID"],
-            "meta": {"background": "BACKGROUND_TRANSPARENT"},
-        }
-        for chart in row_charts:
-            position[f"CHART-{chart.key}"] = {
-                "type": "CHART",
-                "id": f"CHART-{chart.key}",
-                "children": [],
-                "parents": ["ROOT_ID", "GRID_ID", row_id],
-                "meta": {
-                    "width": chart.width,
-                    "height": chart.height,
-                    "chartId": chart_ids[chart.key],
-                    "sliceName": chart.title,
-                },
-            }
-    return position
 
 
 def dashboard_url(settings: Settings, slug: str) -> str:

@@ -26,6 +26,7 @@ from infra.settings import PROJECT_ROOT
 from infra.stack import trino as trino_node
 from infra.stack.audit import spool_path
 from infra.stack.secrets import STEWARD_USER
+from tests.stack.stack_data import pipeline_once
 
 pytestmark = pytest.mark.stack
 
@@ -85,11 +86,8 @@ def _lakehouse(running, *args: str, timeout: float = 900) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def pipeline(running_stack):
-    started = time.monotonic()
-    done = _lakehouse(running_stack, "demo", "--profile", "stack", "--scale", "0.01", "--days", "1")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    print(f"\npipeline on the stack: {time.monotonic() - started:.0f} s")
-    return done
+    # The same run as the access tests' (one demo per session; it is idempotent, but takes minutes).
+    return pipeline_once(running_stack)
 
 
 def test_pipeline_writes_and_trino_reads_every_table(running_stack, pipeline) -> None:

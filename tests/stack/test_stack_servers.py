@@ -106,9 +106,10 @@ def test_pyiceberg_writes_trino_reads(running_stack) -> None:
 
 
 def test_trino_ctas_pyiceberg_reads(running_stack) -> None:
+    # Stewards write through the steward catalog: the catalog everyone reads refuses writes.
     _sql(
         running_stack,
-        f"CREATE TABLE {NAMESPACE}.from_trino AS "
+        f"CREATE TABLE lakehouse_admin.{NAMESPACE}.from_trino AS "
         "SELECT * FROM (VALUES (1, 'a', DATE '2026-03-01'), (2, '临港', DATE '2026-03-02')) AS t(k, label, d)",
     )
     catalog = open_catalog(running_stack.settings)

@@ -22,6 +22,9 @@ FEATURE_FLAGS = {
     "DASHBOARD_RBAC": True,
     "ENABLE_TEMPLATE_PROCESSING": False,
     "ALERT_REPORTS": False,
+    # Cache keys carry the user: Trino filters rows per analyst, so a cached chart is one analyst's rows
+    # (the Trino database also sets `per_user_caching`; this covers a database added by hand).
+    "CACHE_QUERY_BY_USER": True,
 }
 # The roles and users API (/api/v1/security/...) that provisioning uses.
 FAB_ADD_SECURITY_API = True

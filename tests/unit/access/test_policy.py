@@ -6,19 +6,19 @@ with its personal columns masked unless the department may read each one unmaske
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from governance.access import superset_roles
 from governance.access.grant import Grant
-from governance.access.policy import FULL, AccessPolicy, project_policy
+from governance.access.policy import FULL, STEWARDS, AccessPolicy, project_policy
 from governance.access.resources import MartModel, access_resources, load_marts, resource_of_mart
 from governance.access.trino_rules import MASK, render_policy
 from governance.contracts import load_contracts
-from infra.vocabulary import DEPARTMENTS, STEWARD_DEPARTMENT
+from infra.vocabulary import DEPARTMENTS
 from infra.zones import EXCHANGE
+from tests.unit.access.trino_match import group_rule as _trino_rule
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 PROFILE = EXCHANGE.table("enterprise_profile")
@@ -37,16 +37,6 @@ def resources(contracts):
 
 def _policy(resources, *grants: Grant) -> AccessPolicy:
     return AccessPolicy.of(resources, grants, NOW)
-
-
-def _trino_rule(rules: dict, group: str, table: str) -> dict | None:
-    """The first table rule Trino would apply to a user of `group` reading lakehouse.<table>."""
-    schema, name = table.split(".")
-    for rule in rules["tables"]:
-        wanted = (("group", group), ("catalog", "lakehouse"), ("schema", schema), ("table", name))
-        if all(re.fullmatch(rule.get(key, ".*"), value) for key, value in wanted):
-            return rule if rule["privileges"] else None
-    return None
 
 
 def test_enterprise_profile_reads_three_departments_inputs(resources) -> None:
@@ -77,7 +67,7 @@ def test_the_conditional_inputs_provider_reads_the_mart_with_other_inputs_person
     rule = _trino_rule(render_policy(policy), "gov_services", PROFILE)
     assert rule["columns"] == [{"name": "legal_representative", "mask": MASK}]
     assert "filter" not in rule
-    assert policy.readers(PROFILE)[STEWARD_DEPARTMENT] == FULL
+    assert policy.readers(PROFILE)[STEWARDS] == FULL
 
 
 def test_a_grant_on_the_conditional_input_makes_its_department_a_reader_until_it_expires(resources) -> None:
@@ -105,17 +95,21 @@ def test_a_grant_for_some_rows_of_an_input_does_not_open_the_mart_built_from_all
 
 def test_a_direct_grant_on_a_mart_is_rejected(resources) -> None:
     policy = _policy(resources, Grant("lingang_group", PROFILE))
-    assert [r.reason for r in policy.rejected] == [f"{PROFILE} is a mart: it is read through grants on its inputs"]
+    assert [r.reason for r in policy.rejected] == [
+        f"{PROFILE} is a mart: it is read through grants on its inputs"
+    ]
     assert "lingang_group" not in policy.readers(PROFILE)
 
 
 def test_a_mart_of_unconditional_inputs_only_is_read_by_all_personal_columns_masked_but_for_their_provider(
     contracts,
 ) -> None:
-    mart = MartModel("park_enterprises", ("uscc", "park_name", "legal_representative"), ("enterprises", "parks"))
+    mart = MartModel(
+        "park_enterprises", ("uscc", "park_name", "legal_representative"), ("enterprises", "parks")
+    )
     resource = resource_of_mart(mart, contracts)
     readers = AccessPolicy.of([resource], [], NOW).readers(resource.table)
-    assert set(readers) == set(DEPARTMENTS)
+    assert set(readers) == {*DEPARTMENTS, STEWARDS}
     assert readers["lingang_group"] == FULL and FULL.kind == "full"  # provides both inputs
     assert readers["transport"].masked == ("legal_representative",)
     # A grant covering the column on its origin unmasks it there, and so in the mart.
@@ -130,13 +124,13 @@ def test_a_mart_with_an_input_shared_with_nobody_is_for_that_inputs_provider(res
     health = EXCHANGE.table("resident_health_summary")
     grants = [Grant("transport", EXCHANGE.table(n)) for n in ("kiosk_checks", "elderly_care_alerts")]
     grants.append(Grant("transport", EXCHANGE.table("resident_health_records")))
-    assert set(_policy(resources, *grants).readers(health)) == {"health", STEWARD_DEPARTMENT}
+    assert set(_policy(resources, *grants).readers(health)) == {"health", STEWARDS}
     assert _policy(resources).readers(health)["health"] == FULL
 
 
 def test_a_mart_with_no_known_input_is_for_stewards_only(contracts) -> None:
     resource = resource_of_mart(MartModel("orphan", ("x",), ("no_such_dataset",)), contracts)
-    assert set(AccessPolicy.of([resource], [], NOW).readers(resource.table)) == {STEWARD_DEPARTMENT}
+    assert set(AccessPolicy.of([resource], [], NOW).readers(resource.table)) == {STEWARDS}
 
 
 def test_trino_superset_and_policy_agree_on_every_table_and_department(resources) -> None:
@@ -150,7 +144,7 @@ def test_trino_superset_and_policy_agree_on_every_table_and_department(resources
     tables = [r.table for r in resources]
     plan = superset_roles.access_plan(tables, policy)
     for table in tables:
-        for department in set(DEPARTMENTS) - {STEWARD_DEPARTMENT}:
+        for department in DEPARTMENTS:
             reads = department in policy.readers(table)
             assert (_trino_rule(rules, department, table) is not None) == reads, (department, table)
             assert (department in plan[table]) == reads, (department, table)
@@ -158,3 +152,20 @@ def test_trino_superset_and_policy_agree_on_every_table_and_department(resources
 
 def test_project_policy_reads_the_project(resources) -> None:
     assert set(project_policy([], NOW).resources) == {r.table for r in resources}
+
+
+def test_the_data_office_is_a_department_like_any_other(resources) -> None:
+    """Steward rights belong to the named steward accounts (STEWARDS); the data office's analysts read as
+    any department does: kpi, unconditional masked, conditional only with a grant (issue #14, finding 6b)."""
+    kiosk = EXCHANGE.table("kiosk_checks")
+    grant = Grant("data_office", kiosk, ("check_id", "kiosk_id"), "kiosk_id = 'HK0001'", grant_id="SR-9")
+    policy = _policy(resources, grant)
+    assert policy.rejected == ()
+    assert policy.readers(kiosk)["data_office"].columns == ("check_id", "kiosk_id")
+    assert "data_office" not in policy.readers(EXCHANGE.table("resident_health_records"))
+    assert policy.readers(EXCHANGE.table("enterprises"))["data_office"].masked == (
+        "legal_representative",
+        "contact_mobile",
+    )
+    assert policy.readers("raw_health.resident_health_records") == {STEWARDS: FULL}
+    assert policy.readers("kpi.sharing_rate")["data_office"] == FULL

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +13,17 @@ from governance.access.grant import Grant
 from governance.access.policy import check_grants
 from governance.access.resources import AccessResource, access_resources, load_marts
 from governance.access.row_filter import RowConditionError, validate_row_condition
-from governance.access.trino_rules import MASK, render_rules, write_atomic
+from governance.access.trino_rules import (
+    ALL_PRIVILEGES,
+    ANALYST_SESSION_PROPERTIES,
+    MASK,
+    render_rules,
+    write_atomic,
+)
 from governance.contracts import load_contracts
 from infra.stack.trino_config import GroupFileError, group_file
+from tests.unit.access.trino_match import analyst, first, table_rule
+from tests.unit.access.trino_match import group_rule as _rule
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -24,23 +31,6 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def resources() -> list[AccessResource]:
     return access_resources(load_contracts(), load_marts())
-
-
-def _rule(rules: dict, group: str, table: str) -> dict | None:
-    """The first table rule Trino would apply to a user of `group` reading lakehouse.<table>."""
-    schema, name = table.split(".")
-    for rule in rules["tables"]:
-        if all(
-            re.fullmatch(rule.get(key, ".*"), value)
-            for key, value in (
-                ("group", group),
-                ("catalog", "lakehouse"),
-                ("schema", schema),
-                ("table", name),
-            )
-        ):
-            return rule if rule["privileges"] else None
-    return None
 
 
 def test_resources_cover_exchange_tables_and_marts(resources) -> None:
@@ -58,8 +48,9 @@ def test_resources_cover_exchange_tables_and_marts(resources) -> None:
 
 def test_stewards_everything_departments_never_raw(resources) -> None:
     rules = render_rules(resources, [], NOW)
-    assert _rule(rules, "data_office", "raw_health.resident_health_records")["privileges"][0] == "SELECT"
-    for group in ("transport", "health", "gov_services"):
+    steward = table_rule(rules, "steward", ("data_office",), "raw_health.resident_health_records")
+    assert steward["privileges"] == ALL_PRIVILEGES
+    for group in ("transport", "health", "gov_services", "data_office"):
         for table in (
             "raw_health.clinic_visits",
             "raw_transport.parking_sessions",
@@ -68,6 +59,76 @@ def test_stewards_everything_departments_never_raw(resources) -> None:
             "governance.query_log",
         ):
             assert _rule(rules, group, table) is None, (group, table)
+
+
+def test_steward_rights_follow_the_named_accounts_not_the_data_office_group(resources) -> None:
+    """Issue #14, finding 6b: every rule that gave the data_office group steward rights also gave them to
+    analyst_data_office, who read raw personal data and wrote."""
+    rules = render_rules(resources, [], NOW, stewards=("steward", "steward_wang"))
+    named = [r for section, found in rules.items() for r in found if "user" in r]
+    assert named and all("group" not in r for r in named)  # no rule mixes the two
+    raw = "raw_health.resident_health_records"
+    assert (
+        table_rule(rules, "steward_wang", (), raw)["privileges"] == ALL_PRIVILEGES
+    )  # named: no group needed
+    assert table_rule(rules, "analyst_data_office", ("data_office",), raw) is None
+    # The data office's analyst reads as a department: unconditional masked, kpi, not another's conditional.
+    office = table_rule(rules, "analyst_data_office", ("data_office",), "exchange.enterprises")
+    assert {c["name"] for c in office["columns"]} == {"legal_representative", "contact_mobile"}
+    assert table_rule(rules, "analyst_data_office", ("data_office",), "exchange.kiosk_checks") is None
+    assert table_rule(rules, "analyst_data_office", ("data_office",), "kpi.sharing_rate") is not None
+    for section in ("system_information", "queries", "schemas", "procedures"):
+        assert first(rules[section], "steward_wang", ()) is not None, section
+        found = first(rules[section], "analyst_data_office", ("data_office",))
+        assert found is None or found.get("allow") == ["execute"], section
+    catalogs = rules["catalogs"]
+    assert first(catalogs, "steward", ("data_office",), catalog="lakehouse_admin")["allow"] == "all"
+    assert first(catalogs, "analyst_data_office", ("data_office",), catalog="lakehouse_admin") is None
+    assert (
+        first(catalogs, "analyst_data_office", ("data_office",), catalog="lakehouse")["allow"] == "read-only"
+    )
+
+
+def test_no_named_steward_means_no_steward_rights(resources) -> None:
+    rules = render_rules(resources, [], NOW, stewards=())
+    assert table_rule(rules, "steward", ("data_office",), "raw_health.resident_health_records") is None
+    assert rules["system_information"] == [] and rules["procedures"] == []
+
+
+def test_procedures_and_session_properties_are_the_stewards(resources) -> None:
+    """Issue #14, finding 2: analysts set lakehouse.expire_snapshots_min_retention = '0s' and ran table
+    procedures. Procedures and catalog session properties are stewards only; system session properties
+    an allow-list of limits on one's own query."""
+    rules = render_rules(resources, [], NOW)
+    transport = analyst("transport")
+    assert first(rules["procedures"], *transport, procedure="rollback_to_snapshot") is None
+    assert first(rules["procedures"], "steward", (), procedure="rollback_to_snapshot")["privileges"] == [
+        "EXECUTE"
+    ]
+    for prop in ("expire_snapshots_min_retention", "remove_orphan_files_min_retention", "statistics_enabled"):
+        assert (
+            first(rules["catalog_session_properties"], *transport, catalog="lakehouse", property=prop)[
+                "allow"
+            ]
+            is False
+        )
+        assert first(rules["catalog_session_properties"], "steward", (), catalog="lakehouse", property=prop)[
+            "allow"
+        ]
+    system = rules["system_session_properties"]
+    for prop in ANALYST_SESSION_PROPERTIES:
+        assert first(system, *transport, property=prop)["allow"] is True
+    for prop in ("resource_overcommit", "query_max_memory", "join_distribution_type", "query_max_run_time_x"):
+        assert first(system, *transport, property=prop)["allow"] is False, prop
+    assert first(system, "steward", (), property="resource_overcommit")["allow"] is True
+
+
+def test_kpi_tables_but_not_their_metadata_tables(resources) -> None:
+    rules = render_rules(resources, [], NOW)
+    assert _rule(rules, "transport", "kpi.sharing_rate") is not None
+    for suffix in ("$snapshots", "$files", "$history", "$manifests", "$partitions"):
+        assert _rule(rules, "transport", f"kpi.sharing_rate{suffix}") is None, suffix
+        assert _rule(rules, "transport", f"exchange.parking_lots{suffix}") is None, suffix
 
 
 def test_unconditional_readable_with_pii_masked(resources) -> None:

@@ -55,27 +55,27 @@ def _plan(tables, *grants: Grant) -> dict[str, frozenset[str]]:
 
 
 def test_conditional_mart_is_read_by_provider_and_stewards_only_without_grants() -> None:
-    assert _plan([PARKING])[PARKING] == {"transport", "data_office"}
+    assert _plan([PARKING])[PARKING] == {"transport", "stewards"}
 
 
 def test_a_live_grant_on_the_input_adds_exactly_its_department() -> None:
     grants = [Grant("emergency", SESSIONS), Grant("health", LOTS)]
-    assert _plan([PARKING], *grants)[PARKING] == {"transport", "data_office", "emergency"}
+    assert _plan([PARKING], *grants)[PARKING] == {"transport", "stewards", "emergency"}
 
 
 def test_an_expired_grant_adds_nobody() -> None:
     expired = Grant("emergency", SESSIONS, expires_at=NOW - timedelta(seconds=1))
-    assert _plan([PARKING], expired)[PARKING] == {"transport", "data_office"}
+    assert _plan([PARKING], expired)[PARKING] == {"transport", "stewards"}
 
 
 def test_unconditional_and_kpi_tables_are_read_by_every_department() -> None:
     plan = _plan([LOTS, "kpi.sharing_rate"])
-    assert plan[LOTS] == set(DEPARTMENTS)
-    assert plan["kpi.sharing_rate"] == set(DEPARTMENTS)
+    assert plan[LOTS] == set(roles.ROLES)
+    assert plan["kpi.sharing_rate"] == set(roles.ROLES) == {*DEPARTMENTS, "stewards"}
 
 
 def test_unknown_table_is_for_stewards_only() -> None:
-    assert _plan(["exchange.not_in_catalogue"])["exchange.not_in_catalogue"] == {"data_office"}
+    assert _plan(["exchange.not_in_catalogue"])["exchange.not_in_catalogue"] == {"stewards"}
 
 
 def test_grants_to_unknown_departments_are_ignored() -> None:
@@ -84,15 +84,17 @@ def test_grants_to_unknown_departments_are_ignored() -> None:
 
 def test_dashboard_is_listed_only_for_departments_reading_all_its_datasets() -> None:
     plan = _plan([PARKING, LOTS, "kpi.sharing_rate"])
-    assert roles.dashboard_roles([PARKING, LOTS], plan) == {"transport", "data_office"}
+    assert roles.dashboard_roles([PARKING, LOTS], plan) == {"transport", "stewards"}
     assert "health" not in roles.dashboard_roles([PARKING], plan)
-    assert roles.dashboard_roles(["kpi.sharing_rate"], plan) == set(DEPARTMENTS)
+    assert roles.dashboard_roles(["kpi.sharing_rate"], plan) == set(roles.ROLES)
 
 
 def test_datasets_of_a_department() -> None:
     plan = _plan([PARKING, HEALTH, LOTS])
     assert roles.datasets_of("health", plan) == [LOTS, HEALTH]
-    assert roles.datasets_of("data_office", plan) == [LOTS, PARKING, HEALTH]
+    assert roles.datasets_of("stewards", plan) == [LOTS, PARKING, HEALTH]
+    # The data office's own role is a department's: what is unconditional, not others' conditional marts.
+    assert roles.datasets_of("data_office", plan) == [LOTS]
 
 
 def test_row_conditions_become_filters_only_for_dataset_tables() -> None:
@@ -122,8 +124,8 @@ def test_a_grant_whose_condition_trino_would_refuse_opens_nothing_in_superset_ei
     assert roles.row_filters([SESSIONS], policy) == []
 
 
-def test_only_the_data_office_runs_raw_sql() -> None:
-    assert roles.RAW_SQL_DEPARTMENTS == ("data_office",)
+def test_only_the_stewards_run_raw_sql() -> None:
+    assert roles.RAW_SQL_ROLES == ("stewards",)
 
 
 def test_project_marts_follow_their_inputs() -> None:
@@ -131,7 +133,7 @@ def test_project_marts_follow_their_inputs() -> None:
     enterprise profile needs the conditional approval applications (gov_services)."""
     profile = EXCHANGE.table("enterprise_profile")
     plan = roles.access_plan([PARKING, HEALTH, profile, "kpi.sharing_rate"], project_policy([], NOW))
-    assert plan[PARKING] == {"transport", "data_office"}
-    assert plan[HEALTH] == {"health", "data_office"}
-    assert plan[profile] == {"gov_services", "data_office"}
-    assert plan["kpi.sharing_rate"] == set(DEPARTMENTS)
+    assert plan[PARKING] == {"transport", "stewards"}
+    assert plan[HEALTH] == {"health", "stewards"}
+    assert plan[profile] == {"gov_services", "stewards"}
+    assert plan["kpi.sharing_rate"] == set(roles.ROLES)

@@ -90,6 +90,17 @@ def test_coordinator_config(settings: Settings) -> None:
     )
 
 
+def test_read_catalog_refuses_writes_and_serves_no_statistics(settings: Settings) -> None:
+    files = _render(settings, coordinator=True)
+    read, steward = (_props(files[f"catalog/{name}.properties"]) for name in ("lakehouse", "lakehouse_admin"))
+    # Trino 476's file-based rules cannot refuse ALTER TABLE … EXECUTE: the connector of the shared catalog does.
+    assert read["iceberg.security"] == "read_only"
+    assert read["iceberg.table-statistics-enabled"] == "false"
+    assert "iceberg.security" not in steward and "iceberg.table-statistics-enabled" not in steward
+    shared = {k: v for k, v in read.items() if not k.startswith(("iceberg.security", "iceberg.table-stat"))}
+    assert shared == steward  # the same Iceberg catalog and bucket
+
+
 def test_iceberg_catalog_matches_pyiceberg(settings: Settings) -> None:
     catalog = _props(_render(settings, coordinator=True)["catalog/lakehouse.properties"])
     assert catalog["iceberg.catalog.type"] == "jdbc"
@@ -137,7 +148,8 @@ def test_group_file_and_default_rules() -> None:
     assert group_file(USERS) == "data_office:steward\nhealth:analyst_health\n"
     rules = json.loads(default_rules())
     assert {"catalog": ".*", "allow": "none"} in rules["catalogs"]  # fail closed: stewards only
-    assert all(rule.get("group") == "data_office" for rule in rules["tables"])
+    # The steward account by name: a department group would open it to analyst_data_office too.
+    assert all(rule.get("user") == "steward" and "group" not in rule for rule in rules["tables"])
 
 
 def test_demo_users_cover_every_department(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_a_conditional_resource_needs_a_live_grant(entries):
     granted = measure(entries, _healthy(entries), AT)
     state = next(s for s in granted.resources if s.dataset == "parking_sessions")
     # The readers are the access policy's: the provider, the grantee and the stewards.
-    assert state.shared_online and state.readers == ("city_management", "data_office", "transport")
+    assert state.shared_online and state.readers == ("city_management", "stewards", "transport")
 
 
 def test_a_grant_that_matches_no_row_shares_nothing(entries):
