@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from infra.dbt_manifest import DBT_DIR, DbtModel, load_manifest
-from tests.unit.dbt.marts_sql import fixture_db, mart_sql, refs
+from tests.unit.dbt_project.marts_sql import fixture_db, mart_sql, refs
 
 ADDITIVITY = {"additive", "semi_additive", "non_additive"}
 NUMERIC = {"bigint", "integer", "double", "decimal", "float", "hugeint"}

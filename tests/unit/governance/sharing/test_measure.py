@@ -15,7 +15,7 @@ from governance.sharing.measure import (
     measure,
     rate_rows,
 )
-from tests.unit.sharing.conftest import write_exchange_table
+from tests.unit.governance.sharing.conftest import write_exchange_table
 
 AT = datetime(2026, 11, 24, 12, 0)
 PASSED = GateStatus("passed", "run-1", AT - timedelta(hours=3))

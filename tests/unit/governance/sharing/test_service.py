@@ -18,7 +18,7 @@ from infra.settings import load_settings
 from infra.stack.paths import StackPaths
 from infra.stack.trino import coordinator_node
 from infra.zones import ACCESS_GRANTS, SHARING_REQUEST_HISTORY
-from tests.unit.sharing.conftest import HOTLINE_ROWS, write_exchange_table
+from tests.unit.governance.sharing.conftest import HOTLINE_ROWS, write_exchange_table
 
 TABLE = "hotline_tickets"
 

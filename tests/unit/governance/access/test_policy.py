@@ -18,7 +18,7 @@ from governance.access.trino_rules import MASK, render_policy
 from governance.contracts import load_contracts
 from infra.vocabulary import DEPARTMENTS
 from infra.zones import EXCHANGE
-from tests.unit.access.trino_match import group_rule as _trino_rule
+from tests.unit.governance.access.trino_match import group_rule as _trino_rule
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 PROFILE = EXCHANGE.table("enterprise_profile")

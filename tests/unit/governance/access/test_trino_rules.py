@@ -22,8 +22,8 @@ from governance.access.trino_rules import (
 )
 from governance.contracts import load_contracts
 from infra.stack.trino_config import GroupFileError, group_file
-from tests.unit.access.trino_match import analyst, first, table_rule
-from tests.unit.access.trino_match import group_rule as _rule
+from tests.unit.governance.access.trino_match import analyst, first, table_rule
+from tests.unit.governance.access.trino_match import group_rule as _rule
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
