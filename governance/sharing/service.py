@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -181,9 +181,7 @@ def refuse(
     catalog: Catalog | None = None,
 ) -> Outcome:
     """Refuse with the reason (拒绝理由), by the providing department unless ``actor`` says who."""
-    found = store.get(request_id, with_history=False)
-    refused = store.refuse(request_id, actor or found.provider_department, reason)
-    return Outcome(refused, after_step(store, rules_change=False, catalog=catalog))
+    return _end(store, store.refuse, request_id, reason, actor, catalog, rules_change=False)
 
 
 def revoke(
@@ -194,9 +192,23 @@ def revoke(
     catalog: Catalog | None = None,
 ) -> Outcome:
     """End an approved grant before its expiry; Trino stops serving it at the refresh."""
+    return _end(store, store.revoke, request_id, reason, actor, catalog, rules_change=True)
+
+
+def _end(
+    store: RequestStore,
+    transition: Callable[[str, str, str], SharingRequest],
+    request_id: str,
+    reason: str,
+    actor: str | None,
+    catalog: Catalog | None,
+    *,
+    rules_change: bool,
+) -> Outcome:
+    """A refusal or revocation: by the providing department unless ``actor`` says who, with its reason."""
     found = store.get(request_id, with_history=False)
-    revoked = store.revoke(request_id, actor or found.provider_department, reason)
-    return Outcome(revoked, after_step(store, rules_change=True, catalog=catalog))
+    ended = transition(request_id, actor or found.provider_department, reason)
+    return Outcome(ended, after_step(store, rules_change=rules_change, catalog=catalog))
 
 
 def sweep(
