@@ -72,7 +72,14 @@ def install_assets(root: Path) -> Path:
     if stamp.exists() and stamp.read_text() == wanted:
         return target
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(ASSETS, target, ignore=shutil.ignore_patterns("VENDORED.md"))
+    # Contents only, never the repository's modes: reports are owner-only like everything under the home.
+    for source in sorted(ASSETS.rglob("*")):
+        if source.name == "VENDORED.md" or not source.is_file():
+            continue
+        copy = target / source.relative_to(ASSETS)
+        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+        copy.chmod(0o600)
     stamp.write_text(wanted)
     return target
 
