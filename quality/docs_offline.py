@@ -13,36 +13,38 @@ import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ASSETS = Path(__file__).resolve().parent / "docs_assets"
 VENDOR = Path("static") / "vendor"  # inside the site root
 LOCAL_LOGO = Path("static") / "images" / "logo-long.png"  # GX ships it with the site's static files
 
-# CDN address (without query) → vendored file, relative to the site's static/vendor folder.
+# Path of a CDN address GX writes (host and query left out: any remote tag not listed here is removed)
+# → vendored file, relative to the site's static/vendor folder.
 VENDORED: dict[str, str] = {
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery-3.7.1.min.js",
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap-4.3.1/bootstrap.min.css",
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap-4.3.1/bootstrap.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper-1.12.9.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table-1.19.1/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table-1.19.1/bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
+    "/jquery-3.7.1.min.js": "jquery-3.7.1.min.js",
+    "/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap-4.3.1/bootstrap.min.css",
+    "/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap-4.3.1/bootstrap.min.js",
+    "/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper-1.12.9.min.js",
+    "/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table-1.19.1/bootstrap-table.min.js",
+    "/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table-1.19.1/bootstrap-table.min.css",
+    "/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
         "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js"
     ),
     # GX links the filter-control style of 1.19.0 (min and not); 1.19.1's is the same extension.
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
+    "/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
         "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.css"
     ),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
+    "/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
         "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.css"
     ),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
+    "/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
         "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js"
     ),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
+    "/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
         "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css"
     ),
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-6.6.0/css/all.min.css",
+    "/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-6.6.0/css/all.min.css",
 }
 # A <script src>, <link href> or <img src> whose value is a remote address.
 _REMOTE_TAG = re.compile(
@@ -93,7 +95,7 @@ def rewrite(html: str, page: Path, root: Path) -> str:
 
     def replace(match: re.Match[str]) -> str:
         tag, url = match.group(1).lower(), match.group(4)
-        address = url.split("?", 1)[0]
+        address = urlsplit(url).path
         if address in VENDORED:
             local = _relative(page, root, VENDOR / VENDORED[address])
             # Subresource integrity makes Chromium fetch in CORS mode, which file:// pages cannot do; the
