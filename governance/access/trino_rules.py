@@ -164,9 +164,12 @@ def rules_text(rules: dict[str, Any]) -> str:
     return json.dumps(rules, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> bool:
-    """Replace `path` in one rename (Trino never reads half a file); False if the content is unchanged."""
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> bool:
+    """Replace `path` in one rename (Trino never reads half a file); False if the content is unchanged.
+
+    Owner-only like every file under the home: the rules name who may read what."""
     if path.is_file() and path.read_text(encoding="utf-8") == text:
+        path.chmod(mode)  # a file written by an older version keeps no wider mode
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -246,3 +246,16 @@ def test_write_atomic_replaces_and_reports_change(tmp_path: Path) -> None:
     assert write_atomic(target, '{"a": 1}\n') is True
     assert target.read_text() == '{"a": 1}\n'
     assert [p.name for p in target.parent.iterdir()] == ["rules.json"]  # no temp file left behind
+
+
+def test_rules_files_are_written_owner_only(tmp_path) -> None:
+    import stat
+
+    from governance.access.trino_rules import write_atomic
+
+    path = tmp_path / "rules.json"
+    assert write_atomic(path, "{}\n") is True
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # as an older version left it
+    assert write_atomic(path, "{}\n") is False
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
