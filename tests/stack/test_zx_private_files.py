@@ -51,20 +51,11 @@ def filled_home(running_stack):
     return running_stack
 
 
-# Written 0644 on purpose by governance.access.trino_rules.write_atomic (the access-rules work; asked to
-# write 0600 like everything else). Tolerated only while their folder keeps everybody else out.
-RULES_FILES = ("stack/trino/coordinator/etc/rules.json", "stack/trino/coordinator/etc/groups.txt")
-
-
 def test_every_file_in_the_stack_home_is_the_owners_only(filled_home) -> None:
     paths = filled_home.paths
     settings = filled_home.settings
     assert any((paths.s3 / settings.s3_bucket).rglob("*.parquet"))
-    etc = settings.home / "stack/trino/coordinator/etc"
-    tolerated = (
-        {f"0o644 {name}" for name in RULES_FILES} if stat.S_IMODE(etc.stat().st_mode) == 0o700 else set()
-    )
-    offenders = [line for line in exposed(settings.home) if line not in tolerated]
+    offenders = exposed(settings.home)  # Trino's generated rules and groups included
     assert offenders == [], "\n".join(offenders)
     # What the finding named, present and private.
     for path in (spool_path(paths), settings.duckdb_path, paths.secrets / "stack.json"):
