@@ -17,18 +17,26 @@ from pyiceberg.catalog import Catalog
 
 from governance.anonymity import Release, prepare_release
 from governance.catalogue import build_catalogue, exchange_table
+from governance.column_docs import table_doc
 from governance.contracts import DatasetContract
 from governance.masking_report import append_report, report_rows
 from governance.privacy_gate import GateResult, check_dataset
 from governance.staging import MaskedTable, mask_for_staging, staging_table
+from infra.iceberg.docs import TableDocs, apply_docs
 from infra.iceberg.writer import commit, ensure_table
 from infra.zones import RESOURCE_CATALOGUE
 
 
-def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | None:
+def write_derived(
+    catalog: Catalog, identifier: str, data: pa.Table, docs: TableDocs | None = None
+) -> int | None:
     """Replace a derived table's contents in one commit; its schema follows the data first (new columns
-    added, columns no longer published removed, so a withheld item does not linger as an empty column)."""
-    table = ensure_table(catalog, identifier, data.schema)
+    added, columns no longer published removed, so a withheld item does not linger as an empty column).
+
+    ``docs`` (column docs, table comment) are set after the schema is settled, so a column added by this
+    write is documented too; unchanged docs commit nothing.
+    """
+    table = ensure_table(catalog, identifier, data.schema, docs=docs)
     # Top-level fields only: Iceberg's column_names also lists nested ones (a list's element).
     current = {field.name for field in table.schema().fields}
     if set(data.schema.names) != current:
@@ -36,7 +44,14 @@ def write_derived(catalog: Catalog, identifier: str, data: pa.Table) -> int | No
             update.union_by_name(data.schema)
             for name in sorted(current - set(data.schema.names)):
                 update.delete_column(name)
+        if docs is not None:
+            apply_docs(catalog, identifier, docs)
     return commit(catalog, identifier, data, "overwrite").snapshot_id
+
+
+def _docs(table: str, contract: DatasetContract) -> TableDocs:
+    """The contract's business names and descriptions for one of its tables (governance.column_docs)."""
+    return table_doc(table, {contract.name: contract}).iceberg()
 
 
 def text_processes() -> int:
@@ -61,9 +76,10 @@ def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes, run_i
     """
     raw = catalog.load_table(contract.raw_table).scan().to_arrow()
     masked = mask_for_staging(contract, raw, key, text_processes=text_processes())
-    write_derived(catalog, staging_table(contract), masked.table)
+    target = staging_table(contract)
+    write_derived(catalog, target, masked.table, _docs(target, contract))
     gate = check_dataset(contract, raw, masked.table)
-    append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now()))
+    append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now(), raw=raw))
     return StagingOutcome(masked, gate)
 
 
@@ -98,7 +114,7 @@ def publish_resource(
     release = prepare_release(contract, staged, today)
     if not release.passed:
         raise PublicationBlocked(release.describe())
-    write_derived(catalog, target, release.table)
+    write_derived(catalog, target, release.table, _docs(target, contract))
     return Publication(target, release)
 
 
@@ -107,7 +123,8 @@ def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) ->
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         relation = connection.table(f"{schema}.{name}")
         data = relation.to_arrow_table()
-    write_derived(catalog, f"{schema}.{name}", data)
+    target = f"{schema}.{name}"
+    write_derived(catalog, target, data, table_doc(target).iceberg())  # the model's yml descriptions
     return data.num_rows
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
+from governance.column_docs import table_doc
 from governance.contracts import DatasetContract
 from infra.catalog import open_catalog
 from infra.iceberg.writer import Partition, commit, ensure_table, loaded_units, watermark
@@ -55,6 +56,7 @@ def ensure_raw_table(catalog: Catalog, contract: DatasetContract):
         contract.raw_arrow_schema(),
         [Partition(p.source, p.transform) for p in contract.partitioning],
         contract.primary_key,
+        docs=table_doc(contract.raw_table, {contract.name: contract}).iceberg(),  # business names
     )
 
 

@@ -22,6 +22,7 @@ from pyiceberg.table import Table, Transaction
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
 
 from infra.iceberg.append import append_table
+from infra.iceberg.docs import COMMENT_PROPERTY, TableDocs, apply_docs, schema_with_docs
 
 TRANSFORMS = {
     "identity": IdentityTransform,
@@ -68,14 +69,21 @@ def ensure_table(
     schema: pa.Schema,
     partitioning: Sequence[Partition] = (),
     key: Sequence[str] = (),
+    docs: TableDocs | None = None,
 ) -> Table:
+    """The table, created if missing; ``docs`` (column docs, comment) are set at creation and brought up
+    to date on an existing table when they differ."""
     try:
         table = catalog.load_table(identifier)
     except NoSuchTableError:
+        properties = dict(TABLE_PROPERTIES)
+        if docs is not None and docs.comment:
+            properties[COMMENT_PROPERTY] = docs.comment
+        create_schema = schema_with_docs(schema, docs) if docs is not None else schema
         try:
-            # Created with its key, partitions and properties in one metadata version.
+            # Created with its key, partitions, properties and docs in one metadata version.
             with catalog.create_table_transaction(
-                identifier, schema=schema, properties=TABLE_PROPERTIES
+                identifier, schema=create_schema, properties=properties
             ) as tx:
                 _declare_layout(tx, partitioning, key)
         except (TableAlreadyExistsError, CommitFailedException):
@@ -89,6 +97,8 @@ def ensure_table(
         with table.transaction() as tx:  # a table made before its contract declared key or partitions
             _declare_layout(tx, partitioning, key)
         table = catalog.load_table(identifier)
+    if docs is not None and not docs.empty:
+        table = apply_docs(catalog, identifier, docs)
     return table
 
 
