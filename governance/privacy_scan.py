@@ -108,6 +108,11 @@ def _ordered(counts: dict[str, int]) -> list[str]:
     return sorted(counts, key=lambda c: PRIORITY[c])
 
 
+def scannable_columns(table: pa.Table) -> list[str]:
+    """The columns ``scan_table`` reads (text and integers); the others cannot hold an identifier as such."""
+    return [name for name in table.column_names if _scannable(table.column(name)) is not None]
+
+
 def scan_table(
     table: pa.Table,
     text_columns: Sequence[str] | None = None,

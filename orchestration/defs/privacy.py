@@ -1,32 +1,45 @@
-"""Leak gate on the dbt marts: a mart may be published to Iceberg only if a scan finds no personal data."""
+"""Leak gate on the dbt marts: a mart may be published to Iceberg only if a scan finds no personal data.
+
+Every scan is also recorded in ``governance.mart_leak_scans`` (run, time, table, counts per class; never a
+value) so that the masking report shows it after the Dagster run is gone.
+"""
 
 import dagster as dg
 import duckdb
 
-from governance.privacy_scan import scan_table
+from governance.leak_scans import record_scans, scan_mart
+from infra.zones import TableName
 from orchestration.defs.marts import mart_models
 from orchestration.resources import LakehouseResource
 
 
 def _leak_check(schema: str, name: str) -> dg.AssetChecksDefinition:
+    target = TableName(schema, name)
+
     @dg.asset_check(
         asset=dg.AssetKey(["dbt", schema, name]),
         name="no_personal_data",
         blocking=True,
-        description=f"{schema}.{name} holds no personal data (all rows of text columns, a sample of the rest).",
+        description=f"{target} holds no personal data (all rows of text columns, a sample of the rest).",
     )
-    def leak_check(lakehouse: LakehouseResource) -> dg.AssetCheckResult:
+    def leak_check(
+        context: dg.AssetCheckExecutionContext, lakehouse: LakehouseResource
+    ) -> dg.AssetCheckResult:
         with duckdb.connect(str(lakehouse.settings.duckdb_path), read_only=True) as connection:
-            table = connection.table(f"{schema}.{name}").to_arrow_table()
-        findings = scan_table(table, sample_rows=5000)
+            # Identifiers from dbt's manifest (mart_models), not from input.
+            table = connection.table(target).to_arrow_table()
+        scan = scan_mart(target, table)
+        record_scans(lakehouse.catalog, context.run_id, [scan])
         return dg.AssetCheckResult(
-            passed=not findings,
-            description="; ".join(
-                f"{schema}.{name}.{f.column}: {f.count} {f.pii_class} value(s), e.g. {f.example_masked}"
-                for f in findings
-            )
-            or f"no personal data in {table.num_rows} rows",
-            metadata={"rows_scanned": table.num_rows, "findings": len(findings)},
+            passed=scan.passed,
+            description=scan.describe(),  # counts and column names only: no example, masked or not
+            metadata={
+                "table": str(target),
+                "rows_scanned": scan.rows_scanned,
+                "columns_scanned": scan.columns_scanned,
+                "findings": scan.findings,
+                "findings_by_class": dg.MetadataValue.json(scan.by_class),
+            },
         )
 
     return leak_check

@@ -78,7 +78,8 @@ def test_the_html_and_json_show_each_exchange_table_without_values(tmp_path):
     everything = page + json_path.read_text(encoding="utf-8")
     for value in (RARE_TOWN, "1931", "id_1", "糖尿病"):
         assert value not in everything
-    assert json.loads(json_path.read_text(encoding="utf-8"))[0]["k_required"] == 5
+    (run,) = json.loads(json_path.read_text(encoding="utf-8"))["runs"]
+    assert run["tables"][0]["reidentification"]["k_required"] == 5
 
 
 def test_a_report_table_written_before_these_columns_gets_them(catalog):
