@@ -1,4 +1,10 @@
-"""Read-only SQL over the Iceberg tables on the embedded profile (DuckDB over pyiceberg scans)."""
+"""Read-only SQL over the Iceberg tables on the embedded profile (DuckDB over pyiceberg scans).
+
+Each table a query names is copied into an in-memory DuckDB with its Iceberg column docs and table comment
+as DuckDB comments, so `DESCRIBE exchange.parking_sessions` shows the business names as Trino does, and
+`information_schema.columns` (column ``COLUMN_COMMENT``) or ``duckdb_columns()`` list every lakehouse table:
+tables the query only inspects are created empty, with their schema and comments, not copied.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,28 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table
 from sqlglot import exp
 
+from infra.iceberg.docs import COMMENT_PROPERTY
+
 READ_ONLY_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.With, exp.Describe)
+# Schemas DuckDB answers from its own catalog: naming one means "tell me about the tables".
+METADATA_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+# Table functions that only describe the catalog (file readers such as read_csv stay refused).
+METADATA_FUNCTIONS = frozenset({"duckdb_columns", "duckdb_tables", "duckdb_views", "duckdb_schemas"})
+# What `DESCRIBE zone.table` answers: DuckDB's own DESCRIBE (1.5) has no comment column; Trino's has one.
+DESCRIBE_SQL = (
+    "select column_name, data_type as column_type, case when is_nullable then 'YES' else 'NO' end as null,"
+    " comment from duckdb_columns() where schema_name = ? and table_name = ? order by column_index"
+)
 
 
 class QueryError(ValueError):
     pass
 
 
-def referenced_tables(sql: str) -> set[tuple[str, str]]:
+def _parse(sql: str) -> exp.Expression:
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
@@ -25,38 +43,107 @@ def referenced_tables(sql: str) -> set[tuple[str, str]]:
     statement = statements[0]
     if not isinstance(statement, READ_ONLY_ROOTS):
         raise QueryError(f"only read-only queries are allowed here, not {statement.key.upper()}")
+    return statement
+
+
+def _function_name(table: exp.Table) -> str | None:
+    """The table function a FROM item calls (``duckdb_columns()``), or None for a named table."""
+    if isinstance(table.this, exp.Anonymous):
+        return table.this.name.lower()
+    return table.this.sql_name().lower() if isinstance(table.this, exp.Func) else None
+
+
+def _scan(statement: exp.Expression) -> tuple[set[tuple[str, str]], bool]:
+    """(the zone-qualified tables the statement reads, whether it asks the catalog about tables)."""
     ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
-    tables = set()
+    tables: set[tuple[str, str]] = set()
+    inspects = False
     for table in statement.find_all(exp.Table):
+        function = _function_name(table)
+        if function is not None:
+            if function not in METADATA_FUNCTIONS:
+                raise QueryError(f"table function {function}() is not allowed here; query lakehouse tables")
+            inspects = True
+            continue
         if table.name in ctes and not table.db:
+            continue
+        if table.db.lower() in METADATA_SCHEMAS:
+            inspects = True
             continue
         if not table.db:
             raise QueryError(f"qualify table {table.name!r} with its zone, e.g. exchange.{table.name}")
         tables.add((table.db, table.name))
-    return tables
+    return tables, inspects
 
 
-def _quote(identifier: str) -> str:
+def referenced_tables(sql: str) -> set[tuple[str, str]]:
+    """The lakehouse tables a read-only statement reads (information_schema and the like left out)."""
+    return _scan(_parse(sql))[0]
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal: single quotes doubled, nothing else special (DuckDB and Trino
+    standard strings treat backslashes literally). For statements that take no parameters (COMMENT ON)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _create(connection: duckdb.DuckDBPyConnection, namespace: str, name: str, data: pa.Table) -> str:
+    # Identifiers cannot be bound as parameters; these come from the catalog and are quoted with their own
+    # quotes doubled.
+    schema, table = quote_identifier(namespace), quote_identifier(name)
+    connection.execute(f"create schema if not exists {schema}")
+    # Registered Arrow is copied into a local table so the names match the zone names exactly.
+    connection.register("_arrow_source", data)
+    connection.execute(f"create table {schema}.{table} as select * from _arrow_source")
+    connection.unregister("_arrow_source")
+    return f"{schema}.{table}"
+
+
+def _comment(connection: duckdb.DuckDBPyConnection, qualified: str, iceberg: Table) -> None:
+    """The Iceberg table's comment and column docs as DuckDB comments (COMMENT ON takes no parameters)."""
+    comment = iceberg.properties.get(COMMENT_PROPERTY)
+    if comment:
+        connection.execute(f"comment on table {qualified} is {sql_literal(comment)}")
+    for field in iceberg.schema().fields:
+        if field.doc:
+            column = f"{qualified}.{quote_identifier(field.name)}"
+            connection.execute(f"comment on column {column} is {sql_literal(field.doc)}")
+
+
+def _all_tables(catalog: Catalog) -> list[tuple[str, str]]:
+    found = []
+    for namespace in catalog.list_namespaces():
+        for identifier in catalog.list_tables(namespace):
+            found.append((".".join(identifier[:-1]), identifier[-1]))
+    return sorted(found)
+
+
 def run_sql(catalog: Catalog, sql: str) -> pa.Table:
+    statement = _parse(sql)
+    tables, inspects = _scan(statement)
     connection = duckdb.connect(":memory:")
     try:
-        for namespace, name in sorted(referenced_tables(sql)):
+        for namespace, name in sorted(tables):
             identifier = f"{namespace}.{name}"
             if not catalog.table_exists(identifier):
                 raise QueryError(f"no table {identifier}; see `lakehouse tables`")
-            data = catalog.load_table(identifier).scan().to_arrow()
-            # Identifiers cannot be bound as parameters; these were parsed from the query, exist in the
-            # catalog, and are quoted with their own quotes doubled.
-            schema, table = _quote(namespace), _quote(name)
-            connection.execute(f"create schema if not exists {schema}")
-            # Registered Arrow is copied into a local table so the view names match the zone names exactly.
-            connection.register("_arrow_source", data)
-            connection.execute(f"create table {schema}.{table} as select * from _arrow_source")
-            connection.unregister("_arrow_source")
-        return connection.execute(sql).fetch_arrow_table()
+            iceberg = catalog.load_table(identifier)
+            _comment(connection, _create(connection, namespace, name, iceberg.scan().to_arrow()), iceberg)
+        if inspects:
+            # Every other table with its schema and comments but no rows: enough to be listed and described.
+            for namespace, name in _all_tables(catalog):
+                if (namespace, name) not in tables:
+                    iceberg = catalog.load_table((namespace, name))
+                    empty = iceberg.schema().as_arrow().empty_table()
+                    _comment(connection, _create(connection, namespace, name, empty), iceberg)
+        described = statement.this if isinstance(statement, exp.Describe) else None
+        if isinstance(described, exp.Table) and described.db:
+            return connection.execute(DESCRIBE_SQL, [described.db, described.name]).to_arrow_table()
+        return connection.execute(sql).to_arrow_table()
     except duckdb.Error as exc:
         raise QueryError(str(exc)) from exc
     finally:
