@@ -5,7 +5,9 @@ spool; `ingest_query_log` loads the spool with our Iceberg writer, keyed by quer
 spool twice (or an event Trino re-sent) adds nothing. The SQL text is stored as written: literals may
 quote personal data, which is why the governance zone is for stewards only. The receiver accepts only
 posts carrying Trino's audit token; the posts it refused are counted here (`IngestResult.refused_posts`),
-so a forgery attempt is reported with every load.
+so a forgery attempt is reported with every load. In the same load, each completed query that wrote a
+table (CREATE TABLE AS, INSERT … SELECT) becomes a lineage run with producer `trino` in
+governance.lineage_runs / lineage_edges (`governance.lineage.trino`), keyed by query id the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sqlglot
 from pyiceberg.catalog import Catalog
 from sqlglot import exp
 
+from governance.lineage.trino import QueryLineage, query_lineage, record_queries
 from infra.catalog import open_catalog
 from infra.iceberg.writer import commit, ensure_table
 from infra.settings import Settings
@@ -62,6 +65,9 @@ class IngestResult:
     # Posts the receiver refused (no or wrong token) since the spool began: forgery attempts or a
     # misconfigured listener; their records (time, client uid, reason) are in the refusals spool.
     refused_posts: int = 0
+    # Completed queries that wrote a table, newly recorded as lineage runs (producer trino), and their edges.
+    lineage_runs: int = 0
+    lineage_edges: int = 0
 
 
 def _time(value: Any) -> datetime | None:
@@ -190,20 +196,27 @@ def parse_groups_file(text: str) -> dict[str, list[str]]:
 def load_query_log(
     catalog: Catalog, events: Iterable[Mapping[str, Any]], groups_by_user: Mapping[str, Iterable[str]]
 ) -> IngestResult:
-    """Append the events not yet in governance.query_log (keyed by query id) in one commit."""
+    """Append the events not yet in governance.query_log (keyed by query id) in one commit, then the
+    lineage of the queries that wrote a table (keyed by query id too)."""
     rows: dict[str, dict[str, Any]] = {}
+    lineages: dict[str, QueryLineage] = {}
     count = 0
     for event in events:
         count += 1
         row = event_row(event, groups_by_user)
         if row is not None:
             rows[row[KEY]] = row  # Trino may re-send an event: the last copy wins
+            lineage = query_lineage(event, row["ended_at"])
+            if lineage is not None:
+                lineages[row[KEY]] = lineage
     ensure_table(catalog, QUERY_LOG, QUERY_LOG_SCHEMA)
     if not rows:
         return IngestResult(count, 0, None)
     data = pa.Table.from_pylist(list(rows.values()), schema=QUERY_LOG_SCHEMA)
     result = commit(catalog, QUERY_LOG, data, "append", key=(KEY,))
-    return IngestResult(count, result.rows_written, result.snapshot_id)
+    # After the log: a query's lineage run is never recorded without its log row (who ran what).
+    recorded = record_queries(catalog, lineages.values())
+    return IngestResult(count, result.rows_written, result.snapshot_id, 0, recorded.runs, recorded.edges)
 
 
 def count_refusals(path: Path) -> int:

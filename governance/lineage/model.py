@@ -38,6 +38,9 @@ TRANSFORMS: dict[str, str] = {
 _STRENGTH = ("copy", "cast", "filter", "derive", "aggregate")
 
 CHINA_TIME_DOC = "China Standard Time (Asia/Shanghai, UTC+8), naive"
+CODE_VERSION_DOC = "git commit of the code, else the package version; a Trino query: trino <server version>"
+# The producer of query-time lineage: its runs are one query each, not a recording of the whole project.
+QUERY_PRODUCER = "trino"
 
 
 def _doc(name: str, kind: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
@@ -46,7 +49,9 @@ def _doc(name: str, kind: pa.DataType, doc: str, nullable: bool = True) -> pa.Fi
 
 EDGES_SCHEMA = pa.schema(
     [
-        _doc("run_id", pa.string(), "the recording run (the Dagster run id, or the CLI's)", False),
+        _doc(
+            "run_id", pa.string(), "the recording run (Dagster run id, the CLI's, or a Trino query id)", False
+        ),
         _doc("recorded_at", pa.timestamp("us"), f"when the run recorded the edge: {CHINA_TIME_DOC}", False),
         _doc("producer", pa.string(), "ingest | mask | publish | dbt | trino | measure", False),
         _doc("from_table", pa.string(), "zone.table, stg.<dbt view> or source:<system>/<dataset>", False),
@@ -56,20 +61,33 @@ EDGES_SCHEMA = pa.schema(
         _doc("transform", pa.string(), "copy | cast | mask:<policy> | derive | aggregate | filter", False),
         _doc("policy_id", pa.string(), "the masking policy (and option) or the row rule applied"),
         _doc("contract_version", pa.string(), "version of the ODCS contract the edge derives from"),
-        _doc("code_version", pa.string(), "git commit of the code, else the package version", False),
+        _doc("code_version", pa.string(), CODE_VERSION_DOC, False),
     ]
 )
 
 RUNS_SCHEMA = pa.schema(
     [
         _doc("run_id", pa.string(), "the recording run", False),
-        _doc("recorded_at", pa.timestamp("us"), f"when the run recorded its edges: {CHINA_TIME_DOC}", False),
-        _doc("code_version", pa.string(), "git commit of the code, else the package version", False),
+        _doc(
+            "recorded_at",
+            pa.timestamp("us"),
+            f"when the run recorded (a query: ended): {CHINA_TIME_DOC}",
+            False,
+        ),
+        _doc("code_version", pa.string(), CODE_VERSION_DOC, False),
         _doc("edges", pa.int64(), "edges recorded by the run", False),
         _doc("contracts", pa.int64(), "contracts read", False),
         _doc("models", pa.int64(), "dbt models whose compiled SQL was read", False),
-        _doc("unresolved", pa.string(), "JSON list of model columns sqlglot could not trace"),
+        _doc("unresolved", pa.string(), "JSON list of columns not traced (a query: columns with no input)"),
         _doc("duration_ms", pa.int64(), "time to extract the lineage", False),
+        # Added later (schema evolution): a run recorded before them reads null, i.e. a pipeline run.
+        _doc(
+            "producer", pa.string(), "null: the pipeline's recording of the whole project; trino: one query"
+        ),
+        _doc("run_by", pa.string(), "the Trino user who ran the query (trino runs only)"),
+        _doc(
+            "statement", pa.string(), "Trino's update type of the query: CREATE TABLE, INSERT … (trino runs)"
+        ),
     ]
 )
 
