@@ -305,6 +305,7 @@ def dev(port: int) -> None:
 def _mount_commands() -> None:
     """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
     from orchestration import (
+        cli_corrections,
         cli_dashboards,
         cli_kpi,
         cli_lineage,
@@ -325,6 +326,7 @@ def _mount_commands() -> None:
         cli_dashboards.dashboards,
         cli_quality.report,
         cli_lineage.lineage,
+        cli_corrections.correction,
     ):
         main.add_command(command)
     cli_quality.report.add_command(cli_privacy.masking_report)
