@@ -102,25 +102,41 @@ def mask_text(text: str) -> None:
 @click.command("masking")
 @click.option("--json", "as_json", is_flag=True)
 def masking_report(as_json: bool) -> None:
-    """Masking report of the last run per dataset -> LAKEHOUSE_HOME/reports/masking/ (HTML + JSON)."""
+    """Masking report of the last run per dataset and the marts' last leak scans, by run and table, in
+    China time -> LAKEHOUSE_HOME/reports/masking/ (HTML + JSON)."""
+    from governance.leak_scans import latest_scans
     from governance.masking_report import latest_report, render
+    from governance.masking_report_html import measured, table_of
     from infra.catalog import open_catalog
+    from infra.clock import format_china
     from infra.settings import load_settings
 
-    rows = latest_report(open_catalog())
+    catalog = open_catalog()
+    rows = latest_report(catalog)
     if rows.num_rows == 0:
         raise click.ClickException(
             "no masking report yet: run `lakehouse demo` (or materialise staging assets)"
         )
-    json_path, html_path = render(rows, load_settings().reports_dir / "masking")
-    records = rows.to_pylist()
+    scans = latest_scans(catalog)
+    json_path, html_path = render(rows, load_settings().reports_dir / "masking", scans)
     if as_json:
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+        click.echo(json_path.read_text(encoding="utf-8"))
         return
-    datasets: dict[str, bool] = {}
-    for r in records:
-        datasets[r["dataset"]] = datasets.get(r["dataset"], True) and r["leak_scan_passed"]
-    for dataset, passed in sorted(datasets.items()):
-        masked = [r for r in records if r["dataset"] == dataset and r["policy"] != "keep"]
-        click.echo(f"  {dataset:<26} {'passed' if passed else 'FAILED':<7} {len(masked)} masked columns")
+    tables: dict[str, list[dict]] = {}
+    for r in rows.to_pylist():
+        tables.setdefault(table_of(r), []).append(r)
+    for table, records in sorted(tables.items()):
+        passed = all(r["leak_scan_passed"] for r in records)
+        masked = sum(r["policy"] != "keep" for r in records)
+        first = records[0]
+        click.echo(
+            f"  {table:<36} {'passed' if passed else 'FAILED':<7} {masked:>2} masked columns  "
+            f"run {first['run_id']}  {format_china(measured(first))}"
+        )
+    for scan in scans.to_pylist():
+        click.echo(
+            f"  {scan['table_name']:<36} {'clean' if scan['passed'] else 'FOUND':<7} "
+            f"{scan['findings_total']:>2} findings in {scan['rows_scanned']} rows  "
+            f"run {scan['run_id']}  {format_china(scan['scanned_at'])}"
+        )
     click.echo(f"written {html_path} and {json_path}")
