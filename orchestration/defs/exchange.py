@@ -2,11 +2,20 @@
 
 import dagster as dg
 
-from governance.catalogue import exchange_table
+from governance.catalogue import CATALOGUE_SCHEMA, exchange_table
 from governance.contracts import DatasetContract, load_contracts
 from governance.publish import publish_catalogue, publish_resource
 from infra.zones import EXCHANGE, GOVERNANCE, RESOURCE_CATALOGUE
+from orchestration.asset_metadata import (
+    EXCHANGE_GROUP,
+    ZONE_KINDS,
+    described,
+    exchange_metadata,
+    governance_metadata,
+    zone_tags,
+)
 from orchestration.defs.masking import staging_asset_key
+from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
@@ -14,18 +23,26 @@ CATALOGUE_KEY = table_key(RESOURCE_CATALOGUE)
 
 
 def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    key = table_key(EXCHANGE.table(contract.name))
+    table = exchange_metadata(contract)
+
     @dg.asset(
-        key=table_key(EXCHANGE.table(contract.name)),
+        key=key,
         deps=[staging_asset_key(contract)],
-        group_name=contract.domain,
-        kinds={"iceberg"},
-        description=f"共享资源 {contract.title} ({contract.sharing_type}), served to other departments.",
+        group_name=EXCHANGE_GROUP,
+        kinds={"iceberg", ZONE_KINDS["exchange"]},
+        tags=zone_tags("exchange", contract.domain),
+        description=described(
+            "exchange", f"共享资源 {contract.title} ({contract.sharing_type}), served to other departments."
+        ),
+        metadata=table,
+        check_specs=[gates_check_spec(key)],
     )
-    def resource(lakehouse: LakehouseResource) -> dg.MaterializeResult:
+    def resource(lakehouse: LakehouseResource):
         published = publish_resource(contract, lakehouse.catalog)
         assert published is not None
         release = published.release
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "table": published.table,
                 "rows": published.rows,
@@ -34,8 +51,11 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 "l": release.l if release.l is not None else "—",
                 "rows_suppressed": release.rows_suppressed,
                 "minors_withheld": release.minors_withheld,
+                **table,
             }
         )
+        # After the write: the gates that let it through, as the dossier will show them.
+        yield gates_result(key, lakehouse.catalog, [contract.raw_table], [contract.name], release)
 
     return resource
 
@@ -44,7 +64,9 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key=CATALOGUE_KEY,
     group_name=GOVERNANCE.name,
     kinds={"iceberg"},
-    description="信息资源目录, from the contracts.",
+    tags=zone_tags("governance"),
+    description=described("governance", "信息资源目录, from the contracts."),
+    metadata=governance_metadata(RESOURCE_CATALOGUE, CATALOGUE_SCHEMA),
 )
 def resource_catalogue(lakehouse: LakehouseResource) -> dg.MaterializeResult:
     rows = publish_catalogue(load_contracts(), lakehouse.catalog)

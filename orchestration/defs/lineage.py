@@ -9,11 +9,13 @@ below when the daemon runs, by ``materialize_all`` for in-process runs (``orches
 import dagster as dg
 
 from governance.lineage import extract, record_lineage
+from governance.lineage.model import EDGES_SCHEMA, RUNS_SCHEMA
 from infra.catalog import open_catalog
 from infra.dbt_manifest import load_manifest
 from infra.settings import load_settings
 from infra.zones import GOVERNANCE, LINEAGE_EDGES, LINEAGE_RUNS
 from ingest.connectors import source_field_names
+from orchestration.asset_metadata import described, governance_metadata, zone_tags
 from orchestration.keys import table_key
 from orchestration.lineage_events import emit_run
 from orchestration.resources import LakehouseResource
@@ -34,13 +36,22 @@ def _dbt_keys() -> list[dg.AssetKey]:
             deps=_dbt_keys(),
             group_name=GOVERNANCE.name,
             kinds={"iceberg"},
-            description="血缘: column-level lineage edges (source → raw → staging → marts / exchange).",
+            tags=zone_tags("governance"),
+            description=described(
+                "governance", "血缘: column-level lineage edges (source → raw → staging → marts / exchange)."
+            ),
+            metadata=governance_metadata(LINEAGE_EDGES, EDGES_SCHEMA),
         ),
         dg.AssetSpec(
             LINEAGE_RUNS_KEY,
             group_name=GOVERNANCE.name,
             kinds={"iceberg"},
-            description="血缘记录: one row per lineage recording (code version, edges, untraced columns).",
+            tags=zone_tags("governance"),
+            description=described(
+                "governance",
+                "血缘记录: one row per lineage recording (code version, edges, untraced columns).",
+            ),
+            metadata=governance_metadata(LINEAGE_RUNS, RUNS_SCHEMA),
         ),
     ],
 )

@@ -1,15 +1,28 @@
 """dbt: staging views and the exchange / kpi marts (built in DuckDB), then published to Iceberg."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from governance.contracts import load_contracts
 from governance.publish import publish_mart
-from infra.dbt_manifest import load_manifest
+from infra.dbt_manifest import DbtModel, load_manifest
+from orchestration.asset_metadata import (
+    ZONE_KINDS,
+    dbt_model_metadata,
+    described,
+    published_mart_metadata,
+    zone_tags,
+)
 from orchestration.dbt_project import DBT_PROJECT
+from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.resources import LakehouseResource
+
+
+def dbt_key(model: DbtModel) -> dg.AssetKey:
+    return dg.AssetKey(["dbt", model.schema, model.name])
 
 
 class LakehouseTranslator(DagsterDbtTranslator):
@@ -22,32 +35,69 @@ class LakehouseTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "dbt_" + dbt_resource_props["schema"]
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return described("dbt", super().get_description(dbt_resource_props))
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        # dagster-dbt's own column schema is replaced by ours: the same yml, plus the column lineage.
+        found = dict(super().get_metadata(dbt_resource_props))
+        model = load_manifest().models.get(dbt_resource_props["unique_id"])
+        return found if model is None else {**found, **dbt_model_metadata(model)}
+
 
 def mart_models() -> list[tuple[str, str]]:
     """(zone, name) of every mart published to a shared zone, from the dbt manifest."""
     return [(m.schema, m.name) for m in load_manifest().marts()]
 
 
+def _with_table_metadata(context: dg.AssetExecutionContext, events: Iterator[Any]) -> Iterator[Any]:
+    """dbt's events, each model's output carrying its column schema and lineage as the definition does."""
+    by_key = {dbt_key(m): dbt_model_metadata(m) for m in load_manifest().models.values()}
+    for event in events:
+        if isinstance(event, dg.Output):
+            extra = by_key.get(context.asset_key_for_output(event.output_name))
+            if extra:
+                event = event.with_metadata({**event.metadata, **extra})
+        yield event
+
+
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=LakehouseTranslator()
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from _with_table_metadata(context, dbt.cli(["build"], context=context).stream())
 
 
-def _publish_asset(schema: str, name: str) -> dg.AssetsDefinition:
+def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:
+    """The tables whose gates guard a mart (the raw tables of the datasets it reads, and itself) and those
+    datasets, from dbt's own depends_on."""
+    contracts = load_contracts()
+    datasets = [d for d in load_manifest().upstream_datasets(model) if d in contracts]
+    return [contracts[d].raw_table for d in datasets] + [str(model.table)], datasets
+
+
+def _publish_asset(model: DbtModel) -> dg.AssetsDefinition:
+    schema, name = model.schema, model.name
+    key = dg.AssetKey([schema, name])
+    table = published_mart_metadata(model)
+    quality_tables, datasets = _path_tables(model)
+
     @dg.asset(
-        key=dg.AssetKey([schema, name]),
-        deps=[dg.AssetKey(["dbt", schema, name])],
+        key=key,
+        deps=[dbt_key(model)],
         group_name=schema,
-        kinds={"iceberg"},
-        description=f"dbt mart {schema}.{name} published to the Iceberg {schema} zone.",
+        kinds={"iceberg", ZONE_KINDS[schema]},
+        tags=zone_tags(schema),
+        description=described(schema, f"dbt mart {schema}.{name} published to the Iceberg {schema} zone."),
+        metadata=table,
+        check_specs=[gates_check_spec(key)],
     )
-    def published(lakehouse: LakehouseResource) -> dg.MaterializeResult:
+    def published(lakehouse: LakehouseResource):
         rows = publish_mart(lakehouse.settings.duckdb_path, schema, name, lakehouse.catalog)
-        return dg.MaterializeResult(metadata={"rows": rows})
+        yield dg.MaterializeResult(metadata={"rows": rows, **table})
+        yield gates_result(key, lakehouse.catalog, quality_tables, datasets)
 
     return published
 
 
-defs = dg.Definitions(assets=[dbt_models, *(_publish_asset(s, n) for s, n in mart_models())])
+defs = dg.Definitions(assets=[dbt_models, *(_publish_asset(m) for m in load_manifest().marts())])

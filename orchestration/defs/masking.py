@@ -9,6 +9,7 @@ from governance.contracts import DatasetContract, load_contracts
 from governance.masking.keys import load_pseudonym_key
 from governance.publish import stage_dataset
 from infra.zones import STAGING
+from orchestration.asset_metadata import STAGING_GROUP, ZONE_KINDS, described, staging_metadata, zone_tags
 from orchestration.defs.sources import raw_asset_key
 from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
@@ -41,13 +42,18 @@ def _release_metadata(release: Release | None) -> dict:
 
 def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = staging_asset_key(contract)
+    table = staging_metadata(contract)
 
     @dg.asset(
         key=key,
         deps=[raw_asset_key(contract)],
-        group_name=contract.domain,
-        kinds={"iceberg", "presidio"},
-        description=f"{contract.title}, masked per contract (no unmasked personal data from here on).",
+        group_name=STAGING_GROUP,
+        kinds={"iceberg", "presidio", ZONE_KINDS["staging"]},
+        tags=zone_tags("staging", contract.domain),
+        description=described(
+            "staging", f"{contract.title}, masked per contract (no unmasked personal data from here on)."
+        ),
+        metadata=table,
         check_specs=[
             dg.AssetCheckSpec(
                 PRIVACY_GATE,
@@ -72,6 +78,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                         for m in masked.report
                     }
                 ),
+                **table,
             }
         )
         gate = outcome.gate

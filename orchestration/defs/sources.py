@@ -4,6 +4,7 @@ import dagster as dg
 
 from governance.contracts import DatasetContract, load_contracts
 from ingest.load import load_dataset
+from orchestration.asset_metadata import ZONE_KINDS, described, raw_metadata, zone_tags
 from orchestration.resources import LakehouseResource
 
 
@@ -12,12 +13,20 @@ def raw_asset_key(contract: DatasetContract) -> dg.AssetKey:
 
 
 def _raw_asset(contract: DatasetContract) -> dg.AssetsDefinition:
+    table = raw_metadata(contract)
+
     @dg.asset(
         key=raw_asset_key(contract),
-        group_name=contract.domain,
-        kinds={"iceberg", contract.source.format},
-        description=f"{contract.title}: {contract.purpose}",
-        metadata={"contract": str(contract.path.name), "provider_department": contract.provider_department},
+        # The group is the Iceberg namespace (raw_<domain>): raw copies never share a group with staging.
+        group_name=contract.raw_namespace,
+        kinds={"iceberg", contract.source.format, ZONE_KINDS["raw"]},
+        tags=zone_tags("raw", contract.domain),
+        description=described("raw", f"{contract.title}: {contract.purpose}"),
+        metadata={
+            "contract": str(contract.path.name),
+            "provider_department": contract.provider_department,
+            **table,
+        },
         owners=[f"team:{contract.provider_department}"],
     )
     def raw_table(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> dg.MaterializeResult:
@@ -35,6 +44,7 @@ def _raw_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 "rows_duplicate": result.rows_duplicate,
                 "snapshot_id": result.snapshot_id or -1,
                 "units": ", ".join(result.units)[:500] or "(nothing new)",
+                **table,
             }
         )
 

@@ -1,9 +1,19 @@
-"""All Dagster definitions load, and the asset graph runs from sources to kpi marts, grouped by domain."""
+"""All Dagster definitions load, and the asset graph runs from sources to kpi marts, grouped by zone."""
+
+from itertools import chain
 
 import dagster as dg
 
+from governance.catalogue import exchange_table
 from governance.contracts import load_contracts
+from infra.dbt_manifest import load_manifest
+from infra.settings import load_settings
+from orchestration.asset_metadata import ZONE_LABELS
 from orchestration.definitions import defs
+from orchestration.gate_summary import GATES_CHECK
+
+SCHEMA = "dagster/column_schema"
+LINEAGE = "dagster/column_lineage"
 
 
 def test_definitions_load_with_the_whole_graph():
@@ -15,7 +25,7 @@ def test_definitions_load_with_the_whole_graph():
         assert f"{contract.raw_namespace}/{contract.name}" in keys
         assert f"staging/{contract.name}" in keys
         node = graph.get(dg.AssetKey([contract.raw_namespace, contract.name]))
-        assert node.group_name == contract.domain
+        assert node.group_name == contract.raw_namespace
     assert {"kpi/sharing_rate", "kpi/online_prereview_rate", "exchange/enterprise_profile"} <= keys
     # The kpi mart is downstream of a raw source through masking and dbt.
     upstream = graph.upstream_key_closure if hasattr(graph, "upstream_key_closure") else None
@@ -40,3 +50,90 @@ def test_schedules():
     assert definitions.resolve_schedule_def("query_log_every_15_minutes").cron_schedule == "*/15 * * * *"
     query_log = definitions.resolve_asset_graph().get(dg.AssetKey(["governance", "query_log"]))
     assert query_log.group_name == "governance"
+
+
+def _data_keys(graph) -> dict[str, list[dg.AssetKey]]:
+    """The table assets of the data path by zone (governance tables are documented by their own code)."""
+    keys: dict[str, list[dg.AssetKey]] = {"raw": [], "staging": [], "exchange": [], "kpi": [], "dbt": []}
+    for key in graph.get_all_asset_keys():
+        zone = key.path[0]
+        zone = "raw" if zone.startswith("raw_") else zone
+        if zone in keys and graph.get(key).is_materializable:
+            keys[zone].append(key)
+    return keys
+
+
+def test_every_data_asset_documents_every_column_before_any_run():
+    graph = defs().resolve_asset_graph()
+    keys = _data_keys(graph)
+    assert all(keys.values()), keys
+    for key in chain.from_iterable(keys.values()):
+        if key.path[-1] in {"sharing_rate", "sharing_gaps"}:
+            continue  # measured in Python from governance tables (orchestration/defs/sharing.py)
+        schema = graph.get(key).metadata.get(SCHEMA)
+        assert isinstance(schema, dg.TableSchema), key
+        assert schema.columns, key
+        undocumented = [c.name for c in schema.columns if not (c.description or "").strip()]
+        assert not undocumented, f"{key.to_user_string()}: {undocumented}"
+    contracts = load_contracts()
+    for contract in contracts.values():
+        staged = graph.get(dg.AssetKey(["staging", contract.name])).metadata[SCHEMA]
+        assert [c.name for c in staged.columns] == [c.name for c in contract.staged_columns]
+        masked = {c.name for c in contract.staged_columns if c.masking != "keep"}
+        for column in staged.columns:
+            if column.name in masked:
+                assert contract.column(column.name).masking in column.description
+
+
+def test_shared_and_staged_assets_have_column_lineage_onto_existing_assets():
+    graph = defs().resolve_asset_graph()
+    every = set(graph.get_all_asset_keys())
+    keys = _data_keys(graph)
+    lineage_on = [*keys["staging"], *keys["exchange"], *keys["kpi"], *keys["dbt"]]
+    measured = {dg.AssetKey(["kpi", "sharing_rate"]), dg.AssetKey(["kpi", "sharing_gaps"])}
+    for key in lineage_on:
+        if key in measured:
+            continue  # table-level edges only (every column from the rows of governance tables)
+        node = graph.get(key)
+        lineage = node.metadata.get(LINEAGE)
+        assert isinstance(lineage, dg.TableColumnLineage), key.to_user_string()
+        columns = {c.name for c in node.metadata[SCHEMA].columns}
+        assert set(lineage.deps_by_column) <= columns, key
+        for deps in lineage.deps_by_column.values():
+            for dep in deps:
+                assert dep.asset_key in every, f"{key.to_user_string()} <- {dep.asset_key.to_user_string()}"
+                upstream = graph.get(dep.asset_key).metadata.get(SCHEMA)
+                if upstream is not None:  # the input column exists in the input's schema
+                    assert dep.column_name in {c.name for c in upstream.columns}, (key, dep)
+    # Every exchange column the contracts publish is traced back to staging.
+    for contract in load_contracts().values():
+        if exchange_table(contract) is None:
+            continue
+        lineage = graph.get(dg.AssetKey(["exchange", contract.name])).metadata[LINEAGE]
+        assert set(lineage.deps_by_column) == {c.name for c in contract.exchange_columns}
+
+
+def test_raw_staging_and_exchange_of_one_dataset_are_told_apart_at_a_glance():
+    graph = defs().resolve_asset_graph()
+    for contract in load_contracts().values():
+        zones = {"raw": [contract.raw_namespace, contract.name], "staging": ["staging", contract.name]}
+        if exchange_table(contract) is not None:
+            zones["exchange"] = ["exchange", contract.name]
+        nodes = {zone: graph.get(dg.AssetKey(path)) for zone, path in zones.items()}
+        assert len({n.group_name for n in nodes.values()}) == len(nodes), contract.name
+        for zone, node in nodes.items():
+            assert node.description.startswith(f"[{ZONE_LABELS[zone]}]"), node.key
+            assert node.tags["zone"] == zone and node.tags["domain"] == contract.domain
+
+
+def test_shared_assets_carry_their_gate_check_and_dossier_link():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    checks = graph.asset_check_keys
+    audit = load_settings().reports_dir / "audit"
+    shared = [dg.AssetKey(["exchange", c.name]) for c in load_contracts().values() if exchange_table(c)]
+    shared += [dg.AssetKey([m.schema, m.name]) for m in load_manifest().marts()]
+    for key in shared:
+        assert dg.AssetCheckKey(key, GATES_CHECK) in checks, key
+        dossier = graph.get(key).metadata["dossier"]
+        assert dossier == dg.MetadataValue.path(str(audit / f"{key.path[0]}.{key.path[1]}.html"))
