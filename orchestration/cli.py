@@ -307,6 +307,7 @@ def _mount_commands() -> None:
     from orchestration import (
         cli_corrections,
         cli_dashboards,
+        cli_describe,
         cli_kpi,
         cli_lineage,
         cli_privacy,
@@ -326,6 +327,7 @@ def _mount_commands() -> None:
         cli_dashboards.dashboards,
         cli_quality.report,
         cli_lineage.lineage,
+        cli_describe.describe,
         cli_corrections.correction,
     ):
         main.add_command(command)
