@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from governance.corrections.limits import ANSWER_DAYS
 from orchestration.cli_output import echo_json, echo_table
 
 
@@ -63,10 +64,13 @@ def _show(ticket, as_json: bool) -> None:
         )
 
 
-@click.group("correction")
+@click.group(
+    "correction",
+    help=f"校核纠错: report a wrong value in a shared table; its provider accepts (with the source fix) or "
+    f"rejects (with a reason) within {ANSWER_DAYS} working days (Chinese calendar, 调休 included).",
+)
 def correction() -> None:
-    """校核纠错: report a wrong value in a shared table; its provider accepts (with the source fix) or
-    rejects (with a reason) within 5 working days (Chinese calendar, 调休 included)."""
+    pass
 
 
 @correction.command("create")
@@ -101,7 +105,7 @@ def correction_create(
     actor: str | None,
     as_json: bool,
 ) -> None:
-    """File a correction ticket; the provider department's answer is due in 5 working days."""
+    """File a correction ticket; the provider department's answer is due within the working-day limit."""
     from governance.corrections import service
 
     try:

@@ -2,7 +2,7 @@
 
 open → accepted (with the source fix) | rejected (with a reason). A consumer who may read a shared table
 files a ticket naming table, the key of one row and one column, and says what is wrong; the table's
-provider department answers within ``ANSWER_DAYS`` working days.
+provider department answers within ``ANSWER_DAYS`` working days (``limits``).
 
 No personal value is kept or repeated: a proposed value for a personal column (see ``targets``) is not
 stored, only that one was given (``proposed_value_withheld``), and every free text (reason, proposed
@@ -18,14 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from governance.access.policy import AccessPolicy
+from governance.corrections.limits import ANSWER_DAYS
 from governance.corrections.targets import CorrectionTarget
 from governance.sharing.deadlines import Deadline, add_working_days, to_cst
 from infra.vocabulary import DEPARTMENTS
-
-# The 政务数据共享条例 (Decree 809) asks the provider to check and correct data a user reports as wrong
-# (校核纠错) without fixing a day count nationally; we hold providers to the decree's own answer limit for a
-# published resource, 5 working days, as for sharing requests. Quoted in docs/sharing.md; change it here only.
-ANSWER_DAYS = 5
 
 STATES = ("open", "accepted", "rejected")
 TRANSITIONS: dict[str, frozenset[str]] = {

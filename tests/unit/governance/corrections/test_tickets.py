@@ -5,7 +5,8 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from governance.corrections.rules import ANSWER_DAYS, CorrectionError
+from governance.corrections.limits import ANSWER_DAYS
+from governance.corrections.rules import CorrectionError
 from governance.corrections.schema import events_table
 from governance.corrections.targets import TargetError, find_target
 from tests.unit.governance.corrections.conftest import FILED
