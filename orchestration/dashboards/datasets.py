@@ -3,7 +3,7 @@
 Metrics aggregate only what may be aggregated that way: SUM and COUNT only over measures the model's yml
 declares additive (`meta: {additivity: ...}`), a semi-additive one only pinned to one value of the dimension
 it does not add up over, and rates as ratios of sums (tests/unit/orchestration/dashboards/test_metric_additivity.py checks
-this against the dbt manifest). Column labels come from the dbt model descriptions.
+this against the dbt manifest). Column labels and descriptions come from governance.column_docs (labels.py).
 """
 
 from __future__ import annotations

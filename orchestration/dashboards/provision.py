@@ -27,7 +27,7 @@ from infra.stack.superset.secrets import ensure_service_user, people
 from infra.vocabulary import DEPARTMENTS
 from orchestration.dashboards import specs
 from orchestration.dashboards.client import SupersetClient
-from orchestration.dashboards.labels import column_labels
+from orchestration.dashboards.labels import column_doc_fields, dataset_doc
 from orchestration.dashboards.layout import layout
 
 Progress = Callable[[str], None]
@@ -166,12 +166,11 @@ def upsert_dataset(api: SupersetClient, database_id: int, ds: specs.DatasetSpec)
     # Pick up columns added to the mart since the last run (the Trino table is the truth).
     api.put(f"/api/v1/dataset/{dataset_id}/refresh", {})
     current = api.get(f"/api/v1/dataset/{dataset_id}")["result"]
-    labels = column_labels(ds.table)
+    doc = dataset_doc(ds.table)
     cols = []
     for col in current["columns"]:
         kept = {k: col[k] for k in COLUMN_FIELDS if col.get(k) is not None}
-        kept["verbose_name"] = labels.get(col["column_name"], col.get("verbose_name"))
-        cols.append(kept)
+        cols.append(kept | column_doc_fields(col["column_name"], doc))
     existing = {m["metric_name"]: m["id"] for m in current["metrics"]}
     metrics = [
         {
@@ -185,7 +184,7 @@ def upsert_dataset(api: SupersetClient, database_id: int, ds: specs.DatasetSpec)
     ]
     api.put(
         f"/api/v1/dataset/{dataset_id}?override_columns=false",
-        {"description": ds.title, "columns": cols, "metrics": metrics},
+        {"description": doc.comment or ds.title, "columns": cols, "metrics": metrics},
     )
     return dataset_id
 
