@@ -16,6 +16,7 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 
 from governance.sharing.report import gap_lines, rate_lines
+from infra.clock import format_china, to_china
 from infra.vocabulary import DEPARTMENTS
 from infra.zones import KPI, SHARING_GAPS, SHARING_RATE
 
@@ -75,7 +76,7 @@ def _percent(rate: float | None) -> str:
 
 
 def _when(at: datetime | None) -> str:
-    return "?" if at is None else f"{at:%Y-%m-%d %H:%M}"
+    return format_china(at, "china", missing="?")  # kpi tables store naive China time
 
 
 def _pad(text: str, width: int) -> str:
@@ -102,7 +103,7 @@ def summary_lines(report: KpiReport, top: int | None = None) -> list[str]:
     sharing, pre = report.overall_sharing(), report.overall_prereview()
     lines = [
         f"网上共享率 sharing rate   {_percent(sharing and sharing['sharing_rate']):>6}  target 100%  "
-        f"measured {_when(sharing and sharing['measured_at'])} (CST)",
+        f"measured {_when(sharing and sharing['measured_at'])}",
     ]
     by_department = [line for line in rate_lines(report.sharing) if not line.startswith("all ")]
     lines += ["  " + line for line in cut(by_department, "departments")]
@@ -111,7 +112,7 @@ def summary_lines(report: KpiReport, top: int | None = None) -> list[str]:
     lines += ["    " + line for line in cut(gaps, "resources")]
     lines.append(
         f"网上预审率 pre-review rate {_percent(pre and pre['online_prereview_rate']):>6}  target 100%  "
-        f"measured {_when(pre and pre['measured_at'])} (CST)"
+        f"measured {_when(pre and pre['measured_at'])}"
         + (f"  ({pre['prereviewed_online']}/{pre['applications']} applications)" if pre else "")
     )
     for kind, label in (("department", "departments"), ("item", "approval items")):
@@ -123,7 +124,10 @@ def summary_lines(report: KpiReport, top: int | None = None) -> list[str]:
 
 def as_dict(report: KpiReport) -> dict[str, Any]:
     def plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
+        return [
+            {k: (to_china(v, "china").isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+            for r in rows
+        ]
 
     return {
         "sharing_rate": plain(report.sharing),

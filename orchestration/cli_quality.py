@@ -28,6 +28,7 @@ def quality(as_json: bool) -> None:
     freshness against the contract's update frequency. Failures name expectations and keys, never values.
     Exits with 1 when any dataset did not pass."""
     from infra.catalog import open_catalog
+    from infra.clock import format_china
     from infra.settings import load_settings
     from quality.docs import docs_root, index_page
     from quality.report import summarise
@@ -51,7 +52,7 @@ def quality(as_json: bool) -> None:
             "status": STATUS_MARK.get(s.status, s.status),
             "expectations": f"{s.expectations - s.failed}/{s.expectations}" if s.expectations else "-",
             "fresh": "-" if s.fresh is None else ("yes" if s.fresh else "NO"),
-            "validated (UTC)": f"{s.validated_at:%Y-%m-%d %H:%M}" if s.validated_at else "-",
+            "validated (China time)": format_china(s.validated_at, "utc", missing="-"),  # stored naive UTC
             "first failure": (
                 f"{s.failures[0]['expectation']} ({s.failures[0]['unexpected_count']} rows)"
                 if s.failures and s.failures[0]["unexpected_count"] is not None
@@ -60,7 +61,9 @@ def quality(as_json: bool) -> None:
         }
         for s in summaries
     ]
-    echo_table(rows, ["dataset", "status", "expectations", "fresh", "validated (UTC)", "first failure"])
+    echo_table(
+        rows, ["dataset", "status", "expectations", "fresh", "validated (China time)", "first failure"]
+    )
     passed = sum(s.status == "passed" for s in summaries)
     click.echo(
         f"\n{passed} of {len(summaries)} datasets passed" + (f"; Data Docs: {docs}" if docs.exists() else "")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from pyiceberg.catalog import Catalog
+
+from infra.clock import format_china
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,7 @@ def list_tables(catalog: Catalog) -> list[TableInfo]:
             rows = (
                 int((snapshot.summary or {}).get("total-records", 0)) if snapshot and snapshot.summary else 0
             )
-            updated = (
-                datetime.fromtimestamp(snapshot.timestamp_ms / 1000).isoformat(timespec="seconds")
-                if snapshot
-                else None
-            )
+            updated = format_china(snapshot.timestamp_ms) if snapshot else None
             infos.append(
                 TableInfo(
                     namespace, identifier[-1], rows, snapshot.snapshot_id if snapshot else None, updated

@@ -9,6 +9,7 @@ from datetime import datetime
 from pyiceberg.catalog import Catalog
 
 from governance.contracts import load_contracts
+from infra.clock import to_china
 from quality.results import FRESHNESS_SUITE, read_results
 
 
@@ -28,7 +29,11 @@ class DatasetQuality:
     failures: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """For JSON: the validation time in China time with its offset (stored naive UTC)."""
+        record = asdict(self)
+        if self.validated_at is not None:
+            record["validated_at"] = to_china(self.validated_at, "utc").isoformat()
+        return record
 
 
 def _latest(rows: list[dict]) -> list[dict]:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.expressions import EqualTo
 
+from infra.clock import format_china
 from infra.iceberg.writer import commit, ensure_table
 from infra.zones import QUALITY_RESULTS
 from quality.freshness import FreshnessStatus, format_age
@@ -69,7 +70,7 @@ def freshness_row(status: FreshnessStatus, run_id: str) -> dict:
     observed = (
         "never loaded"
         if status.last_updated is None
-        else f"last update {status.last_updated.isoformat(timespec='seconds')} UTC, age {format_age(status.age)}"
+        else f"last update {format_china(status.last_updated, 'utc')}, age {format_age(status.age)}"
     )
     return {
         "run_id": run_id,

@@ -15,11 +15,11 @@ from governance.contracts import DatasetContract, load_contracts
 from governance.dossier import evidence
 from governance.dossier.access import AccessFacts, access_facts, live_grants, policy_now
 from governance.dossier.columns import column_story
-from governance.dossier.evidence import CHINA
 from governance.dossier.html import index_html, page_html
 from governance.dossier.model import TableDossier, page_name
 from governance.dossier.svg import render_graph
 from governance.lineage.current import CurrentLineage
+from infra.clock import china_naive
 from infra.dbt_manifest import load_manifest
 from infra.private_files import write_private_text
 from infra.settings import load_settings
@@ -62,7 +62,7 @@ def _snapshot(catalog: Catalog, table: str) -> tuple[int | None, datetime | None
     if snapshot is None:
         return 0, None
     rows = snapshot.summary.get("total-records") if snapshot.summary else None
-    at = datetime.fromtimestamp(snapshot.timestamp_ms / 1000, CHINA).replace(tzinfo=None)
+    at = china_naive(snapshot.timestamp_ms)
     return (int(rows) if rows is not None else None), at
 
 
@@ -114,7 +114,7 @@ def build_dossier(
     labels = node_labels(contracts)
     grants = live_grants(load_settings())
     policy = policy_now(grants)
-    generated = datetime.now(CHINA).replace(tzinfo=None)
+    generated = china_naive()
     out.mkdir(parents=True, exist_ok=True)
     dossiers = []
     written = []

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from pyiceberg.catalog import Catalog
 from pyiceberg.expressions import In
 
+from infra.clock import china_naive
 from infra.zones import LOAD_LEDGER, MASKING_REPORT, QUALITY_RESULTS, QUERY_LOG
 
-CHINA = timezone(timedelta(hours=8), "CST")
 FRESHNESS_SUITE = "freshness"  # quality.results.FRESHNESS_SUITE (quality sits above governance)
 
 
@@ -23,11 +23,7 @@ def china(moment: datetime | None, stored: str) -> datetime | None:
     machine's clock: ``datetime.now()``), ``cst`` (naive China time); aware times are converted."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        if stored == "cst":
-            return moment
-        moment = moment.replace(tzinfo=UTC) if stored == "utc" else moment.astimezone()
-    return moment.astimezone(CHINA).replace(tzinfo=None)
+    return china_naive(moment, "china" if stored == "cst" else "utc" if stored == "utc" else "local")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from html import escape
 
 from governance.dossier.columns import ColumnStory
 from governance.dossier.model import TableDossier, page_name
+from infra.clock import format_china
 
 ACCESS_KINDS = {"full": "全部字段", "masked": "个人信息字段遮盖", "granted": "按授权（字段/行/期限）"}
 STYLE = """
@@ -28,7 +29,7 @@ def _e(value: object) -> str:
 
 
 def _time(moment: datetime | None) -> str:
-    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S}"
+    return format_china(moment, "china")  # the dossier's times are naive China time (evidence.china)
 
 
 def mark(passed: bool | None) -> str:

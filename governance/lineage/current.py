@@ -12,6 +12,7 @@ from governance.lineage.graph import LineageGraph
 from governance.lineage.record import Extraction
 from governance.lineage.store import LineageRun, latest_run, read_edges
 from governance.lineage.trino import query_edges
+from infra.clock import format_china
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class CurrentLineage:
             text = "computed now from the contracts and dbt's compiled SQL (no recorded run yet)"
         else:
             text = (
-                f"recorded by run {self.run.run_id} at {self.run.recorded_at:%Y-%m-%d %H:%M:%S} China time "
+                f"recorded by run {self.run.run_id} at {format_china(self.run.recorded_at, 'china')} China time "
                 f"(Asia/Shanghai), code {self.run.code_version}"
             )
         if self.queries:

@@ -7,7 +7,6 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +18,7 @@ from governance.lineage.contracts import SourceFields, contract_edges
 from governance.lineage.dbt import dbt_edges
 from governance.lineage.model import Edge, deduplicate
 from governance.lineage.store import LineageRun, write_run
+from infra.clock import china_naive
 from infra.dbt_manifest import DbtManifest, compiled_manifest
 from infra.settings import PROJECT_ROOT
 from infra.zones import (
@@ -29,13 +29,6 @@ from infra.zones import (
     SHARING_GAPS,
     SHARING_RATE,
 )
-
-# China has no daylight saving time: a fixed offset is exact (Asia/Shanghai).
-CHINA = timezone(timedelta(hours=8), "CST")
-
-
-def china_now() -> datetime:
-    return datetime.now(CHINA).replace(tzinfo=None)
 
 
 @cache
@@ -103,7 +96,7 @@ def extract(
 def record_lineage(catalog: Catalog, run_id: str, extraction: Extraction) -> LineageRun:
     run = LineageRun(
         run_id=run_id,
-        recorded_at=china_now(),
+        recorded_at=china_naive(),  # the column is documented as naive China time
         code_version=code_version(),
         edges=len(extraction.edges),
         contracts=extraction.contracts,

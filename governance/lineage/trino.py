@@ -40,8 +40,8 @@ from pyiceberg.expressions import EqualTo, In
 from sqlglot import exp
 
 from governance.lineage.model import EDGES_SCHEMA, QUERY_PRODUCER, RUNS_SCHEMA, Edge, deduplicate
-from governance.lineage.record import CHINA
 from governance.lineage.store import LineageRun
+from infra.clock import CHINA
 from infra.iceberg.writer import commit, ensure_table
 from infra.stack.trino_config import READ_CATALOG, STEWARD_CATALOG
 from infra.zones import LINEAGE_EDGES, LINEAGE_RUNS, ZONE_NAMES, TableName

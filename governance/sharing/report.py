@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from governance.sharing.measure import ALL, Measurement
+from infra.clock import format_china, to_china
 from infra.vocabulary import DEPARTMENTS, SHARING_TYPES
 
 
@@ -20,7 +21,7 @@ def _percent(rate: float | None) -> str:
 
 def as_dict(measurement: Measurement) -> dict:
     return {
-        "measured_at": measurement.at.isoformat(timespec="seconds"),
+        "measured_at": to_china(measurement.at, "china").isoformat(timespec="seconds"),
         "rates": [r.as_row() for r in measurement.rates],
         "resources": [
             {
@@ -28,7 +29,7 @@ def as_dict(measurement: Measurement) -> dict:
                 "provider_department": s.provider_department,
                 "sharing_type": s.sharing_type,
                 "exchange_table": s.exchange_table,
-                "last_refreshed": s.last_refreshed.isoformat(timespec="seconds")
+                "last_refreshed": to_china(s.last_refreshed, "china").isoformat(timespec="seconds")
                 if s.last_refreshed
                 else None,
                 "exempt": s.exempt,
@@ -73,7 +74,7 @@ def gap_lines(rows: list[dict]) -> list[str]:
 def to_text(measurement: Measurement) -> str:
     from governance.sharing.measure import gap_rows, rate_rows
 
-    lines = [f"网上共享率 sharing rate, measured {measurement.at:%Y-%m-%d %H:%M} (CST)"]
+    lines = [f"网上共享率 sharing rate, measured {format_china(measurement.at, 'china')}"]
     lines += ["  " + line for line in rate_lines(rate_rows(measurement).to_pylist())]
     gaps = gap_rows(measurement).to_pylist()
     lines.append(f"gaps: {len({g['resource_id'] for g in gaps})} resources not yet shared online")
@@ -144,7 +145,7 @@ def to_html(measurement: Measurement) -> str:
 td,th{{border:1px solid #cbd5e0;padding:4px 8px;text-align:left}}th{{background:#edf2f7}}</style></head>
 <body>
 <h1>网上共享率 sharing rate</h1>
-<p>测量时间 {measurement.at:%Y-%m-%d %H:%M} (CST)。非涉密信息资源网上共享率 = 已网上共享 ÷ (资源数 − 依法不予共享)。</p>
+<p>测量时间 {format_china(measurement.at, "china")}（北京时间）。非涉密信息资源网上共享率 = 已网上共享 ÷ (资源数 − 依法不予共享)。</p>
 {svg_chart(measurement)}
 <h2>未网上共享的资源 (gaps)</h2>
 <table><tr><th>资源</th><th>提供部门</th><th>共享属性</th><th>原因</th><th>说明</th></tr>

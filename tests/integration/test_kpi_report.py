@@ -119,7 +119,7 @@ def test_both_targets_with_their_gaps_in_the_terminal_json_and_html(home) -> Non
 
     payload = json.loads(CliRunner().invoke(main, ["report", "kpi", "--json"]).output)
     assert [r["scope"] for r in payload["online_prereview_gaps"]["items"]] == ["310115-GG-0604"]
-    assert all(r["measured_at"] == "2026-11-30T21:00:00" for r in payload["online_prereview_rate"])
+    assert all(r["measured_at"] == "2026-11-30T21:00:00+08:00" for r in payload["online_prereview_rate"])
     assert all(r["measured_at"] for r in payload["sharing_rate"] + payload["sharing_gaps"])
 
     page = (home / "reports" / "kpi" / "index.html").read_text(encoding="utf-8")
