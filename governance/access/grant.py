@@ -8,12 +8,10 @@ kept naive as in the sharing store: an aware time given here is converted, a nai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
+from infra.clock import CHINA as CST  # the project's one China clock (fixed +08:00)
 from infra.zones import TableName
-
-# China has no daylight saving time, so a fixed offset is exact and needs no tz database.
-CST = timezone(timedelta(hours=8), "CST")
 
 
 def to_cst(moment: datetime) -> datetime:

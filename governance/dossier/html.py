@@ -10,6 +10,7 @@ from html import escape
 from governance.dossier.columns import ColumnStory
 from governance.dossier.model import TableDossier, page_name
 from infra.clock import format_china
+from infra.zones import STAGING
 
 ACCESS_KINDS = {"full": "全部字段", "masked": "个人信息字段遮盖", "granted": "按授权（字段/行/期限）"}
 STYLE = """
@@ -128,7 +129,7 @@ def page_html(d: TableDossier, generated: datetime, quality_docs: str | None) ->
         else "<p>路径上尚无验证结果 (no validation recorded).</p>",
         _table(
             [
-                "数据集 dataset",
+                "表 table",
                 "泄露扫描 leak scan",
                 "泄露数 leaks",
                 "再识别检查 re-identification",
@@ -139,7 +140,7 @@ def page_html(d: TableDossier, generated: datetime, quality_docs: str | None) ->
             ],
             (
                 [
-                    f"<code>{escape(p.dataset)}</code>",
+                    f"<code>{escape(STAGING.table(p.dataset))}</code>",  # the gate judges the staged table
                     mark(p.leak_scan_passed),
                     str(p.leaks_found),
                     mark(p.reidentification_passed),
