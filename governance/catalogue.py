@@ -1,29 +1,47 @@
-"""The resource catalogue (信息资源目录), built from the contracts: one entry per resource.
+"""The resource catalogue (信息资源目录): one entry per source resource (from its contract) and per dbt mart
+(derived from its inputs, docs/adr/0013-marts-in-the-catalogue.md).
 
-Each entry carries its item-level (信息项, per column) sharing attributes in ``columns_json``. Contract
-validation already refuses secret data and a 不予共享 resource without a legal basis; the catalogue checks
-both again because it is what leaves the data centre (exports to the provincial/national platform).
+``resource_kind`` tells them apart (``source`` | ``mart``); a mart's ``derived_from`` (JSON) shows how its
+attributes follow from its inputs'. Source entries are made in `governance.catalogue_sources`, mart entries
+in `governance.catalogue_marts`; this module puts them together, fixes the table's schema and reads what was
+published.
 """
 
 from __future__ import annotations
 
-import json
-
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
-from governance.contracts import Column, DatasetContract
-from infra.vocabulary import (
-    CLASSIFICATIONS,
-    DEPARTMENTS,
-    MASKING_POLICIES,
-    OPEN_TYPES,
-    PII_CLASSES,
-    REFUSED_CLASSIFICATIONS,
-    SHARING_TYPES,
-    UPDATE_FREQUENCIES,
+from governance.catalogue_marts import MART, mart_entries
+from governance.catalogue_sources import (
+    SOURCE,
+    CatalogueError,
+    catalogue_entry,
+    catalogue_items,
+    check_listable,
+    entry_items,
+    exchange_table,
+    item_sharing_type,
 )
-from infra.zones import EXCHANGE, RESOURCE_CATALOGUE
+from governance.contracts import DatasetContract
+from infra.dbt_manifest import DbtManifest
+from infra.zones import RESOURCE_CATALOGUE
+
+__all__ = [
+    "CATALOGUE_SCHEMA",
+    "MART",
+    "SOURCE",
+    "CatalogueError",
+    "build_catalogue",
+    "catalogue_entry",
+    "catalogue_items",
+    "check_listable",
+    "entry_items",
+    "exchange_table",
+    "item_sharing_type",
+    "read_catalogue",
+    "resource_kind",
+]
 
 CATALOGUE_SCHEMA = pa.schema(
     [
@@ -31,7 +49,7 @@ CATALOGUE_SCHEMA = pa.schema(
         pa.field("dataset", pa.string(), nullable=False),
         pa.field("title", pa.string(), nullable=False),
         pa.field("purpose", pa.string()),
-        pa.field("domain", pa.string(), nullable=False),
+        pa.field("domain", pa.string(), nullable=False),  # a mart's: its inputs' domains, comma-separated
         pa.field("provider_department", pa.string(), nullable=False),
         pa.field("provider_department_name", pa.string(), nullable=False),
         pa.field("sharing_type", pa.string(), nullable=False),
@@ -43,108 +61,59 @@ CATALOGUE_SCHEMA = pa.schema(
         pa.field("classification", pa.string(), nullable=False),
         pa.field("classification_label", pa.string(), nullable=False),
         pa.field("legal_basis", pa.string()),
-        pa.field("raw_table", pa.string(), nullable=False),
+        pa.field("raw_table", pa.string()),  # a mart has none
         pa.field("exchange_table", pa.string()),
         pa.field("contract_version", pa.string(), nullable=False),
         pa.field("columns_json", pa.string(), nullable=False),
+        # Always written; optional only because Iceberg cannot add a required column to a catalogue
+        # published before marts were catalogued (the publication evolves the schema in place).
+        pa.field("resource_kind", pa.string()),
+        pa.field("derived_from", pa.string()),  # marts only: inputs, their attributes, which decided
     ]
 )
 
 
-def exchange_table(contract: DatasetContract) -> str | None:
-    """Where a resource is served to other departments; resources not shared by law have none."""
-    return None if contract.sharing_type == "not_shared" else EXCHANGE.table(contract.name)
+def resource_kind(entry: dict) -> str:
+    """``source`` or ``mart``; an entry published before marts were catalogued is a source."""
+    return entry.get("resource_kind") or SOURCE
 
 
-class CatalogueError(ValueError):
-    """A resource that may not be listed in the catalogue."""
+def _sort_key(entry: dict) -> tuple[bool, str]:
+    return resource_kind(entry) == MART, entry["resource_id"]
 
 
-def item_sharing_type(contract: DatasetContract, column: Column) -> str:
-    """A data item is shared as its resource is, except a column the masking drops or the contract
-    withholds at item level (``sharing_type: not_shared``, e.g. a sensitive one kept for aggregates)."""
-    withheld = column.masking == "drop" or column.sharing_type == "not_shared"
-    return "not_shared" if withheld else contract.sharing_type
-
-
-def catalogue_items(contract: DatasetContract) -> list[dict]:
-    """Item-level (信息项) sharing attributes, one per contract column."""
-    items = []
-    for c in contract.columns:
-        sharing = item_sharing_type(contract, c)
-        items.append(
-            {
-                "name": c.name,
-                "label": c.label,
-                "type": c.logical_type,
-                "pii": c.pii,
-                "pii_label": PII_CLASSES.get(c.pii) if c.pii else None,
-                "masking": c.masking,
-                "masking_label": MASKING_POLICIES[c.masking],
-                "sharing_type": sharing,
-                "sharing_type_label": SHARING_TYPES[sharing],
-                "shared": sharing != "not_shared",
-            }
-        )
-    return items
-
-
-def check_listable(contract: DatasetContract) -> None:
-    classification = str(contract.classification)
-    if classification in REFUSED_CLASSIFICATIONS or classification not in CLASSIFICATIONS:
-        raise CatalogueError(
-            f"{contract.id}: classification {classification!r} is refused (国家秘密/工作秘密 never enter)"
-        )
-    if contract.sharing_type == "not_shared" and not (contract.legal_basis or "").strip():
-        raise CatalogueError(f"{contract.id}: 不予共享 without a cited legal basis")
-
-
-def catalogue_entry(contract: DatasetContract) -> dict:
-    check_listable(contract)
-    columns = catalogue_items(contract)
-    return {
-        "resource_id": contract.id,
-        "dataset": contract.name,
-        "title": contract.title,
-        "purpose": contract.purpose,
-        "domain": contract.domain,
-        "provider_department": contract.provider_department,
-        "provider_department_name": DEPARTMENTS[contract.provider_department],
-        "sharing_type": contract.sharing_type,
-        "sharing_type_label": SHARING_TYPES[contract.sharing_type],
-        "open_type": contract.open_type,
-        "open_type_label": OPEN_TYPES[contract.open_type],
-        "update_frequency": contract.update_frequency,
-        "update_frequency_label": UPDATE_FREQUENCIES[contract.update_frequency],
-        "classification": contract.classification,
-        "classification_label": CLASSIFICATIONS[contract.classification],
-        "legal_basis": contract.legal_basis,
-        "raw_table": contract.raw_table,
-        "exchange_table": exchange_table(contract),
-        "contract_version": contract.version,
-        "columns_json": json.dumps(columns, ensure_ascii=False),
-    }
-
-
-def build_catalogue(contracts: dict[str, DatasetContract]) -> pa.Table:
+def build_catalogue(
+    contracts: dict[str, DatasetContract], manifest: DbtManifest | None = None, *, marts: bool = True
+) -> pa.Table:
+    """Every source resource, then every dbt mart of ``manifest`` (default: the project's) derived from
+    them. ``marts=False`` lists the sources alone (a set of contracts that cannot derive every mart)."""
     entries = [catalogue_entry(c) for c in sorted(contracts.values(), key=lambda c: c.id)]
+    if marts:
+        entries += mart_entries(contracts, manifest)
     return pa.Table.from_pylist(entries, schema=CATALOGUE_SCHEMA)
 
 
 def read_catalogue(
     catalog: Catalog | None, contracts: dict[str, DatasetContract] | None = None
 ) -> list[dict]:
-    """The published catalogue (what the platform offers) or, before its first publication, the contracts'."""
-    if catalog is not None and catalog.table_exists(RESOURCE_CATALOGUE):
-        rows = catalog.load_table(RESOURCE_CATALOGUE).scan().to_arrow().to_pylist()
-        if rows:
-            return sorted(rows, key=lambda r: r["resource_id"])
-    if contracts is None:
-        from governance.contracts import load_contracts
+    """The published catalogue (what the platform offers) or, before its first publication, the contracts'.
 
-        contracts = load_contracts()
+    A catalogue published before marts were catalogued (no ``resource_kind`` column) is read as its
+    sources, with the marts derived now from the contracts, until the next publication replaces it."""
+    if catalog is not None and catalog.table_exists(RESOURCE_CATALOGUE):
+        table = catalog.load_table(RESOURCE_CATALOGUE)
+        rows = table.scan().to_arrow().to_pylist()
+        if rows:
+            if "resource_kind" not in {f.name for f in table.schema().fields}:
+                rows = [{**r, "resource_kind": SOURCE, "derived_from": None} for r in rows]
+                rows += mart_entries(contracts if contracts is not None else _load_contracts())
+            return sorted(rows, key=_sort_key)
+    if contracts is None:
+        contracts = _load_contracts()
     return build_catalogue(contracts).to_pylist()
 
 
-def entry_items(entry: dict) -> list[dict]:
-    return json.loads(entry["columns_json"])
+def _load_contracts() -> dict[str, DatasetContract]:
+    from governance.contracts import load_contracts
+
+    return load_contracts()

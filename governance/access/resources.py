@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from governance.catalogue import catalogue_entry
+from governance.catalogue_sources import catalogue_entry
 from governance.contracts import DatasetContract
 from infra.dbt_manifest import DbtManifest, load_manifest
 from infra.zones import EXCHANGE, SchemaQualified, TableName

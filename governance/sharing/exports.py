@@ -6,6 +6,9 @@
   attributes (共享属性, 数据分级, 法律依据) keep their glossary identifiers under the ``lg:`` prefix.
 * CSV with Chinese headers (UTF-8 with BOM, which Excel and the provincial import tools open as UTF-8):
   one row per resource, or one row per data item (信息项).
+Marts (``resource_kind`` mart, docs/adr/0013-marts-in-the-catalogue.md) are datasets like the rest, with
+their inputs as ``dct:source`` and the derivation of their attributes under ``lg:derivedFrom``; in the CSV
+their inputs and which input decided each attribute (派生依据).
 Identifiers are URNs, not web addresses: the platform assigns its own when it harvests the catalogue.
 """
 
@@ -14,9 +17,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from governance.catalogue import entry_items
+from governance.catalogue import entry_items, resource_kind
+from governance.catalogue_marts import derived_from
 from infra.csv_export import to_csv as write_csv
-from infra.vocabulary import CLASSIFICATIONS, DEPARTMENTS, DOMAINS, STEWARD_DEPARTMENT, UPDATE_FREQUENCIES
+from infra.vocabulary import (
+    CLASSIFICATIONS,
+    DEPARTMENTS,
+    DOMAINS,
+    SHARING_TYPES,
+    STEWARD_DEPARTMENT,
+    UPDATE_FREQUENCIES,
+)
 
 CATALOGUE_URN = "urn:lingang:catalogue"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -31,6 +42,14 @@ FREQUENCIES = {
     "yearly": "ANNUAL",
 }
 ACCESS_RIGHTS = {"open": "PUBLIC", "on_request": "RESTRICTED", "closed": "NON_PUBLIC"}
+KIND_LABELS = {"source": "信息资源", "mart": "汇总资源 (mart)"}
+# The attributes a mart derives from its inputs, as the CSV's 派生依据 names them.
+DERIVED_LABELS = {
+    "sharing_type": "共享属性",
+    "open_type": "开放属性",
+    "classification": "数据分级",
+    "update_frequency": "更新周期",
+}
 CSVW_TYPES = {
     "string": "string",
     "integer": "integer",
@@ -62,10 +81,19 @@ def _agent(department: str) -> dict:
     }
 
 
+def _domains(entry: dict) -> list[str]:
+    """The domain labels of an entry; a mart's domain lists its inputs' (comma-separated)."""
+    return [DOMAINS.get(d, d) for d in entry["domain"].split(",")]
+
+
+def _resource_urn(resource_id: str) -> str:
+    return f"urn:lingang:resource:{resource_id}"
+
+
 def dcat_dataset(entry: dict) -> dict:
     items = entry_items(entry)
     dataset: dict = {
-        "@id": f"urn:lingang:resource:{entry['resource_id']}",
+        "@id": _resource_urn(entry["resource_id"]),
         "@type": "dcat:Dataset",
         "dct:identifier": entry["resource_id"],
         "dct:title": _zh(entry["title"]),
@@ -77,13 +105,14 @@ def dcat_dataset(entry: dict) -> dict:
             "lg:openType": entry["open_type"],
             "lg:openTypeLabel": _zh(entry["open_type_label"]),
         },
-        "dcat:keyword": [_zh(DOMAINS.get(entry["domain"], entry["domain"]))],
+        "dcat:keyword": [_zh(d) for d in _domains(entry)],
         "dcat:version": entry["contract_version"],
         "lg:sharingType": entry["sharing_type"],
         "lg:sharingTypeLabel": _zh(entry["sharing_type_label"]),
         "lg:classification": entry["classification"],
         "lg:classificationLabel": _zh(entry["classification_label"]),
         "lg:updateFrequency": entry["update_frequency"],
+        "lg:resourceKind": resource_kind(entry),
         "csvw:tableSchema": {
             "@type": "csvw:Schema",
             "csvw:column": [
@@ -102,6 +131,11 @@ def dcat_dataset(entry: dict) -> dict:
     }
     if entry.get("legal_basis"):
         dataset["lg:legalBasis"] = _zh(entry["legal_basis"])
+    derivation = derived_from(entry)
+    if derivation is not None:
+        # DCAT-AP's dct:source: the datasets this one is derived from.
+        dataset["dct:source"] = [{"@id": _resource_urn(i["resource_id"])} for i in derivation["inputs"]]
+        dataset["lg:derivedFrom"] = {"@type": "@json", "@value": derivation}
     if entry.get("exchange_table"):
         # The table is reached through the data centre's SQL service; the URN names it without a host.
         dataset["dcat:distribution"] = [
@@ -147,6 +181,9 @@ RESOURCE_HEADERS = [
     ("classification_label", "数据分级"),
     ("legal_basis", "不予共享法律依据"),
     ("exchange_table", "共享表"),
+    ("resource_kind_label", "资源类型"),
+    ("inputs", "输入资源"),
+    ("derivation", "派生依据"),
     ("items", "信息项"),
     ("contract_version", "版本"),
 ]
@@ -162,6 +199,23 @@ ITEM_HEADERS = [
 ]
 
 
+def _derivation_cells(entry: dict) -> dict:
+    """A mart's inputs with their 共享属性, and which input decided each derived attribute."""
+    derivation = derived_from(entry)
+    if derivation is None:
+        return {"inputs": None, "derivation": None}
+    inputs = "、".join(
+        f"{i['resource_id']}({SHARING_TYPES.get(i['sharing_type'], i['sharing_type'])})"
+        for i in derivation["inputs"]
+    )
+    decided = derivation["decided_by"]
+    parts = [
+        f"{label}←{'、'.join(decided[key]) or derivation['sharing_rule']}"
+        for key, label in DERIVED_LABELS.items()
+    ]
+    return {"inputs": inputs, "derivation": "；".join(parts)}
+
+
 def to_csv(entries: list[dict]) -> str:
     rows = []
     for entry in entries:
@@ -169,7 +223,9 @@ def to_csv(entries: list[dict]) -> str:
         rows.append(
             {
                 **entry,
-                "domain_label": DOMAINS.get(entry["domain"], entry["domain"]),
+                **_derivation_cells(entry),
+                "resource_kind_label": KIND_LABELS[resource_kind(entry)],
+                "domain_label": "、".join(_domains(entry)),
                 "update_frequency_label": UPDATE_FREQUENCIES[entry["update_frequency"]],
                 "classification_label": CLASSIFICATIONS[entry["classification"]],
                 "items": "、".join(i["label"] for i in items if i["shared"]),

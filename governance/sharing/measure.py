@@ -10,7 +10,8 @@ A resource counts as shared online only if all of these hold (docs/adr/0006-shar
   the exchange table when measured (a grant whose row condition matches nothing shares nothing), so a
   conditional resource with no such grant is a gap.
 不予共享 resources (with their legal basis) are exempt: counted apart, neither shared nor a gap, and not in
-the denominator.
+the denominator. dbt marts are catalogued but not counted (docs/adr/0013-marts-in-the-catalogue.md): the rate
+counts each resource a department provides once, and a mart re-publishes its inputs.
 
 ``measure`` is pure (catalogue entries + observed facts → states and rates) so it can be tested on small
 fixtures; ``observe`` gathers the facts from the Iceberg catalog, the gate tables and the grant store.
@@ -30,7 +31,7 @@ from governance.access.policy import STEWARDS, AccessPolicy
 from governance.access.resources import resource_of_entry
 from governance.access.row_filter import RowConditionError
 from governance.access.row_match import matched_rows
-from governance.catalogue import read_catalogue
+from governance.catalogue import SOURCE, read_catalogue, resource_kind
 from governance.freshness import max_age
 from governance.sharing.deadlines import CST, now_cst, to_cst
 from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
@@ -241,9 +242,14 @@ def rates(states: Iterable[ResourceState]) -> list[DepartmentRate]:
     return result
 
 
+def counted(entries: Iterable[dict]) -> list[dict]:
+    """The catalogue entries the rate counts: source resources, not marts (ADR 0013)."""
+    return [e for e in entries if resource_kind(e) == SOURCE]
+
+
 def measure(entries: Iterable[dict], observed: Observed, at: datetime) -> Measurement:
     moment = to_cst(at)
-    entries = sorted(entries, key=lambda e: e["resource_id"])
+    entries = sorted(counted(entries), key=lambda e: e["resource_id"])
     # Who reads what: the access policy over these entries and the grants, as Trino enforces it.
     resources = [r for r in (resource_of_entry(e) for e in entries) if r is not None]
     sharing = observed.sharing_grants()
@@ -303,7 +309,7 @@ def measure_catalog(
 ) -> Measurement:
     """Measure now (or at ``at``) from the published catalogue and what the lakehouse holds."""
     moment = to_cst(at or now_cst())
-    entries = read_catalogue(catalog)
+    entries = counted(read_catalogue(catalog))
     return measure(entries, observe(catalog, entries, store, moment), moment)
 
 

@@ -9,13 +9,14 @@ requests and their history; the service (``service``) performs a decision and it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from governance.access.row_filter import RowConditionError
 from governance.access.row_filter import validate_row_condition as _validate
 from governance.catalogue import item_sharing_type
+from governance.catalogue_marts import derived_from
 from governance.contracts import DatasetContract
 from governance.sharing.deadlines import to_cst
 from infra.vocabulary import DEPARTMENTS
@@ -152,6 +153,33 @@ def check_resource(contract: DatasetContract, requester: str) -> None:
         raise RequestError(
             f"{contract.name} is 不予共享 by law ({contract.legal_basis}); it cannot be requested"
         )
+
+
+def refuse_mart_request(entry: Mapping, requester: str) -> None:
+    """A dbt mart is never requested itself: the access policy opens it to a department that may read every
+    input, a conditional input through a live grant without a row condition (`governance.access.policy`),
+    and Trino's rules drop a grant on a mart. Raises RequestError saying what to request instead."""
+    if requester not in DEPARTMENTS:
+        raise RequestError(f"{requester!r} is not a department id ({', '.join(DEPARTMENTS)})")
+    name = entry["dataset"]
+    if entry["sharing_type"] == "unconditional":
+        raise RequestError(f"{name} is 无条件共享: every department reads it without a request")
+    inputs = (derived_from(entry) or {}).get("inputs", [])
+    others = [i for i in inputs if i["provider_department"] != requester]
+    closed = [i for i in others if i["sharing_type"] not in ("unconditional", "conditional")]
+    wanted = [i for i in others if i["sharing_type"] == "conditional"]
+    head = (
+        f"{name} is a dbt mart (有条件共享, derived from its inputs): it is read through grants on its inputs"
+    )
+    if closed:
+        basis = "; ".join(f"{i['dataset']}: {i.get('legal_basis') or '不予共享'}" for i in closed)
+        raise RequestError(
+            f"{head}, and it reads resources not shared by law ({basis}): no request can open it"
+        )
+    if not wanted:
+        raise RequestError(f"{head}; {requester} provides or reads every input already: no request needed")
+    listed = ", ".join(f"{i['dataset']} (from {i['provider_department']})" for i in wanted)
+    raise RequestError(f"{head}; request each conditional input without a row condition: {listed}")
 
 
 def compliance_problems(contract: DatasetContract, request: SharingRequest) -> list[str]:

@@ -11,7 +11,15 @@ import yaml
 from governance.catalogue import CatalogueError, build_catalogue, catalogue_entry, entry_items
 from governance.contracts import ContractError, load_contract
 from governance.sharing.exports import items_to_csv, to_csv, to_dcat_jsonld
+from infra.dbt_manifest import load_manifest
 from infra.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def marts():
+    """The dbt project's shared marts (exchange and kpi), each of which the catalogue lists too."""
+    return load_manifest().marts()
+
 
 EXAMPLE = PROJECT_ROOT / "governance" / "contracts" / "health" / "kiosk_checks.yaml"
 
@@ -69,9 +77,10 @@ def test_the_catalogue_itself_refuses_what_validation_would(contracts):
         build_catalogue({**contracts, "kiosk_checks": secret})
 
 
-def test_every_resource_is_listed_with_its_attributes(contracts):
+def test_every_resource_is_listed_with_its_attributes(contracts, marts):
     entries = {e["dataset"]: e for e in build_catalogue(contracts).to_pylist()}
-    assert set(entries) == set(contracts)
+    assert set(entries) == set(contracts) | {m.name for m in marts}
+    assert {n for n, e in entries.items() if e["resource_kind"] == "source"} == set(contracts)
     clinic = entries["clinic_visits"]
     assert clinic["sharing_type_label"] == "不予共享" and clinic["legal_basis"]
     assert clinic["exchange_table"] is None
@@ -95,12 +104,12 @@ def test_item_level_attributes_follow_masking(contracts):
     assert items["street"]["sharing_type"] == "conditional"
 
 
-def test_csv_export_has_chinese_headers_and_one_row_per_resource(contracts):
+def test_csv_export_has_chinese_headers_and_one_row_per_resource(contracts, marts):
     entries = build_catalogue(contracts).to_pylist()
     text = to_csv(entries)
     assert text.startswith("\ufeff")  # Excel opens it as UTF-8
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
-    assert len(rows) == len(contracts)
+    assert len(rows) == len(contracts) + len(marts)
     assert {
         "资源标识",
         "资源名称",
@@ -115,17 +124,17 @@ def test_csv_export_has_chinese_headers_and_one_row_per_resource(contracts):
     assert hotline["共享属性"] == "有条件共享" and hotline["提供部门"] == "城市管理"
     assert "姓名" not in hotline["信息项"].split("、")  # the dropped caller name is not offered
     items = list(csv.DictReader(io.StringIO(items_to_csv(entries).removeprefix("\ufeff"))))
-    assert len(items) == sum(len(c.columns) for c in contracts.values())
+    assert len(items) == sum(len(c.columns) for c in contracts.values()) + sum(len(m.columns) for m in marts)
     assert {"信息项代码", "信息项名称", "共享属性", "脱敏方式"} <= set(items[0])
 
 
-def test_dcat_export_is_json_ld_with_a_dataset_per_resource(contracts):
+def test_dcat_export_is_json_ld_with_a_dataset_per_resource(contracts, marts):
     entries = build_catalogue(contracts).to_pylist()
     document = json.loads(to_dcat_jsonld(entries))
     assert document["@type"] == "dcat:Catalog"
     assert {"dcat", "dct", "csvw"} <= set(document["@context"])
     datasets = {d["dct:identifier"]: d for d in document["dcat:dataset"]}
-    assert len(datasets) == len(contracts)
+    assert len(datasets) == len(contracts) + len(marts)
     parks = datasets["development.parks"]
     assert parks["dct:accessRights"]["@id"].endswith("/PUBLIC")
     assert parks["dct:accrualPeriodicity"]["@id"].endswith("/MONTHLY")
