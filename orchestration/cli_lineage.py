@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orchestration.cli_output import echo_json, open_catalog
+from orchestration.cli_output import echo_json, open_catalog, require_table
 
 if TYPE_CHECKING:
     from governance.lineage import Edge, Hop
@@ -119,8 +119,11 @@ def audit(table: str | None, queries: int, out: Path | None) -> None:
 
     settings = load_settings()
     target = out or settings.reports_dir / "audit"
+    catalog = open_catalog()
+    if table is not None:
+        require_table(table, catalog)  # a typo gets the closest shared tables, before lineage is computed
     try:
-        written = build_dossier(open_catalog(), load_current(), target, only=table, queries=queries)
+        written = build_dossier(catalog, load_current(), target, only=table, queries=queries)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in written.pages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import click
 
@@ -38,15 +39,61 @@ def open_catalog():
     return open_profile_catalog()
 
 
-def require_dataset(name: str, param_hint: str = "DATASET") -> str:
-    """``name`` if a contract defines it; otherwise a usage error naming the closest datasets (or all)."""
+def require_name(name: str, known: Iterable[str], what: str, param_hint: str) -> str:
+    """``name`` if it is one of ``known``; otherwise a usage error naming the closest (or every) ``what``."""
     import difflib
 
-    from governance.contracts import load_contracts
-
-    known = sorted(load_contracts())
+    known = sorted(set(known))
     if name in known:
         return name
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(close)}?" if close else f"datasets: {', '.join(known)}"
-    raise click.BadParameter(f"no dataset {name!r}; {hint}", param_hint=param_hint)
+    hint = f"did you mean {' or '.join(close)}?" if close else f"{what}s: {', '.join(known) or 'none yet'}"
+    raise click.BadParameter(f"no {what} {name!r}; {hint}", param_hint=param_hint)
+
+
+def require_dataset(name: str, param_hint: str = "DATASET") -> str:
+    """``name`` if a contract defines it; otherwise a usage error naming the closest datasets (or all)."""
+    from governance.contracts import load_contracts
+
+    return require_name(name, load_contracts(), "dataset", param_hint)
+
+
+def require_department(name: str | None, param_hint: str = "--department") -> str | None:
+    """A department id (or None when not given); otherwise a usage error naming the closest ids."""
+    from infra.vocabulary import DEPARTMENTS
+
+    return None if name is None else require_name(name, DEPARTMENTS, "department", param_hint)
+
+
+def require_resource(name: str, entries: list[dict], param_hint: str = "RESOURCE") -> dict:
+    """The catalogue entry (source resource or mart) named by its dataset, resource id or shared table;
+    otherwise a usage error naming the closest names (or all)."""
+    by_name = {}
+    for entry in entries:
+        for key in ("dataset", "resource_id", "exchange_table"):
+            if entry.get(key):
+                by_name.setdefault(entry[key], entry)
+    if name not in by_name:
+        # Raises, suggesting the short names people type (datasets and marts), not every spelling of each.
+        require_name(name, [e["dataset"] for e in entries], "resource", param_hint)
+    return by_name[name]
+
+
+def shared_table_names(catalog) -> list[str]:
+    """Every table departments may be served: the catalogue's shared tables (resources and marts) and what
+    the shared zones hold now (e.g. kpi.sharing_rate, which no catalogue entry describes)."""
+    from governance.catalogue import read_catalogue
+    from infra.zones import MART_ZONES
+
+    names = {e["exchange_table"] for e in read_catalogue(catalog) if e.get("exchange_table")}
+    namespaces = {ns[0] for ns in catalog.list_namespaces()}
+    for zone in MART_ZONES:
+        if zone.name in namespaces:
+            names |= {".".join(ident) for ident in catalog.list_tables(zone.name)}
+    return sorted(names)
+
+
+def require_table(name: str, catalog, param_hint: str = "TABLE") -> str:
+    """A shared table (``zone.table``) of the catalogue or the shared zones; otherwise a usage error naming
+    the closest tables (or all)."""
+    return require_name(name, shared_table_names(catalog), "shared table", param_hint)

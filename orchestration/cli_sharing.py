@@ -10,7 +10,13 @@ import click
 
 from infra.vocabulary import STEWARD_DEPARTMENT
 from orchestration.cli_catalog import catalog  # noqa: F401  (mounted by orchestration.cli from here)
-from orchestration.cli_output import echo_json, echo_table, open_catalog
+from orchestration.cli_output import (
+    echo_json,
+    echo_table,
+    open_catalog,
+    require_department,
+    require_resource,
+)
 
 
 def _contracts():
@@ -117,12 +123,20 @@ def request_create(
     actor: str | None,
     as_json: bool,
 ) -> None:
-    """Submit a request; compliance check due in 2 working days, answer in 5 (10 if not yet published)."""
-    from governance.catalogue import exchange_table
-    from governance.sharing import service
-    from governance.sharing.rules import RequestError
+    """Submit a request; compliance check due in 2 working days, answer in 5 (10 if not yet published).
 
-    contract = _contract(resource)
+    A dbt mart is not requested itself: the refusal names the inputs to request instead."""
+    from governance.catalogue import MART, exchange_table, read_catalogue, resource_kind
+    from governance.sharing import service
+    from governance.sharing.rules import RequestError, refuse_mart_request
+
+    entry = require_resource(resource, read_catalogue(open_catalog()), "--resource")
+    if resource_kind(entry) == MART:
+        try:
+            refuse_mart_request(entry, department)
+        except RequestError as exc:
+            raise click.ClickException(str(exc)) from exc
+    contract = _contract(entry["dataset"])
     target = exchange_table(contract)
     published = bool(target) and open_catalog().table_exists(target)
     try:
@@ -161,6 +175,7 @@ def request_list(state: str | None, department: str | None, overdue: bool, as_js
     """Requests with their deadlines; overdue ones are flagged."""
     from governance.sharing.deadlines import now_cst
 
+    require_department(department)
     at = now_cst()
     store = _store()
     store.expire_due(at)
