@@ -64,7 +64,8 @@ def policy_now(grants: list[Grant]) -> AccessPolicy:
 
 def _catalogue(catalog: Catalog, table: str, policy: AccessPolicy) -> tuple[tuple[str, str], ...]:
     for entry in read_catalogue(catalog):
-        if entry.get("exchange_table") == table:
+        # A mart's entry is derived from its inputs (ADR 0013); the mart branch below shows those inputs.
+        if entry.get("exchange_table") == table and entry.get("resource_kind") != "mart":
             return (
                 ("资源编号 resource_id", entry["resource_id"]),
                 ("资源名称", entry["title"]),
@@ -83,7 +84,7 @@ def _catalogue(catalog: Catalog, table: str, policy: AccessPolicy) -> tuple[tupl
         )
         providers = ", ".join(f"{DEPARTMENTS.get(p, p)} ({p})" for p in sorted(resource.providers))
         return (
-            ("类型", "dbt 汇总表 (mart)：不单列目录，按其输入资源共享"),
+            ("类型", "dbt 汇总表 (mart)：目录中为派生资源，按其输入资源共享"),
             ("共享属性", f"{SHARING_TYPES[resource.sharing_type]} ({resource.sharing_type})"),
             ("提供部门", providers or "—"),
             ("输入资源", inputs or "—"),

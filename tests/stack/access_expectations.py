@@ -59,6 +59,8 @@ class Entry:
 def entries_of(catalogue: Iterable[Mapping]) -> dict[str, Entry]:
     found = {}
     for row in catalogue:
+        if row.get("resource_kind") == "mart":
+            continue  # a mart is read through its inputs (from dbt's manifest below), not as a resource
         items = json.loads(row["columns_json"])
         personal = [i for i in items if i["pii"] not in NOT_PERSONAL]
         found[row["dataset"]] = Entry(
