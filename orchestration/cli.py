@@ -305,6 +305,7 @@ def dev(port: int) -> None:
 def _mount_commands() -> None:
     """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
     from orchestration import (
+        cli_backup,
         cli_corrections,
         cli_dashboards,
         cli_describe,
@@ -329,6 +330,8 @@ def _mount_commands() -> None:
         cli_lineage.lineage,
         cli_describe.describe,
         cli_corrections.correction,
+        cli_backup.backup,
+        cli_backup.rollback,
     ):
         main.add_command(command)
     cli_quality.report.add_command(cli_privacy.masking_report)

@@ -1,0 +1,178 @@
+"""Make a point-in-time backup of an embedded home.
+
+Consistency comes from Iceberg itself: data and metadata files are never rewritten in place, so a copy of
+the catalog taken with SQLite's online backup API, plus every file that copy's tables reference, is one
+consistent state even while loads go on (their new files are simply not referenced yet).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.table import Table
+
+from infra.backup.manifest import BackupError, BackupManifest, CopiedFile, TableState, sha256_of
+from infra.settings import Settings
+
+Progress = Callable[[str], None]
+
+CATALOG_FILE = "catalog.db"
+# Left out on purpose; listed in every manifest so a restorer knows what to bring back by other means.
+EXCLUDED = (
+    "secrets/ — the pseudonymisation key and stack credentials are kept apart from data backups",
+    "dbt.duckdb — rebuilt by the next dbt run",
+    "reports/ — rebuilt by the next run",
+    "sources/ — the departments' hand-overs stay in their hand-over folders",
+    "dagster/ — run history of the local Dagster instance",
+)
+
+
+def default_backup_root(settings: Settings) -> Path:
+    """Beside the home, never inside it: deleting a home must not delete its backups."""
+    configured = os.environ.get("LAKEHOUSE_BACKUP_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return settings.home.parent / f"{settings.home.name}-backups"
+
+
+def create_backup(
+    settings: Settings, root: Path | None = None, *, progress: Progress = lambda _: None, now: datetime
+) -> tuple[Path, BackupManifest]:
+    """Copy the home's catalog, state databases and referenced warehouse files into a new backup folder."""
+    if settings.profile != "embedded":
+        raise BackupError(
+            f"profile {settings.profile!r}: backups are implemented for the embedded profile only "
+            "(the stack's PostgreSQL and S3 bucket need pg_dump and a bucket copy; not built yet)"
+        )
+    home = settings.home
+    if not (home / CATALOG_FILE).is_file():
+        raise BackupError(
+            f"{home}: no {CATALOG_FILE}; nothing to back up (run `lakehouse demo` or a load first)"
+        )
+    root = root or default_backup_root(settings)
+    backup_id = _free_id(root, now.strftime("%Y%m%d-%H%M%S"))
+    partial = (
+        root / f"{backup_id}.partial"
+    )  # renamed when complete: a crash never leaves a backup that looks whole
+    partial.mkdir(parents=True)
+    try:
+        files = [_sqlite_copy(home / CATALOG_FILE, partial / CATALOG_FILE, home)]
+        progress(f"catalog copied ({files[0].size} bytes)")
+        for database in sorted(settings.state_dir.glob("*.db")):
+            files.append(_sqlite_copy(database, partial / database.relative_to(home), home))
+            progress(f"state database {database.relative_to(home)} copied")
+        tables, referenced = _tables_of(partial / CATALOG_FILE, settings)
+        progress(f"{len(tables)} tables, {len(referenced)} files to copy")
+        for count, path in enumerate(sorted(referenced), start=1):
+            files.append(_copy_file(path, partial / path.relative_to(home), home))
+            if count % 500 == 0:
+                progress(f"{count}/{len(referenced)} files copied")
+        manifest = BackupManifest(
+            backup_id=backup_id,
+            created_at=now.isoformat(timespec="seconds"),
+            profile=settings.profile,
+            home=str(home),
+            tables=tables,
+            files=files,
+            excluded=list(EXCLUDED),
+        )
+        manifest.write(partial)
+        final = root / backup_id
+        partial.rename(final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    progress(f"backup {backup_id}: {len(tables)} tables, {len(files)} files, {manifest.total_bytes} bytes")
+    return final, manifest
+
+
+def _free_id(root: Path, stem: str) -> str:
+    candidate, n = stem, 1
+    while (root / candidate).exists() or (root / f"{candidate}.partial").exists():
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
+
+
+def _sqlite_copy(source: Path, target: Path, home: Path) -> CopiedFile:
+    """SQLite's online backup: a consistent copy even while another process writes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+    return _described(target, source.relative_to(home))
+
+
+def _described(copy: Path, relative: Path) -> CopiedFile:
+    return CopiedFile(path=relative.as_posix(), size=copy.stat().st_size, sha256=sha256_of(copy))
+
+
+def _copy_file(source: Path, target: Path, home: Path) -> CopiedFile:
+    if not source.is_file():
+        raise BackupError(f"{source}: referenced by the catalog but missing from the warehouse")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return _described(target, source.relative_to(home))
+
+
+def _tables_of(catalog_copy: Path, settings: Settings) -> tuple[list[TableState], set[Path]]:
+    """Every table of the copied catalog, and every file its snapshots reference (under the home)."""
+    catalog = SqlCatalog(
+        settings.catalog_name, uri=f"sqlite:///{catalog_copy}", warehouse=settings.warehouse_dir.as_uri()
+    )
+    tables: list[TableState] = []
+    referenced: set[Path] = set()
+    for namespace in catalog.list_namespaces():
+        for identifier in catalog.list_tables(namespace):
+            table = catalog.load_table(identifier)
+            files = set(_referenced_files(table))
+            snapshot = table.current_snapshot()
+            rows = int((snapshot.summary or {}).get("total-records", 0)) if snapshot else 0
+            data_files = int((snapshot.summary or {}).get("total-data-files", 0)) if snapshot else 0
+            tables.append(
+                TableState(
+                    table=".".join(identifier),
+                    metadata_location=_local(table.metadata_location, settings.home)
+                    .relative_to(settings.home)
+                    .as_posix(),
+                    snapshot_id=snapshot.snapshot_id if snapshot else None,
+                    rows=rows,
+                    data_files=data_files,
+                )
+            )
+            referenced |= {_local(uri, settings.home) for uri in files}
+    return tables, referenced
+
+
+def _referenced_files(table: Table) -> Iterator[str]:
+    """The table's current metadata file and everything any of its snapshots reaches (time travel kept)."""
+    io = table.io
+    yield table.metadata_location
+    seen_manifests: set[str] = set()
+    for snapshot in table.metadata.snapshots:
+        yield snapshot.manifest_list
+        for manifest in snapshot.manifests(io):
+            if manifest.manifest_path in seen_manifests:
+                continue
+            seen_manifests.add(manifest.manifest_path)
+            yield manifest.manifest_path
+            for entry in manifest.fetch_manifest_entry(io, discard_deleted=False):
+                yield entry.data_file.file_path
+
+
+def _local(uri: str, home: Path) -> Path:
+    parsed = urlparse(uri)
+    path = Path(unquote(parsed.path)) if parsed.scheme in ("file", "") else None
+    if path is None or not path.is_relative_to(home):
+        raise BackupError(f"{uri}: outside the home {home}; only a home's own warehouse can be backed up")
+    return path

@@ -1,0 +1,92 @@
+"""The backup manifest: what was copied, with sizes and SHA-256 digests, and each table's snapshot.
+
+It is the contract between `create`, `verify` and `restore`: verify trusts nothing but this file and the
+bytes beside it, and restore refuses a backup that does not verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.json"
+FORMAT_VERSION = 1
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class CopiedFile:
+    """A file of the backup, by its path relative to the home it came from."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TableState:
+    """One Iceberg table as the backed-up catalog points at it."""
+
+    table: str
+    metadata_location: str
+    snapshot_id: int | None
+    rows: int
+    data_files: int
+
+
+@dataclass(frozen=True)
+class BackupManifest:
+    backup_id: str
+    created_at: str
+    profile: str
+    home: str
+    tables: list[TableState]
+    files: list[CopiedFile]
+    excluded: list[str] = field(default_factory=list)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def write(self, folder: Path) -> Path:
+        path = folder / MANIFEST_NAME
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, folder: Path) -> BackupManifest:
+        path = folder / MANIFEST_NAME
+        if not path.is_file():
+            raise BackupError(f"{folder}: no {MANIFEST_NAME}; not a backup made by `lakehouse backup create`")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format_version") != FORMAT_VERSION:
+                raise BackupError(
+                    f"{path}: format version {data.get('format_version')!r}, this code reads {FORMAT_VERSION}"
+                )
+            return cls(
+                backup_id=data["backup_id"],
+                created_at=data["created_at"],
+                profile=data["profile"],
+                home=data["home"],
+                tables=[TableState(**t) for t in data["tables"]],
+                files=[CopiedFile(**f) for f in data["files"]],
+                excluded=list(data.get("excluded", [])),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackupError(f"{path}: unreadable manifest ({type(exc).__name__}: {exc})") from exc
+
+
+class BackupError(RuntimeError):
+    """A backup that cannot be made, read, verified or restored; the message says which file and why."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
