@@ -29,7 +29,7 @@ def _leak_check(schema: str, name: str) -> dg.AssetChecksDefinition:
             # Identifiers from dbt's manifest (mart_models), not from input.
             table = connection.table(target).to_arrow_table()
         scan = scan_mart(target, table)
-        record_scans(lakehouse.catalog, context.run_id, [scan])
+        record_scans(lakehouse.catalog, context.run.run_id, [scan])
         return dg.AssetCheckResult(
             passed=scan.passed,
             description=scan.describe(),  # counts and column names only: no example, masked or not
