@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from governance.access.policy import EVERYONE_ZONES
 from governance.access.resources import AccessResource, MartModel, load_marts, resource_of_mart
 from governance.catalogue_sources import CatalogueError
+from governance.column_docs import TableDoc, table_doc
 from governance.contracts import DatasetContract
 from infra.dbt_manifest import DbtManifest, DbtModel, load_manifest
 from infra.vocabulary import (
@@ -141,19 +142,21 @@ def _origin(column: str, inputs: Sequence[DatasetContract]) -> tuple[str | None,
 
 
 def mart_items(
-    model: DbtModel, resource: AccessResource, inputs: Sequence[DatasetContract], sharing: str
+    model: DbtModel, doc: TableDoc, resource: AccessResource, inputs: Sequence[DatasetContract], sharing: str
 ) -> list[dict]:
-    """信息项 of a mart: its columns with the business name of the model's yml (dbt description); a column is
-    personal as the access policy says (`resource.personal_columns`), with its input column's class and masking."""
+    """信息项 of a mart: its columns with their business names (the yml descriptions, read as every other
+    place reads them: `governance.column_docs`); a column is personal as the access policy says
+    (`resource.personal_columns`), with its input column's class and masking."""
     items = []
     for column in model.columns:
-        pii, masking = (
-            _origin(column.name, inputs) if column.name in resource.personal_columns else (None, "keep")
-        )
+        personal = column.name in resource.personal_columns
+        pii, masking = _origin(column.name, inputs) if personal else (None, "keep")
+        described = doc.column(column.name)
         items.append(
             {
                 "name": column.name,
-                "label": column.description or column.name,
+                "label": described.label if described else column.name,
+                "description": described.description if described else None,
                 "type": LOGICAL_TYPES.get(column.data_type.lower(), column.data_type.lower() or "string"),
                 "pii": pii,
                 "pii_label": PII_CLASSES.get(pii) if pii else None,
@@ -167,25 +170,20 @@ def mart_items(
     return items
 
 
-def _title(model: DbtModel) -> tuple[str, str | None]:
-    """The model description's head ("企业画像 — one row per …") as title, the whole as purpose."""
-    description = model.description.strip()
-    if not description:
-        return model.name, None
-    return description.split(" — ", 1)[0].strip(), description
-
-
-def mart_entry(model: DbtModel, mart: MartModel, contracts: Mapping[str, DatasetContract]) -> dict:
+def mart_entry(
+    model: DbtModel, mart: MartModel, contracts: Mapping[str, DatasetContract], manifest: DbtManifest
+) -> dict:
     inputs = _inputs(mart, contracts)
     resource = resource_of_mart(mart, contracts)
     derived = derivation(model.schema, resource, inputs)
     sharing = derived["sharing_type"]
-    title, purpose = _title(model)
+    doc = table_doc(str(model.table), contracts, manifest)
+    items = mart_items(model, doc, resource, inputs, sharing)
     return {
         "resource_id": str(model.table),
         "dataset": model.name,
-        "title": title,
-        "purpose": purpose,
+        "title": doc.title or model.name,
+        "purpose": doc.description or None,
         "domain": ",".join(sorted({c.domain for c in inputs})),
         "provider_department": STEWARD_DEPARTMENT,
         "provider_department_name": DEPARTMENTS[STEWARD_DEPARTMENT],
@@ -202,7 +200,7 @@ def mart_entry(model: DbtModel, mart: MartModel, contracts: Mapping[str, Dataset
         "exchange_table": str(model.table),
         # The mart's definition is its model file: its checksum versions the entry as a contract's version does.
         "contract_version": f"dbt:{model.checksum[:12]}" if model.checksum else "dbt",
-        "columns_json": json.dumps(mart_items(model, resource, inputs, sharing), ensure_ascii=False),
+        "columns_json": json.dumps(items, ensure_ascii=False),
         "resource_kind": MART,
         "derived_from": json.dumps(derived, ensure_ascii=False),
     }
@@ -222,7 +220,7 @@ def mart_entries(contracts: Mapping[str, DatasetContract], manifest: DbtManifest
         mart = marts.get(model.name) or MartModel(
             model.name, model.column_names, manifest.upstream_datasets(model)
         )
-        entries.append(mart_entry(model, mart, contracts))
+        entries.append(mart_entry(model, mart, contracts, manifest))
     return entries
 
 

@@ -17,6 +17,7 @@ from governance.access.policy import STEWARDS, AccessPolicy
 from governance.access.resources import access_resources, load_marts
 from governance.catalogue import MART, CatalogueError, build_catalogue, entry_items
 from governance.catalogue_marts import derived_from
+from governance.column_docs import table_doc
 from governance.sharing.exports import to_csv, to_dcat_jsonld
 from governance.sharing.rules import RequestError, refuse_mart_request
 from infra.dbt_manifest import load_manifest
@@ -69,7 +70,7 @@ def _mart_entry(contracts, manifest, name):
     return next(e for e in build_catalogue(contracts, manifest).to_pylist() if e["dataset"] == name)
 
 
-def test_every_exchange_and_kpi_mart_is_an_entry_provided_by_the_data_office(catalogue, manifest):
+def test_every_exchange_and_kpi_mart_is_an_entry_provided_by_the_data_office(catalogue, contracts, manifest):
     marts = _marts(catalogue)
     assert set(marts) == {m.name for m in manifest.marts()}
     for model in manifest.marts():
@@ -79,9 +80,17 @@ def test_every_exchange_and_kpi_mart_is_an_entry_provided_by_the_data_office(cat
         assert entry["raw_table"] is None and entry["legal_basis"] is None
         inputs = [i["dataset"] for i in derived_from(entry)["inputs"]]
         assert inputs == list(manifest.upstream_datasets(model))
-        # 信息项: every column of the model, named as its yml describes it.
+        # 信息项: every column of the model, with the business name its yml description gives it (the one
+        # reading of those descriptions, as Trino's column comments and Superset's labels show them).
         items = entry_items(entry)
-        assert [(i["name"], i["label"]) for i in items] == [(c.name, c.description) for c in model.columns]
+        doc = table_doc(str(model.table), contracts, manifest)
+        assert [(i["name"], i["label"]) for i in items] == [
+            (c.name, doc.column(c.name).label) for c in model.columns
+        ]
+        assert all(
+            i["label"] and i["label"] in c.description for i, c in zip(items, model.columns, strict=True)
+        )
+        assert entry["title"] == doc.title and entry["title"] in model.description
         assert all(i["shared"] and i["sharing_type"] == entry["sharing_type"] for i in items)
 
 
