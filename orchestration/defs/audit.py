@@ -38,7 +38,13 @@ def query_log(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -
             "see stack/audit/refused-posts.ndjson"
         )
     return dg.MaterializeResult(
-        metadata={"rows_written": result.rows_written, "refused_posts": result.refused_posts}
+        metadata={
+            "rows_written": result.rows_written,
+            "refused_posts": result.refused_posts,
+            # Queries that wrote a table, recorded in the same load as lineage (producer trino).
+            "lineage_runs": result.lineage_runs,
+            "lineage_edges": result.lineage_edges,
+        }
     )
 
 
