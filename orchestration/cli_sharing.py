@@ -130,6 +130,7 @@ def request_create(
     from governance.sharing import service
     from governance.sharing.rules import RequestError, refuse_mart_request
 
+    require_department(department)
     entry = require_resource(resource, read_catalogue(open_catalog()), "--resource")
     if resource_kind(entry) == MART:
         try:

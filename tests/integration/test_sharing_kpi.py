@@ -23,6 +23,7 @@ from governance.sharing.measure import measure_catalog, write_kpi
 from governance.sharing.mirror import mirror
 from governance.sharing.store import RequestStore
 from infra.catalog import open_catalog
+from infra.dbt_manifest import load_manifest
 from infra.iceberg.writer import commit, ensure_table
 from infra.zones import MASKING_REPORT, QUALITY_RESULTS
 from ingest.load import load_dataset
@@ -135,7 +136,14 @@ def test_the_pipeline_writes_the_measured_kpi(pipeline):
     contracts = load_contracts()
     rates = {r["department"]: r for r in run_sql(catalog, "select * from kpi.sharing_rate").to_pylist()}
     overall = rates["all"]
-    assert overall["resources"] == len(contracts)
+    # The published catalogue lists every dbt mart too, but the rate counts source resources only (ADR 0013).
+    published = run_sql(
+        catalog, "select dataset, resource_kind from governance.resource_catalogue"
+    ).to_pylist()
+    marts = {r["dataset"] for r in published if r["resource_kind"] == "mart"}
+    assert marts == {m.name for m in load_manifest().marts()}
+    assert overall["resources"] == len(contracts) == len(published) - len(marts)
+    assert set(rates) == {"all", *(c.provider_department for c in contracts.values())}
     assert overall["exempt"] == sum(c.sharing_type == "not_shared" for c in contracts.values())
     gaps = run_sql(catalog, "select * from kpi.sharing_gaps").to_pylist()
     assert overall["in_scope"] - overall["shared_online"] == len({g["resource_id"] for g in gaps})
@@ -321,7 +329,12 @@ def test_cli_request_lifecycle_and_exports(pipeline, tmp_path):
     out = tmp_path / "catalogue.jsonld"
     exported = runner.invoke(main, ["catalog", "export", "--format", "dcat", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
-    assert len(json.loads(out.read_text(encoding="utf-8"))["dcat:dataset"]) == len(load_contracts())
+    datasets = json.loads(out.read_text(encoding="utf-8"))["dcat:dataset"]
+    marts = load_manifest().marts()
+    assert len(datasets) == len(load_contracts()) + len(marts)  # every resource and every mart (ADR 0013)
+    assert {str(m.table) for m in marts} == {
+        d["dct:identifier"] for d in datasets if d["lg:resourceKind"] == "mart"
+    }
     csv_out = runner.invoke(main, ["catalog", "export", "--format", "csv"])
     assert csv_out.output.splitlines()[0].startswith("资源标识,资源名称")
 

@@ -88,6 +88,19 @@ def test_unknown_names_are_refused_with_the_closest(run):
         "占道停车治理",
     )
     assert created.exit_code == 2 and "did you mean parking_sessions" in created.output
+    requester = run(
+        request,
+        "create",
+        "--resource",
+        "parking_sessions",
+        "--department",
+        "city_managment",
+        "--columns",
+        "lot_id",
+        "--purpose",
+        "占道停车治理",
+    )
+    assert requester.exit_code == 2 and "did you mean city_management" in requester.output
     dossier = run(audit, "exchange.enterprise_profil")
     assert dossier.exit_code == 2 and "did you mean exchange.enterprise_profile" in dossier.output
 
