@@ -118,7 +118,8 @@ def _transform(item: exp.Expression | None, plain: bool, name: str, sources: lis
 
 
 def _name(entry: Mapping[str, Any]) -> str:
-    # Trino 476 serialises OutputColumnMetadata / ColumnDetail with `columnName`; `column` in older notes.
+    # Trino 476 serialises OutputColumnMetadata / ColumnDetail with `columnName` (the stack test reads real
+    # events); the shorter `column` is accepted as well.
     return str(entry.get("columnName") or entry.get("column") or "")
 
 
@@ -151,7 +152,7 @@ def query_lineage(event: Mapping[str, Any], ended_at: datetime | None) -> QueryL
         transform = _transform(item, select is not None and select.plain, name, [c for _, c in sources])
         if sources:
             edges += [Edge(QUERY_PRODUCER, t, c, target, name, transform) for t, c in sources]
-        elif transform == "aggregate":  # count(*): the rows of what the query read
+        elif transform == "aggregate" and inputs:  # count(*): the rows of what the query read
             edges += [Edge(QUERY_PRODUCER, t, None, target, name, "aggregate") for t in dict.fromkeys(inputs)]
         else:
             unresolved.append(name)

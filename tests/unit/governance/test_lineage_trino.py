@@ -114,6 +114,13 @@ def test_select_star_and_insert_with_a_column_list_map_columns_to_their_items():
         ("district", "copy"),
     ]
     assert json.loads(_lineage(star).run.unresolved) == ["one"]  # a constant has no input
+    counted = completed(
+        "q0",
+        "CREATE TABLE s.t AS SELECT count(*) AS n FROM (VALUES 1, 2) AS v(x)",
+        ("lakehouse_admin", "s", "t"),
+        {"n": []},
+    )
+    assert _lineage(counted).edges == [] and json.loads(_lineage(counted).run.unresolved) == ["n"]
     insert = completed(
         "q2",
         "INSERT INTO lakehouse_admin.scratch.t (district, lot_id) SELECT district, lot_id || 'x' "
