@@ -20,6 +20,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from governance.column_docs import column_docs
 from governance.contracts import Column, DatasetContract, load_contracts
 from governance.dossier.model import page_name
 from governance.lineage import Edge, extract
@@ -28,7 +29,7 @@ from governance.lineage.dbt import model_node
 from governance.staging import staged_type
 from infra.dbt_manifest import DBT_DIR, DbtModel, ManifestError, load_manifest
 from infra.settings import load_settings
-from infra.zones import EXCHANGE, STAGING
+from infra.zones import EXCHANGE, MART_ZONES, STAGING
 from ingest.connectors import source_field_names
 from orchestration.keys import table_key
 
@@ -47,6 +48,7 @@ ZONE_LABELS: dict[str, str] = {
 # Medallion kinds have their own icons in the Dagster UI: one more at-a-glance cue per zone.
 ZONE_KINDS: dict[str, str] = {"raw": "bronze", "staging": "silver", "exchange": "gold", "kpi": "gold"}
 STAGING_GROUP = STAGING.name
+MART_SCHEMAS = frozenset(z.name for z in MART_ZONES)
 EXCHANGE_GROUP = EXCHANGE.name
 
 
@@ -63,9 +65,10 @@ def zone_tags(zone: str, domain: str | None = None) -> dict[str, str]:
 # ---------------------------------------------------------------- columns
 
 
-def _label(column: Column) -> str:
-    """``业务名 — description`` (just the business name when the contract has no description)."""
-    return f"{column.label} — {column.description}" if column.description else column.label
+def _texts(table: str, contract: DatasetContract | None = None) -> dict[str, str]:
+    """``业务名: description`` per column, from governance.column_docs: the texts Trino's column comments and
+    Superset's labels show, so the Dagster UI says the same."""
+    return column_docs(table, {contract.name: contract} if contract is not None else None)
 
 
 def _policy(column: Column) -> str:
@@ -80,12 +83,13 @@ def _tags(column: Column, **extra: str | None) -> dict[str, str]:
 def raw_schema(contract: DatasetContract) -> dg.TableSchema:
     """The raw table: the contract's source columns, unmasked (PII class and source field as tags)."""
     fields = source_field_names(contract)
+    texts = _texts(contract.raw_table, contract)
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 name=c.name,
                 type=c.logical_type,
-                description=_label(c),
+                description=texts.get(c.name),
                 constraints=dg.TableColumnConstraints(nullable=not c.required),
                 tags=_tags(c, source_field=fields.get(c.name)),
             )
@@ -94,14 +98,15 @@ def raw_schema(contract: DatasetContract) -> dg.TableSchema:
     )
 
 
-def _masked_columns(columns: Iterable[Column]) -> dg.TableSchema:
+def _masked_columns(table: str, contract: DatasetContract, columns: Iterable[Column]) -> dg.TableSchema:
+    texts = _texts(table, contract)
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 # A masked column is text whatever the source type was (governance.staging.staged_type).
                 name=c.name,
                 type="string" if pa.types.is_string(staged_type(c)) else c.logical_type,
-                description=f"{_label(c)} · 脱敏 masking: {_policy(c)}",
+                description=f"{texts.get(c.name, c.name)} · 脱敏 masking: {_policy(c)}",
                 tags=_tags(c, masking=_policy(c)),
             )
             for c in columns
@@ -110,19 +115,23 @@ def _masked_columns(columns: Iterable[Column]) -> dg.TableSchema:
 
 
 def staging_schema(contract: DatasetContract) -> dg.TableSchema:
-    return _masked_columns(contract.staged_columns)
+    return _masked_columns(str(STAGING.table(contract.name)), contract, contract.staged_columns)
 
 
 def exchange_schema(contract: DatasetContract) -> dg.TableSchema:
     """What publication serves: the staged columns minus the items withheld at item level."""
-    return _masked_columns(contract.exchange_columns)
+    return _masked_columns(str(EXCHANGE.table(contract.name)), contract, contract.exchange_columns)
 
 
 def dbt_schema(model: DbtModel) -> dg.TableSchema:
-    """A dbt model's columns as its yml declares them (dbt's model contracts enforce them on the marts)."""
+    """A dbt model's columns as its yml declares them (dbt's model contracts enforce them on the marts); a
+    mart's texts as governance.column_docs reads them, a staging view's as the yml has them."""
+    texts = _texts(str(model.table)) if model.schema in MART_SCHEMAS else {}
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(name=c.name, type=c.data_type or "?", description=c.description or None)
+            dg.TableColumn(
+                name=c.name, type=c.data_type or "?", description=texts.get(c.name) or c.description or None
+            )
             for c in model.columns
         ]
     )

@@ -4,11 +4,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from governance.column_docs import column_docs
 from governance.contracts import load_contracts
 from infra.dbt_manifest import load_manifest
 from ingest.connectors import source_field_names
 from orchestration.asset_metadata import (
     column_lineage,
+    dbt_schema,
     described,
     dossier_metadata,
     exchange_schema,
@@ -45,6 +47,16 @@ def test_staging_shows_the_masking_policy_drops_dropped_and_adds_derived_columns
     for column in contract.staged_columns:
         assert columns[column.name].description.startswith(column.label)
         assert "脱敏 masking:" in columns[column.name].description
+
+
+def test_column_texts_are_the_ones_trino_and_superset_show():
+    contract = load_contracts()["enterprises"]
+    texts = column_docs(contract.raw_table)
+    assert {c.name: c.description for c in raw_schema(contract).columns} == texts
+    model = load_manifest().mart("exchange.enterprise_profile")
+    mart = {c.name: c.description for c in dbt_schema(model).columns}
+    assert mart == column_docs("exchange.enterprise_profile")
+    assert mart["legal_representative"].startswith("法定代表人")
 
 
 def test_exchange_leaves_out_items_withheld_at_item_level():
