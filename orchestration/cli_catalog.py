@@ -4,6 +4,7 @@ marts derived from them (docs/adr/0013-marts-in-the-catalogue.md), with the gran
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from orchestration.cli_output import (
     require_department,
     require_resource,
 )
+
+if TYPE_CHECKING:
+    from governance.access.grant import Grant
 
 KIND_MARKS = {"source": "", "mart": "mart"}
 DERIVED = ("sharing_type", "open_type", "classification", "update_frequency")
@@ -140,7 +144,7 @@ def catalog_show(resource: str, as_json: bool) -> None:
         click.echo("live grants: none (only the provider reads it)")
 
 
-def _mart_readers(entry: dict, grants: list) -> dict[str, str]:
+def _mart_readers(entry: dict, grants: list[Grant]) -> dict[str, str]:
     """Who reads the mart now and how, as the access policy (and so Trino) answers with the live grants."""
     from governance.access.policy import project_policy
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
 
 
 def echo_table(rows: list[dict], columns: list[str]) -> None:
@@ -79,7 +83,7 @@ def require_resource(name: str, entries: list[dict], param_hint: str = "RESOURCE
     return by_name[name]
 
 
-def shared_table_names(catalog) -> list[str]:
+def shared_table_names(catalog: Catalog) -> list[str]:
     """Every table departments may be served: the catalogue's shared tables (resources and marts) and what
     the shared zones hold now (e.g. kpi.sharing_rate, which no catalogue entry describes)."""
     from governance.catalogue import read_catalogue
@@ -93,7 +97,7 @@ def shared_table_names(catalog) -> list[str]:
     return sorted(names)
 
 
-def require_table(name: str, catalog, param_hint: str = "TABLE") -> str:
+def require_table(name: str, catalog: Catalog, param_hint: str = "TABLE") -> str:
     """A shared table (``zone.table``) of the catalogue or the shared zones; otherwise a usage error naming
     the closest tables (or all)."""
     return require_name(name, shared_table_names(catalog), "shared table", param_hint)
