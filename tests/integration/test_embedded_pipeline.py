@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -185,3 +186,51 @@ def test_pseudonymous_keys_join_across_domains(pipeline):
         "join exchange.resident_health_records h on a.applicant_id_number = h.resident_id_number",
     )
     assert joined.column("people").to_pylist()[0] > 0
+
+
+def test_masking_report_and_mart_leak_scans_name_the_run_time_and_table(pipeline):
+    """Every staged dataset and every mart scan of the in-process run is recorded with the Dagster run that
+    measured it, in China time, under zone-qualified names; the report shows both without a value."""
+    import dagster as dg
+    from click.testing import CliRunner
+
+    from governance.leak_scans import latest_scans
+    from infra.dbt_manifest import load_manifest
+    from orchestration.cli_privacy import masking_report
+
+    _, ok, catalog = pipeline
+    assert ok
+    report = latest_report(catalog).to_pylist()
+    scans = {s["table_name"]: s for s in latest_scans(catalog).to_pylist()}
+    with dg.DagsterInstance.get() as instance:
+        for run_id in {r["run_id"] for r in report} | {s["run_id"] for s in scans.values()}:
+            assert instance.get_run_by_id(run_id) is not None, run_id  # a real Dagster run, not a label
+
+    contracts = load_contracts()
+    assert {r["table_name"] for r in report} == {f"staging.{name}" for name in contracts}
+    raw = _rows(catalog, contracts["hotline_tickets"].raw_table)
+    closed = next(
+        r for r in report if r["table_name"] == "staging.hotline_tickets" and r["column_name"] == "closed_at"
+    )
+    assert (closed["rows"], closed["null_values"]) == (raw.num_rows, raw.column("closed_at").null_count)
+    assert all(r["measured_at"] is not None and r["null_values"] is not None for r in report)
+
+    marts = {str(m.table) for m in load_manifest().marts()}
+    assert set(scans) == marts
+    for table, scan in scans.items():
+        assert scan["passed"] and scan["findings_total"] == 0, table
+        assert scan["rows_scanned"] == _rows(catalog, table).num_rows, table
+
+    result = CliRunner().invoke(masking_report, [], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = _report_page(result.output).read_text(encoding="utf-8")
+    assert "Mart leak scans" in page and "+08:00" in page
+    assert all(f"<td>{table}</td>" in page for table in marts)
+    for planted in [*PLANTED_IDS, PLANTED_MOBILE]:
+        assert planted not in page
+
+
+def _report_page(output: str) -> Path:
+    """The HTML file the command says it wrote."""
+    (line,) = [line for line in output.splitlines() if line.startswith("written ")]
+    return Path(line.split()[1])
