@@ -311,6 +311,7 @@ def _mount_commands() -> None:
         cli_describe,
         cli_kpi,
         cli_lineage,
+        cli_maintain,
         cli_privacy,
         cli_quality,
         cli_sharing,
@@ -332,6 +333,7 @@ def _mount_commands() -> None:
         cli_corrections.correction,
         cli_backup.backup,
         cli_backup.rollback,
+        cli_maintain.maintain,
     ):
         main.add_command(command)
     cli_quality.report.add_command(cli_privacy.masking_report)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.table import Table
 
 from infra.backup.manifest import BackupError, BackupManifest, CopiedFile, TableState, sha256_of
+from infra.iceberg.files import local_path, reachable_files
 from infra.settings import Settings
 
 Progress = Callable[[str], None]
@@ -135,7 +134,7 @@ def _tables_of(catalog_copy: Path, settings: Settings) -> tuple[list[TableState]
     for namespace in catalog.list_namespaces():
         for identifier in catalog.list_tables(namespace):
             table = catalog.load_table(identifier)
-            files = set(_referenced_files(table))
+            files = set(reachable_files(table))
             snapshot = table.current_snapshot()
             rows = int((snapshot.summary or {}).get("total-records", 0)) if snapshot else 0
             data_files = int((snapshot.summary or {}).get("total-data-files", 0)) if snapshot else 0
@@ -154,25 +153,8 @@ def _tables_of(catalog_copy: Path, settings: Settings) -> tuple[list[TableState]
     return tables, referenced
 
 
-def _referenced_files(table: Table) -> Iterator[str]:
-    """The table's current metadata file and everything any of its snapshots reaches (time travel kept)."""
-    io = table.io
-    yield table.metadata_location
-    seen_manifests: set[str] = set()
-    for snapshot in table.metadata.snapshots:
-        yield snapshot.manifest_list
-        for manifest in snapshot.manifests(io):
-            if manifest.manifest_path in seen_manifests:
-                continue
-            seen_manifests.add(manifest.manifest_path)
-            yield manifest.manifest_path
-            for entry in manifest.fetch_manifest_entry(io, discard_deleted=False):
-                yield entry.data_file.file_path
-
-
 def _local(uri: str, home: Path) -> Path:
-    parsed = urlparse(uri)
-    path = Path(unquote(parsed.path)) if parsed.scheme in ("file", "") else None
+    path = local_path(uri)
     if path is None or not path.is_relative_to(home):
         raise BackupError(f"{uri}: outside the home {home}; only a home's own warehouse can be backed up")
     return path
