@@ -21,7 +21,13 @@ import json
 from collections.abc import Mapping, Sequence
 
 from governance.access.policy import EVERYONE_ZONES
-from governance.access.resources import AccessResource, MartModel, load_marts, resource_of_mart
+from governance.access.resources import (
+    NOT_PERSONAL,
+    AccessResource,
+    MartModel,
+    load_marts,
+    resource_of_mart,
+)
 from governance.catalogue_sources import CatalogueError
 from governance.column_docs import TableDoc, table_doc
 from governance.contracts import DatasetContract
@@ -61,7 +67,6 @@ LOGICAL_TYPES = {
     "date": "date",
     "timestamp": "timestamp",
 }
-NOT_PERSONAL = "not_personal"
 
 
 def strictest(values: Mapping[str, str], order: Sequence[str]) -> tuple[str, tuple[str, ...]]:

@@ -70,6 +70,18 @@ def _mart_entry(contracts, manifest, name):
     return next(e for e in build_catalogue(contracts, manifest).to_pylist() if e["dataset"] == name)
 
 
+def test_every_vocabulary_value_has_its_place_in_the_strictness_orders():
+    """A value added to a vocabulary must be placed in its order (else a mart reading it cannot be derived)."""
+    from governance.catalogue_marts import CLASSIFICATION_ORDER, FREQUENCY_ORDER, OPEN_ORDER
+
+    orders = {
+        "open_type": OPEN_ORDER,
+        "classification": CLASSIFICATION_ORDER,
+        "update_frequency": FREQUENCY_ORDER,
+    }
+    assert {a: list(o) for a, o in orders.items()} == ORDERS
+
+
 def test_every_exchange_and_kpi_mart_is_an_entry_provided_by_the_data_office(catalogue, contracts, manifest):
     marts = _marts(catalogue)
     assert set(marts) == {m.name for m in manifest.marts()}
