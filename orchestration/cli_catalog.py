@@ -101,8 +101,10 @@ def catalog_show(resource: str, as_json: bool) -> None:
     grants = live_grants(store=_store())
     on_it = [g for g in grants if g.resource == entry["dataset"]] if derivation is None else []
     readers = _mart_readers(entry, grants) if derivation is not None else None
+    corrections = _corrections_of(entry)
     if as_json:
         payload = _plain(entry) | {"items": items, "grants": [_grant_json(g) for g in on_it]}
+        payload["corrections"] = corrections.as_dict() if corrections is not None else None
         if readers is not None:
             payload["readers"] = readers
         echo_json(payload)
@@ -142,6 +144,19 @@ def catalog_show(resource: str, as_json: bool) -> None:
         echo_table(rows, ["department", "columns", "row_filter", "expires_at", "grant_id"])
     elif entry["sharing_type"] == "conditional":
         click.echo("live grants: none (only the provider reads it)")
+    if corrections is not None and corrections.open:
+        click.echo(
+            f"校核纠错 open corrections: {corrections.open} ({corrections.overdue} overdue, next answer due "
+            f"{corrections.next_due}); see `lakehouse correction list --table {corrections.table}`"
+        )
+
+
+def _corrections_of(entry: dict):
+    """Open correction tickets of the shared table behind an entry (None: nothing is shared to correct)."""
+    from governance.corrections.summary import correction_summary
+
+    table = entry.get("exchange_table") or (entry["resource_id"] if "." in entry["resource_id"] else None)
+    return correction_summary(table) if table else None
 
 
 def _mart_readers(entry: dict, grants: list[Grant]) -> dict[str, str]:

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from infra.zones import CORRECTION_TICKETS
+from orchestration.cli import main
 from orchestration.cli_corrections import correction
 
 
@@ -19,6 +20,12 @@ def run(lakehouse_home):
         return runner.invoke(correction, list(args), catch_exceptions=False)
 
     return invoke
+
+
+def _catalogue_corrections(resource: str) -> dict:
+    shown = CliRunner().invoke(main, ["catalog", "show", resource, "--json"], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    return json.loads(shown.output)["corrections"]
 
 
 def test_a_ticket_walks_create_list_answer(run, catalog):
@@ -46,6 +53,7 @@ def test_a_ticket_walks_create_list_answer(run, catalog):
     listed = json.loads(run("list", "--open", "--json").output)
     assert [t["ticket_id"] for t in listed] == [ticket["ticket_id"]]
     assert catalog.load_table(CORRECTION_TICKETS).scan().to_arrow().num_rows == 1  # mirrored
+    assert _catalogue_corrections("parks")["open"] == 1  # the catalogue entry shows the open dispute
 
     wrong = run(
         "answer", ticket["ticket_id"], "--department", "transport", "--accept", "--fix", "CR-1 已修正"
@@ -57,6 +65,7 @@ def test_a_ticket_walks_create_list_answer(run, catalog):
         "answer", ticket["ticket_id"], "--department", "lingang_group", "--reject", "--reason", "源数据无误"
     )
     assert answered.exit_code == 0 and f"{ticket['ticket_id']}: rejected" in answered.output
+    assert _catalogue_corrections("parks")["open"] == 0
     shown = run("show", ticket["ticket_id"])
     assert "rejection_reason" in shown.output and "open → rejected" in shown.output
     assert run("list", "--open", "--json").output.strip() == "[]"
