@@ -65,12 +65,19 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     group_name=GOVERNANCE.name,
     kinds={"iceberg"},
     tags=zone_tags("governance"),
-    description=described("governance", "信息资源目录, from the contracts."),
+    description=described(
+        "governance",
+        "信息资源目录: source resources from the contracts, marts derived from their inputs (ADR 0013).",
+    ),
     metadata=governance_metadata(RESOURCE_CATALOGUE, CATALOGUE_SCHEMA),
 )
 def resource_catalogue(lakehouse: LakehouseResource) -> dg.MaterializeResult:
-    rows = publish_catalogue(load_contracts(), lakehouse.catalog)
-    return dg.MaterializeResult(metadata={"resources": rows})
+    contracts = load_contracts()
+    rows = publish_catalogue(contracts, lakehouse.catalog)
+    # The sharing KPI counts source resources only (ADR 0013); the entries say how many of each there are.
+    return dg.MaterializeResult(
+        metadata={"entries": rows, "source_resources": len(contracts), "marts": rows - len(contracts)}
+    )
 
 
 defs = dg.Definitions(
