@@ -48,7 +48,7 @@ def quality(as_json: bool) -> None:
 
     rows = [
         {
-            "dataset": s.table,
+            "table": s.table,  # zone-qualified, as in every report
             "status": STATUS_MARK.get(s.status, s.status),
             "expectations": f"{s.expectations - s.failed}/{s.expectations}" if s.expectations else "-",
             "fresh": "-" if s.fresh is None else ("yes" if s.fresh else "NO"),
@@ -61,9 +61,7 @@ def quality(as_json: bool) -> None:
         }
         for s in summaries
     ]
-    echo_table(
-        rows, ["dataset", "status", "expectations", "fresh", "validated (China time)", "first failure"]
-    )
+    echo_table(rows, ["table", "status", "expectations", "fresh", "validated (China time)", "first failure"])
     passed = sum(s.status == "passed" for s in summaries)
     click.echo(
         f"\n{passed} of {len(summaries)} datasets passed" + (f"; Data Docs: {docs}" if docs.exists() else "")
