@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -87,7 +87,11 @@ def load_dataset(
     location: Path | str,
     catalog: Catalog | None = None,
     progress: Callable[[str], None] | None = None,
+    day: date | None = None,
 ) -> LoadResult:
+    """Load what is new in ``location``; with ``day``, only the files handed over for that day (a daily
+    partition's run). Units already loaded are skipped by fingerprint either way, so a day loaded by a
+    partition run and again by a whole-folder run lands once."""
     say = progress or (lambda _message: None)
     catalog = catalog or open_catalog()
     started = datetime.now()
@@ -100,7 +104,7 @@ def load_dataset(
     quarantined: list[pa.Table] = []
     fingerprints: list[str] = []
     high_mark: str | None = None
-    for unit in iter_units(contract, location, watermark(table)):
+    for unit in iter_units(contract, location, watermark(table), day):
         nothing_new = contract.source.watermark is not None and unit.num_rows == 0
         if unit.fingerprint in already or nothing_new:
             result.units_skipped.append(unit.name)

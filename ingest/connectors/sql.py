@@ -52,3 +52,30 @@ def read_table(
     span = f"{watermark}>{after}" if after is not None else "full"
     digest = hashlib.sha256(f"{display}|{table}|{span}|{high}|{len(rows)}".encode()).hexdigest()
     return SourceUnit(f"{display}:{table} ({span})", "sql:" + digest, data, locators, watermark=high)
+
+
+def pending_rows(
+    url: str, table: str, watermark: str, after: str | None, display: str
+) -> tuple[int, str | None]:
+    """How many rows lie past the watermark ``after`` and the highest watermark among them: what a poll
+    compares, without reading the rows themselves."""
+    engine = sa.create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        if not inspector.has_table(table):
+            raise SourceError(f"{display}: the database has no table '{table}'")
+        reflected = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+        if watermark not in reflected:
+            raise SourceError(f"{display}: table '{table}' has no watermark column '{watermark}'")
+        mark = sa.column(watermark)
+        query = sa.select(sa.func.count(), sa.func.max(mark)).select_from(sa.table(table, mark))
+        if after is not None:
+            # The same comparison read_table makes, in the column's own type.
+            query = query.where(mark > sa.cast(sa.bindparam("after", after), reflected[watermark]))
+        with engine.connect() as connection:
+            count, high = connection.execute(query).one()
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceError(f"{display}: query failed ({exc.__class__.__name__}: {exc.orig or exc})") from exc
+    finally:
+        engine.dispose()
+    return int(count), None if high is None else str(high)
