@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,12 +12,87 @@ import click
 from infra.csv_export import to_csv
 from infra.private_files import write_private_text
 from infra.settings import PROJECT_ROOT, load_settings
+from orchestration.cli_lazy import Lazy, LazyGroup
 from orchestration.cli_outage import OutageAwareGroup
 from orchestration.cli_output import echo_json, echo_table, open_catalog, require_dataset
-from orchestration.run import materialize_all
+
+# Commands in modules of their own, imported only when run (`lakehouse --help` imports none of them). The
+# line is what `--help` shows; tests/unit/orchestration/test_cli_commands.py checks it against the command.
+LAZY_COMMANDS = {
+    "run": Lazy("orchestration.cli_run:run", "Materialise the selected assets from the hand-over folders."),
+    "demo": Lazy(
+        "orchestration.cli_run:demo",
+        "Simulate the department systems and run the whole pipeline (embedded profile unless --profile).",
+    ),
+    "up": Lazy(
+        "orchestration.cli_stack:up",
+        "Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1.",
+    ),
+    "down": Lazy(
+        "orchestration.cli_stack:down",
+        "Stop every stack process by its recorded PID (SIGKILL after a timeout).",
+    ),
+    "status": Lazy(
+        "orchestration.cli_stack:status", "Health of each stack component (exit code 1 if any is down)."
+    ),
+    "scan-pii": Lazy(
+        "orchestration.cli_privacy:scan_pii",
+        "Classify every column of a file or table and count personal data found (values are never shown).",
+    ),
+    "mask-text": Lazy(
+        "orchestration.cli_privacy:mask_text",
+        "Mask one string as free-text columns are masked (for a steward checking a rule).",
+    ),
+    "catalog": Lazy(
+        "orchestration.cli_catalog:catalog", "信息资源目录: the resource catalogue built from the contracts."
+    ),
+    "request": Lazy(
+        "orchestration.cli_sharing:request",
+        "共享申请: request a conditional resource; check, approve or refuse within the working-day limits.",
+    ),
+    "dashboards": Lazy(
+        "orchestration.cli_dashboards:dashboards",
+        "Superset dashboards over Trino (provisioned as code; see orchestration/dashboards/specs.py).",
+    ),
+    "report": Lazy("orchestration.cli:report_group", "Reports for auditors (quality, masking, sharing)."),
+    "lineage": Lazy(
+        "orchestration.cli_lineage:lineage",
+        "Where TABLE (or one COLUMN of it) comes from and where it goes, column by column: source fields, raw, "
+        "staging with the masking policy, dbt's views and marts, the exchange zone.",
+    ),
+    "describe": Lazy(
+        "orchestration.cli_describe:describe",
+        "A table's columns: type, 业务名, description, PII class / masking policy, item sharing type.",
+    ),
+    "correction": Lazy(
+        "orchestration.cli_corrections:correction",
+        "校核纠错: report a wrong value in a shared table; its provider accepts (with the source fix) or rejects "
+        "(with a reason) within 5 working days (Chinese calendar, 调休 included).",
+    ),
+    "backup": Lazy(
+        "orchestration.cli_backup:backup",
+        "灾备: point-in-time backups of the home's catalog, warehouse files and state databases.",
+    ),
+    "rollback": Lazy(
+        "orchestration.cli_backup:rollback",
+        "Undo bad loads of TABLE: make an earlier snapshot current, its load state with it, and record it.",
+    ),
+    "maintain": Lazy(
+        "orchestration.cli_maintain:maintain",
+        "Keep storage from only growing (embedded profile): per table, files, bytes and snapshots before/after.",
+    ),
+}
 
 
-@click.group(cls=OutageAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LakehouseGroup(LazyGroup, OutageAwareGroup):
+    """`lakehouse`: commands loaded on first use; a failure caused by a dead stack server is one line."""
+
+
+@click.group(
+    cls=LakehouseGroup,
+    lazy_commands=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def main() -> None:
     """Lingang City Cloud Data Centre lakehouse (临港城市云数据中心).
 
@@ -60,57 +134,6 @@ def simulate(out: Path | None, scale: float, days: int, seed: int, start, bad_ro
     )
     total = sum(summary.rows.values())
     click.echo(f"wrote {total} rows for {len(summary.rows)} datasets into {out}")
-
-
-@main.command()
-@click.option("--scale", type=float, default=0.05, show_default=True)
-@click.option("--days", type=int, default=2, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
-@click.option(
-    "--bad-rows",
-    type=float,
-    default=0.002,
-    show_default=True,
-    help="Share of source rows spoiled as real exports are (impossible dates, check digits, …); 0 for none.",
-)
-@click.option("--profile", help="embedded (default) or stack (needs `lakehouse up`); sets LAKEHOUSE_PROFILE.")
-def demo(scale: float, days: int, seed: int, bad_rows: float, profile: str | None) -> None:
-    """Simulate the department systems and run the whole pipeline (embedded profile unless --profile)."""
-    from ingest.simulator import simulate as run_simulation
-    from orchestration import cli_stack
-    from orchestration.tables import list_tables
-
-    settings = cli_stack.use_profile(profile)
-    if settings.profile != "embedded":
-        cli_stack.require_stack(settings)
-    started = time.monotonic()
-    click.echo(
-        f"[1/3] simulating department systems into {settings.sources_dir} (scale {scale}, {days} days)"
-    )
-    first_day = date.today() - timedelta(days=days - 1)
-    summary = run_simulation(
-        settings.sources_dir, scale=scale, days=days, seed=seed, start=first_day, bad_rows=bad_rows
-    )
-    click.echo(f"      {sum(summary.rows.values())} source rows in {len(summary.rows)} datasets")
-    click.echo("[2/3] materialising every asset in-process (ingest, mask, dbt, publish)")
-    ok = materialize_all()
-    click.echo("[3/3] summary")
-    tables = list_tables(open_catalog())
-    by_zone: dict[str, list] = {}
-    for info in tables:
-        by_zone.setdefault(info.namespace, []).append(info)
-    for zone, infos in sorted(by_zone.items()):
-        click.echo(f"      {zone:<16} {len(infos):>3} tables {sum(i.rows for i in infos):>10} rows")
-    from orchestration.cli_kpi import echo_demo_summary
-
-    echo_demo_summary()  # both city targets with their top gaps, then the quarantined rows
-    if settings.profile != "embedded":
-        click.echo(f"      {cli_stack.after_pipeline(settings)}")
-    click.echo(
-        f"      data: {settings.home}   Dagster UI: make dev   took {time.monotonic() - started:.0f} s"
-    )
-    if not ok:
-        raise click.ClickException("some assets failed (see above)")
 
 
 def _print_sharing_rate() -> None:
@@ -302,47 +325,16 @@ def dev(port: int) -> None:
     )
 
 
-def _mount_commands() -> None:
-    """Command groups live in modules of their own, next to this one; they all hang off `lakehouse`."""
-    from orchestration import (
-        cli_backup,
-        cli_corrections,
-        cli_dashboards,
-        cli_describe,
-        cli_kpi,
-        cli_lineage,
-        cli_maintain,
-        cli_privacy,
-        cli_quality,
-        cli_sharing,
-        cli_stack,
-    )
+def report_group() -> click.Group:
+    """`lakehouse report …`: the group lives in cli_quality, its reports in the modules that make them."""
+    from orchestration import cli_kpi, cli_lineage, cli_privacy, cli_quality, cli_sharing
 
-    for command in (
-        cli_stack.up,
-        cli_stack.down,
-        cli_stack.status,
-        cli_privacy.scan_pii,
-        cli_privacy.mask_text,
-        cli_sharing.catalog,
-        cli_sharing.request,
-        cli_dashboards.dashboards,
-        cli_quality.report,
-        cli_lineage.lineage,
-        cli_describe.describe,
-        cli_corrections.correction,
-        cli_backup.backup,
-        cli_backup.rollback,
-        cli_maintain.maintain,
-    ):
-        main.add_command(command)
-    cli_quality.report.add_command(cli_privacy.masking_report)
-    cli_quality.report.add_command(cli_sharing.sharing_report, "sharing")
-    cli_quality.report.add_command(cli_lineage.audit)
-    cli_quality.report.add_command(cli_kpi.kpi)
-
-
-_mount_commands()
+    group = cli_quality.report
+    group.add_command(cli_privacy.masking_report)
+    group.add_command(cli_sharing.sharing_report, "sharing")
+    group.add_command(cli_lineage.audit)
+    group.add_command(cli_kpi.kpi)
+    return group
 
 
 if __name__ == "__main__":  # `python -m orchestration.cli`, as `lakehouse`

@@ -8,16 +8,15 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
-from governance.sharing.service import rules_at_start
 from infra.settings import PROFILES, Settings, load_settings
-from infra.stack import registry
-from infra.stack.model import ComponentStatus, Progress, StackError
-from infra.stack.paths import StackPaths
-from infra.stack.registry import COMPONENTS, CORE
-from infra.stack.superset import server as superset
+from orchestration.cli_lazy import LazyChoice
+
+if TYPE_CHECKING:  # the stack's modules import pyiceberg and SQLAlchemy: only the commands that use them pay
+    from infra.stack.model import ComponentStatus, Progress
 
 READ_STATEMENTS = ("SELECT", "WITH", "SHOW", "DESCRIBE", "EXPLAIN", "VALUES", "TABLE")
 
@@ -97,8 +96,18 @@ def trino_sql(settings: Settings, user: str, sql: str) -> TrinoResult:
     return TrinoResult(columns, [dict(zip(columns, row, strict=True)) for row in data])
 
 
-# `lakehouse up` (and so `make up`) serves dashboards too; the Python API's default stays the core.
-CLI_DEFAULT = (*CORE, superset.NAME)
+def _components() -> tuple[str, ...]:
+    from infra.stack.registry import COMPONENTS
+
+    return COMPONENTS
+
+
+def cli_default() -> tuple[str, ...]:
+    """`lakehouse up` (and so `make up`) serves dashboards too; the Python API's default stays the core."""
+    from infra.stack.registry import CORE
+    from infra.stack.superset import server as superset
+
+    return (*CORE, superset.NAME)
 
 
 def _print(statuses: list[ComponentStatus], as_json: bool) -> None:
@@ -122,16 +131,20 @@ def _progress(as_json: bool) -> Progress:
     "--component",
     "components",
     multiple=True,
-    type=click.Choice(COMPONENTS),
+    type=LazyChoice(_components),
     help="Start only these (and what they need). Default: postgres, s3, trino, superset.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
 def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
     """Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1."""
+    from governance.sharing.service import rules_at_start
+    from infra.stack import registry
+    from infra.stack.model import StackError
+
     try:
         statuses = registry.up(
             load_settings(),
-            components=components or CLI_DEFAULT,
+            components=components or cli_default(),
             with_worker=worker,
             progress=_progress(as_json),
             access_rules=rules_at_start,
@@ -147,6 +160,8 @@ def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what was stopped as JSON.")
 def down(as_json: bool) -> None:
     """Stop every stack process by its recorded PID (SIGKILL after a timeout)."""
+    from infra.stack import registry
+
     stopped = registry.down(load_settings())
     if as_json:
         click.echo(json.dumps(stopped))
@@ -159,6 +174,10 @@ def down(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
 def status(worker: bool, as_json: bool) -> None:
     """Health of each stack component (exit code 1 if any is down)."""
+    from infra.stack import registry
+    from infra.stack.paths import StackPaths
+    from infra.stack.superset import server as superset
+
     settings = load_settings()
     configured = superset.configured(StackPaths.of(settings))
     statuses = registry.status(settings, include_worker=worker, include_superset=configured)

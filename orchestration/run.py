@@ -1,52 +1,223 @@
-"""Run every asset in-process: what `lakehouse demo` and the end-to-end tests do (the Dagster UI runs the
-same definitions through its own executor)."""
+"""Runs of the pipeline in-process: `lakehouse run`, `lakehouse demo` and the end-to-end tests (the Dagster UI
+runs the same definitions through its own executor).
+
+A run materialises a selection (Dagster's asset selection syntax, or dataset names) on the current profile,
+optionally for days of the daily partitions (``orchestration.partitions``): each day's key runs the
+partitioned assets, the unpartitioned ones run once (those a partitioned asset reads, before; the rest,
+after). The terminal gets one line per asset; the whole Dagster and dbt log goes to
+``$LAKEHOUSE_HOME/logs/run-<run id>.log``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from infra.settings import load_settings
+from orchestration.run_events import AssetLine, RunRecorder, format_line, recorder_logger
 
 if TYPE_CHECKING:
-    from dagster import DagsterInstance
-
-
-def materialize_all(progress: Callable[[str], None] = print) -> bool:
-    """Materialise every asset in-process, on a persistent Dagster instance under LAKEHOUSE_HOME."""
     import dagster as dg
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+
+class SelectionError(ValueError):
+    """A --select value that names nothing (with the closest names), or selects no asset."""
+
+
+@dataclass
+class RunOutcome:
+    """What a run did, for its summary: per asset, gates, the Dagster run ids and the log file."""
+
+    run_ids: list[str] = field(default_factory=list)
+    success: bool = True
+    assets: list[AssetLine] = field(default_factory=list)
+    gates_passed: int = 0
+    gates_failed: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AssetLine]:
+        return [a for a in self.assets if a.status == "failed"]
+
+
+def dataset_keys(name: str, graph: AssetGraph) -> set[dg.AssetKey]:
+    """A dataset's own path: its raw, staging and exchange tables (not the marts that read it)."""
+    return {
+        key
+        for key in graph.get_all_asset_keys()
+        if key.path[-1] == name and (key.path[0].startswith("raw_") or key.path[0] in ("staging", "exchange"))
+    }
+
+
+def resolve_selection(selects: Sequence[str], graph: AssetGraph) -> set[dg.AssetKey]:
+    """The asset keys ``selects`` name, every asset when empty.
+
+    Each value is a dataset name (its raw → staging → exchange path) or Dagster's asset selection syntax:
+    ``raw_transport/*``, ``key:raw_transport/parking_sessions``, ``exchange/parking_sessions+``,
+    ``group:raw_health``, ``tag:zone=raw``, ``kind:dbt`` … A value that selects nothing is an error naming
+    the closest asset keys, so a typo never runs an empty (or the whole) pipeline.
+    """
+    import difflib
+
+    import dagster as dg
+
+    from governance.contracts import load_contracts
+
+    everything = set(graph.get_all_asset_keys())
+    if not selects:
+        return everything
+    datasets = set(load_contracts())
+    chosen: set[dg.AssetKey] = set()
+    for value in selects:
+        if value in datasets:
+            chosen |= dataset_keys(value, graph)
+            continue
+        found: set[dg.AssetKey] = set()
+        # Dagster's own parser first; then the value as a key pattern, so `raw_transport/*` means what it
+        # means in the UI's search box (the older parser reads its `*` as "downstream of raw_transport/").
+        for text in (value, f'key:"{value}"'):
+            try:
+                found = set(dg.AssetSelection.from_string(text).resolve(graph)) & everything
+            except Exception:  # a syntax error or unknown key; the next reading may still match
+                continue
+            if found:
+                break
+        if not found:
+            names = sorted(k.to_user_string() for k in everything) + sorted(datasets)
+            close = difflib.get_close_matches(value, names, n=3, cutoff=0.5)
+            hint = (
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else "see `lakehouse run --help` for the syntax"
+            )
+            raise SelectionError(f"--select {value!r} selects no asset; {hint}")
+        chosen |= found
+    return chosen
+
+
+def _step_assets(graph: AssetGraph, keys: Iterable[dg.AssetKey]) -> dict[str, list[str]]:
+    """Step key (the asset's op name) → the selected assets it materialises."""
+    steps: dict[str, list[str]] = {}
+    for key in sorted(keys):
+        steps.setdefault(graph.get(key).assets_def.node_def.name, []).append(key.to_user_string())
+    return steps
+
+
+def _instance_home() -> Path:
+    settings = load_settings()
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return home
+
+
+def _open_log(run_id: str) -> tuple[Path, IO[str]]:
+    folder = load_settings().home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{run_id}.log"
+    # Mode 600 from the first byte: the log names tables, files and rows of the department systems.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return path, os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+
+
+def run_assets(
+    selects: Sequence[str] = (),
+    partition_keys: Sequence[str] = (),
+    on_asset: Callable[[AssetLine], None] | None = None,
+    progress: Callable[[str], None] = print,
+) -> RunOutcome:
+    """Materialise the selection in-process on a persistent Dagster instance under LAKEHOUSE_HOME.
+
+    ``on_asset`` gets each asset's line as it finishes (default: ``progress(format_line(line))``);
+    ``progress`` gets the few other lines (notes, OpenLineage trouble). Raises :class:`SelectionError`.
+    """
+    import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from orchestration.definitions import defs
 
-    settings = load_settings()
-    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    report = on_asset or (lambda line: progress(format_line(line)))
+    terminal, terminal_err = sys.stdout, sys.stderr
+
+    def shown(line: AssetLine) -> None:
+        # Called while the run's output goes to the log file: the asset's line goes to the terminal.
+        with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal_err):
+            report(line)
+
     definitions = defs()
     job = definitions.resolve_implicit_global_asset_job_def()
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "console": {"config": {"log_level": os.environ.get("LAKEHOUSE_LOG_LEVEL", "INFO")}}
-                }
-            },
-        )
-        # The run's OpenLineage events (the daemon's sensors do this for runs it watches).
-        emit_openlineage(instance, result.run_id, progress)
-    failures = [e for e in result.all_events if e.is_step_failure]
-    for event in failures:
-        progress(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}")
-    return result.success
+    graph = job.asset_layer.asset_graph
+    selected = resolve_selection(selects, graph)
+    runs = _plan(graph, selected, partition_keys)
+    outcome = RunOutcome(run_ids=[make_new_run_id() for _ in runs])
+    if partition_keys and not any(key for key, _ in runs):
+        outcome.notes.append("none of the selected assets is partitioned by day: ran once, without a day")
+    _instance_home()
+    outcome.log_path, log = _open_log(outcome.run_ids[0])
+    with log, dg.DagsterInstance.get() as instance:
+        for run_id, (partition, keys) in zip(outcome.run_ids, runs, strict=True):
+            recorder = RunRecorder(log, _step_assets(graph, keys), shown, partition)
+            log.write(f"--- run {run_id} partition {partition or '(none)'}: {len(keys)} assets\n")
+            # dagster-dbt writes every dbt event to stdout and libraries print warnings: into the log file.
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                result = job.with_logger_defs(
+                    {"lakehouse_run": recorder_logger(recorder)}
+                ).execute_in_process(
+                    instance=instance,
+                    asset_selection=sorted(keys),
+                    partition_key=partition,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    run_config={"loggers": {"lakehouse_run": {}}},
+                )
+                # The run's OpenLineage events (the daemon's sensors do this for runs it watches).
+                emit_openlineage(instance, result.run_id, outcome.notes.append)
+            record = recorder.finish(k.to_user_string() for k in sorted(keys))
+            outcome.success &= result.success
+            outcome.assets += record.assets
+            outcome.gates_passed += record.gates_passed
+            outcome.gates_failed += record.gates_failed
+    for note in outcome.notes:
+        progress(note)
+    return outcome
 
 
-def emit_openlineage(instance: DagsterInstance, run_id: str, progress: Callable[[str], None]) -> None:
+def _plan(
+    graph: AssetGraph, selected: set[dg.AssetKey], partition_keys: Sequence[str]
+) -> list[tuple[str | None, set[dg.AssetKey]]]:
+    """The runs: one without a day when no day is asked for; otherwise the unpartitioned assets a partitioned
+    one reads, each day's partitioned assets, then the remaining unpartitioned assets once."""
+    import dagster as dg
+
+    if not partition_keys:
+        return [(None, selected)]
+    daily = {k for k in selected if graph.get(k).partitions_def is not None}
+    if not daily:
+        return [(None, selected)]
+    rest = selected - daily
+    before = rest & set(dg.AssetSelection.assets(*daily).upstream().resolve(graph))
+    after = rest - before
+    plan: list[tuple[str | None, set[dg.AssetKey]]] = [(None, before)] if before else []
+    plan += [(key, daily) for key in partition_keys]
+    plan += [(None, after)] if after else []
+    return plan
+
+
+def materialize_all(progress: Callable[[str], None] = print) -> bool:
+    """Materialise every asset in-process; one line per asset and any failure go to ``progress``."""
+    return run_assets(progress=progress).success
+
+
+def emit_openlineage(instance: dg.DagsterInstance, run_id: str, progress: Callable[[str], None]) -> None:
     """Emit a finished run's OpenLineage events; a consumer that is down must not fail the pipeline."""
     from infra.catalog import open_catalog
     from orchestration.lineage_events import emit_run
