@@ -7,6 +7,11 @@ regenerated on the stack profile.
 The KPI runs after every exchange resource, every dbt mart and the catalogue. Dagster skips a step whose
 upstream failed or was blocked by a gate, which is exactly when the KPI should change; the hourly schedule
 below measures again on its own, so staleness and failed gates show up without waiting for a good run.
+
+A publication outside such a run (one asset from the UI, a sensor's run, a backfill) must move the KPI
+too, or the dashboards disagree with `lakehouse report sharing`: the KPI assets carry a declarative
+automation condition, evaluated by the ``kpi_after_publication`` sensor (on by default), that requests them
+whenever one of their inputs was materialised by a run that did not also measure the KPI.
 """
 
 import dagster as dg
@@ -35,6 +40,11 @@ SHARING_GAPS_KEY = table_key(SHARING_GAPS)
 REQUESTS_KEY = table_key(SHARING_REQUESTS)
 HISTORY_KEY = table_key(SHARING_REQUEST_HISTORY)
 GRANTS_KEY = table_key(ACCESS_GRANTS)
+
+
+# Dagster's eager() minus "every input exists": an exchange table a gate has blocked since day one is a gap
+# the KPI must count, not a reason never to measure. Still waits while an input or the KPI is running.
+KPI_AFTER_PUBLICATION = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
@@ -89,6 +99,7 @@ def sharing_requests_mirror(context: dg.AssetExecutionContext, lakehouse: Lakeho
             group_name=KPI.name,
             kinds={"iceberg"},
             description="网上共享率 (measured): shared-online ÷ non-exempt resources, per department and overall.",
+            automation_condition=KPI_AFTER_PUBLICATION,
         ),
         dg.AssetSpec(
             SHARING_GAPS_KEY,
@@ -96,6 +107,7 @@ def sharing_requests_mirror(context: dg.AssetExecutionContext, lakehouse: Lakeho
             group_name=KPI.name,
             kinds={"iceberg"},
             description="Every resource not yet shared online, with each reason (missing, stale, gate, grant).",
+            automation_condition=KPI_AFTER_PUBLICATION,
         ),
     ],
 )
@@ -138,4 +150,17 @@ sharing_hourly = dg.ScheduleDefinition(
     description="Measure the sharing KPI and mirror the request store every hour, whatever the daily run did.",
 )
 
-defs = dg.Definitions(assets=[sharing_requests_mirror, sharing_kpi], schedules=[sharing_hourly])
+kpi_after_publication = dg.AutomationConditionSensorDefinition(
+    name="kpi_after_publication",
+    target=dg.AssetSelection.assets(SHARING_RATE_KEY, SHARING_GAPS_KEY),
+    # Safe unattended: the KPI only reads the catalogue and rewrites two small kpi tables.
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Measures the sharing KPI after any publication that did not measure it in the same run.",
+)
+
+defs = dg.Definitions(
+    assets=[sharing_requests_mirror, sharing_kpi],
+    schedules=[sharing_hourly],
+    sensors=[kpi_after_publication],
+)
