@@ -7,7 +7,7 @@ import os
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
 
-from infra.settings import Settings, load_settings
+from infra.settings import Settings, load_settings, require_cluster_env
 from infra.zones import ZONE_NAMES
 
 
@@ -15,6 +15,10 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
     if settings.profile == "embedded":
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
         return {"uri": settings.sqlite_catalog_uri, "warehouse": settings.warehouse_dir.as_uri()}
+    if settings.profile == "cluster":
+        # Like the stack, but the credentials come from the environment only (no secrets file under the
+        # home): refuse before SQLAlchemy or the S3 client try an empty host or password.
+        require_cluster_env(settings)
     return {
         "uri": settings.pg_catalog_uri,
         "warehouse": f"s3://{settings.s3_bucket}/warehouse",

@@ -4,6 +4,9 @@ One setting, ``LAKEHOUSE_PROFILE``, picks where the lakehouse lives:
 
 * ``embedded`` (default): no servers. pyiceberg SqlCatalog on SQLite, warehouse in a local folder.
 * ``stack``: PostgreSQL JDBC catalog shared with Trino, warehouse on the local S3 API server.
+* ``cluster``: the same catalog and storage run by the city (Kubernetes, ``infra/cluster/``): every address and
+  credential comes from ``LAKEHOUSE_*`` environment variables (``CLUSTER_REQUIRED_ENV``); nothing is read from a
+  local secrets file and no credential has a default.
 """
 
 from __future__ import annotations
@@ -15,8 +18,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# A multi-host `cluster` profile is planned (issue: scale out on dbt-trino), not built: not listed here.
-PROFILES = ("embedded", "stack")
+PROFILES = ("embedded", "stack", "cluster")
+# What the cluster profile cannot run without: the operator sets them (the pods get them from the
+# `lakehouse-settings` ConfigMap and the `lakehouse-secrets` Secret, docs/cluster.md). No defaults: a
+# forgotten host would otherwise silently point at 127.0.0.1, and a forgotten password be blank.
+CLUSTER_REQUIRED_ENV = (
+    "LAKEHOUSE_PG_HOST",
+    "LAKEHOUSE_PG_PASSWORD",
+    "LAKEHOUSE_S3_ENDPOINT",
+    "LAKEHOUSE_S3_ACCESS_KEY",
+    "LAKEHOUSE_S3_SECRET_KEY",
+    "LAKEHOUSE_TRINO_HOST",
+)
+# dbt's target per profile (dbt_project/profiles.yml): only the cluster builds its marts in Trino.
+DBT_TARGETS = {"embedded": "embedded", "stack": "embedded", "cluster": "trino"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -82,6 +97,15 @@ class Settings:
         return f"sqlite:///{self.home / 'catalog.db'}"
 
     @property
+    def dbt_target(self) -> str:
+        return DBT_TARGETS[self.profile]
+
+    @property
+    def pg_jdbc_url(self) -> str:
+        """The Iceberg JDBC catalog as Trino's connector names it (credentials go separately)."""
+        return f"jdbc:postgresql://{self.pg_host}:{self.pg_port}/iceberg_catalog"
+
+    @property
     def pg_catalog_uri(self) -> str:
         return f"postgresql+psycopg://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/iceberg_catalog"
 
@@ -140,6 +164,8 @@ def load_settings() -> Settings:
     if profile not in PROFILES:
         raise ValueError(f"LAKEHOUSE_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")
     home = Path(_env("LAKEHOUSE_HOME", str(PROJECT_ROOT / "var"))).expanduser().resolve()
+    if profile == "cluster":
+        return _cluster_settings(home)
     # The stack generates its credentials at `up`; read them unless the environment overrides them.
     generated = _stack_secrets(home) if profile != "embedded" else {}
     return Settings(
@@ -158,6 +184,60 @@ def load_settings() -> Settings:
         trino_port=int(_env("LAKEHOUSE_TRINO_PORT", "58443")),
         trino_worker_port=int(_env("LAKEHOUSE_TRINO_WORKER_PORT", "58444")),
         audit_port=int(_env("LAKEHOUSE_AUDIT_PORT", "58480")),
+    )
+
+
+class ClusterSettingsError(ValueError):
+    """The cluster profile is active but an address or credential it needs is not in the environment."""
+
+
+# The Settings field each required variable fills.
+_CLUSTER_FIELDS = {
+    "LAKEHOUSE_PG_HOST": "pg_host",
+    "LAKEHOUSE_PG_PASSWORD": "pg_password",
+    "LAKEHOUSE_S3_ENDPOINT": "s3_endpoint",
+    "LAKEHOUSE_S3_ACCESS_KEY": "s3_access_key",
+    "LAKEHOUSE_S3_SECRET_KEY": "s3_secret_key",
+    "LAKEHOUSE_TRINO_HOST": "trino_host",
+}
+
+
+def missing_cluster_env(settings: Settings) -> list[str]:
+    """The CLUSTER_REQUIRED_ENV variables these settings got no value from, in their declared order."""
+    return [
+        name for name in CLUSTER_REQUIRED_ENV if not str(getattr(settings, _CLUSTER_FIELDS[name])).strip()
+    ]
+
+
+def require_cluster_env(settings: Settings) -> None:
+    """Refuse, naming every missing variable at once, before anything tries to connect."""
+    missing = missing_cluster_env(settings)
+    if missing:
+        raise ClusterSettingsError(
+            f"LAKEHOUSE_PROFILE=cluster needs {', '.join(missing)} in the environment "
+            "(in the cluster: the lakehouse-settings ConfigMap and lakehouse-secrets Secret; docs/cluster.md)"
+        )
+
+
+def _cluster_settings(home: Path) -> Settings:
+    """Everything from the environment. Missing values stay blank here (so `--help` and commands that
+    need no server still run); `infra.catalog` calls `require_cluster_env` before it connects."""
+    return Settings(
+        profile="cluster",
+        home=home,
+        catalog_name=_env("LAKEHOUSE_CATALOG_NAME", "lakehouse"),
+        pg_host=_env("LAKEHOUSE_PG_HOST", ""),
+        pg_port=int(_env("LAKEHOUSE_PG_PORT", "5432")),
+        pg_user=_env("LAKEHOUSE_PG_USER", "lakehouse"),
+        pg_password=os.environ.get("LAKEHOUSE_PG_PASSWORD", ""),
+        s3_endpoint=_env("LAKEHOUSE_S3_ENDPOINT", ""),
+        s3_bucket=_env("LAKEHOUSE_S3_BUCKET", "lakehouse"),
+        s3_access_key=_env("LAKEHOUSE_S3_ACCESS_KEY", ""),
+        s3_secret_key=os.environ.get("LAKEHOUSE_S3_SECRET_KEY", ""),
+        trino_host=_env("LAKEHOUSE_TRINO_HOST", ""),
+        trino_port=int(_env("LAKEHOUSE_TRINO_PORT", "8443")),
+        trino_worker_port=int(_env("LAKEHOUSE_TRINO_WORKER_PORT", "8443")),
+        audit_port=int(_env("LAKEHOUSE_AUDIT_PORT", "8480")),
     )
 
 
