@@ -81,6 +81,10 @@ LAZY_COMMANDS = {
         "orchestration.cli_maintain:maintain",
         "Keep storage from only growing (embedded profile): per table, files, bytes and snapshots before/after.",
     ),
+    "cluster": Lazy(
+        "orchestration.cli_cluster:cluster",
+        "Kubernetes deployment (infra/cluster/): render its generated inputs.",
+    ),
 }
 
 

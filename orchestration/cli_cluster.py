@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def cluster() -> None:
-    """Kubernetes deployment (infra/cluster/): render the generated inputs the manifests mount."""
+    """Kubernetes deployment (infra/cluster/): render its generated inputs."""
 
 
 @cluster.command("render-config")
