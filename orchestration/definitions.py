@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from infra.dbt_manifest import ensure_manifest
+from orchestration.automation import schedule_status
 from orchestration.dbt_project import dbt_resource
 from orchestration.resources import lakehouse_resource
 
@@ -16,6 +17,10 @@ everything_daily = dg.ScheduleDefinition(
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
     description="Every source, mask, mart and publication, after the departments' nightly hand-overs.",
+    # Safe unattended: every load skips what it already holds, and this run is what keeps the marts and
+    # kpi.sharing_rate from going stale when no sensor fired (docs/adr/0014-…). Without a partition it
+    # loads every new file of the day-partitioned datasets too.
+    default_status=schedule_status(safe=True),
 )
 
 

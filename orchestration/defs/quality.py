@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from governance.contracts import DatasetContract, load_contracts
+from orchestration.automation import schedule_status
 from orchestration.defs.marts import mart_models
 from orchestration.defs.sources import raw_asset_key
 from orchestration.resources import LakehouseResource
@@ -154,6 +155,8 @@ freshness_schedule = dg.ScheduleDefinition(
     job=freshness_job,
     cron_schedule="*/30 * * * *",
     execution_timezone="Asia/Shanghai",
+    # Safe unattended: checks only, nothing is materialised; it is what turns a silent source red.
+    default_status=schedule_status(safe=True),
 )
 
 defs = dg.Definitions(

@@ -30,6 +30,7 @@ from infra.zones import (
     SHARING_REQUEST_HISTORY,
     SHARING_REQUESTS,
 )
+from orchestration.automation import schedule_status
 from orchestration.defs.exchange import CATALOGUE_KEY
 from orchestration.defs.marts import mart_models
 from orchestration.keys import table_key
@@ -148,6 +149,8 @@ sharing_hourly = dg.ScheduleDefinition(
     cron_schedule="20 * * * *",
     execution_timezone="Asia/Shanghai",
     description="Measure the sharing KPI and mirror the request store every hour, whatever the daily run did.",
+    # Safe unattended: reads the request store and the catalogue, rewrites two small governance tables.
+    default_status=schedule_status(safe=True),
 )
 
 kpi_after_publication = dg.AutomationConditionSensorDefinition(
