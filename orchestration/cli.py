@@ -81,6 +81,10 @@ LAZY_COMMANDS = {
         "orchestration.cli_maintain:maintain",
         "Keep storage from only growing (embedded profile): per table, files, bytes and snapshots before/after.",
     ),
+    "alerts": Lazy(
+        "orchestration.cli_alerts:alerts",
+        "Recent alerts: failed runs and failed gates, newest first, with their webhook delivery.",
+    ),
     "cluster": Lazy(
         "orchestration.cli_cluster:cluster",
         "Kubernetes deployment (infra/cluster/): render its generated inputs.",
