@@ -20,7 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from infra.cluster.config import CLUSTER_DIR, GENERATED_ENV, OPERATOR_ENV
+from infra.cluster.config import ACCESS_CONFIGMAP, AUTH_SECRET, CLUSTER_DIR, GENERATED_ENV, OPERATOR_ENV
 
 KUBERNETES_VERSION = "1.32.0"
 OVERLAYS = ("dev", "prod")
@@ -389,3 +389,73 @@ def test_generated_folder_is_never_committed() -> None:
         capture_output=True,
     )
     assert done.returncode == 0
+
+
+def test_helm_prerequisites_render_and_validate_alone(tree: Path) -> None:
+    """The Helm path applies infra/cluster/shared on its own: namespace, volume, settings, generated objects."""
+    import kubernetes_validate
+
+    resources = _kustomize(tree / "shared")
+    for resource in resources:
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+    names = {(r["kind"], r["metadata"]["name"]) for r in resources}
+    assert {
+        ("Namespace", "lakehouse"),
+        ("PersistentVolumeClaim", "lakehouse-home"),
+        ("ConfigMap", "lakehouse-settings"),
+        ("ConfigMap", ACCESS_CONFIGMAP),
+        ("Secret", AUTH_SECRET),
+        ("Secret", "lakehouse-secrets"),
+        ("Secret", "superset-settings"),
+    } <= names
+    assert not [n for kind, n in names if kind == "Deployment"]
+
+
+def _helm(name: str) -> dict[str, Any]:
+    return yaml.safe_load((CLUSTER_DIR / "helm" / f"{name}-values.yaml").read_text(encoding="utf-8"))
+
+
+def test_helm_trino_values_mount_the_generated_objects_and_the_same_catalogs(tree: Path) -> None:
+    values = _helm("trino")
+    shared = {(r["kind"], r["metadata"]["name"]) for r in _kustomize(tree / "shared")}
+    access = _properties(values["accessControl"]["properties"])
+    mount = next(m for m in values["configMounts"] if m["configMap"] == ACCESS_CONFIGMAP)
+    assert PurePosixPath(access["security.config-file"]) == PurePosixPath(mount["path"]) / "rules.json"
+    groups = _properties(values["coordinator"]["additionalConfigFiles"]["group-provider.properties"])
+    assert PurePosixPath(groups["file.group-file"]) == PurePosixPath(mount["path"]) / "groups.txt"
+    assert ("Secret", values["auth"]["passwordAuthSecret"]) in shared
+    for source in values["envFrom"]:
+        kind, ref = (
+            ("Secret", source["secretRef"])
+            if "secretRef" in source
+            else ("ConfigMap", source["configMapRef"])
+        )
+        assert (kind, ref["name"]) in shared
+    assert values["server"]["config"]["authenticationType"] == "PASSWORD"
+    assert values["server"]["config"]["https"]["enabled"] is True
+    folder = tree / "base" / "trino" / "catalog"
+    for catalog, text in values["catalogs"].items():
+        assert _properties(text) == _properties(
+            (folder / f"{catalog}.properties").read_text(encoding="utf-8")
+        )
+    assert set(values["catalogs"]) == {"lakehouse", "lakehouse_admin"}
+
+
+def test_helm_dagster_and_superset_values_run_our_code_on_the_generated_objects(tree: Path) -> None:
+    shared = {(r["kind"], r["metadata"]["name"]) for r in _kustomize(tree / "shared")}
+    dagster = _helm("dagster")
+    (deployment,) = dagster["dagster-user-deployments"]["deployments"]
+    assert deployment["dagsterApiGrpcArgs"] == ["-m", "orchestration.definitions"]
+    launcher = dagster["runLauncher"]
+    assert launcher["type"] == "K8sRunLauncher"
+    daemon = dagster["dagsterDaemon"]
+    assert daemon["runMonitoring"]["enabled"] and daemon["runRetries"]["enabled"]
+    assert dagster["postgresql"]["enabled"] is False
+    for section in (dagster["dagsterWebserver"], deployment, launcher["config"]["k8sRunLauncher"], daemon):
+        assert all(("ConfigMap", ref["name"]) in shared for ref in section["envConfigMaps"])
+        assert all(("Secret", ref["name"]) in shared for ref in section["envSecrets"])
+    superset = _helm("superset")
+    assert ("Secret", superset["extraVolumes"][0]["secret"]["secretName"]) in shared
+    settings = PurePosixPath(superset["extraEnv"]["LAKEHOUSE_SUPERSET_SETTINGS"])
+    assert settings.parent == PurePosixPath(superset["extraVolumeMounts"][0]["mountPath"])
+    assert settings.name == "superset-settings.json"
