@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from infra.catalog import open_catalog
 from infra.settings import STACK_SECRETS_FILE, Settings, make_private
-from infra.stack import audit, postgres, procs, s3, trino
+from infra.stack import audit, dagster, postgres, procs, s3, trino
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser, load_or_create, load_or_create_users, with_secrets
@@ -17,7 +17,16 @@ from infra.stack.superset import server as superset
 # Writes rules.json and groups.txt into the coordinator's etc/ (governance.access.refresh).
 AccessRulesWriter = Callable[[Settings, Sequence[TrinoUser]], object]
 
-COMPONENTS = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR, trino.WORKER, superset.NAME)
+COMPONENTS = (
+    postgres.NAME,
+    s3.NAME,
+    audit.NAME,
+    trino.COORDINATOR,
+    trino.WORKER,
+    superset.NAME,
+    dagster.WEBSERVER,
+    dagster.DAEMON,
+)
 # What `up` starts when no component is named (the Python API; `lakehouse up` adds Superset).
 CORE = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR)
 # Trino reads the PostgreSQL catalog and the S3 bucket; the worker joins the coordinator;
@@ -27,6 +36,10 @@ DEPENDS_ON = {
     trino.COORDINATOR: (postgres.NAME, s3.NAME, audit.NAME),
     trino.WORKER: (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR),
     superset.NAME: (postgres.NAME, s3.NAME, trino.COORDINATOR),
+    # Dagster keeps its runs in PostgreSQL; the runs it launches write the catalog and the bucket.
+    dagster.WEBSERVER: (postgres.NAME, s3.NAME),
+    # After the webserver, which creates Dagster's tables on first start (two creators would race).
+    dagster.DAEMON: (postgres.NAME, s3.NAME, dagster.WEBSERVER),
 }
 
 
@@ -88,6 +101,8 @@ def up(
             results.append(superset.up(settings, paths, progress))
         elif name == audit.NAME:
             results.append(audit.up(settings, paths, stack.audit_token, progress))
+        elif name in dagster.NAMES:
+            results.append(dagster.up(name, settings, paths, progress))
         else:
             if name == trino.COORDINATOR:
                 # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.
@@ -116,6 +131,8 @@ def down(settings: Settings) -> list[str]:
             pid = superset.stop(paths)
         elif name == audit.NAME:
             pid = audit.stop(paths)
+        elif name in dagster.NAMES:
+            pid = dagster.stop(name, paths)
         else:
             pid = trino.stop(name, paths)
         if pid is not None:
@@ -131,9 +148,13 @@ def down(settings: Settings) -> list[str]:
 
 
 def status(
-    settings: Settings, include_worker: bool = False, include_superset: bool = False
+    settings: Settings,
+    include_worker: bool = False,
+    include_superset: bool = False,
+    include_dagster: bool = False,
 ) -> list[ComponentStatus]:
-    """Health of each component; the worker and Superset are listed while running (or when asked for)."""
+    """Health of each component; the worker and Superset are listed while running (or when asked for),
+    Dagster's webserver and daemon once `up` configured them (so `status` shows them down after `down`)."""
     settings = stack_settings(settings, create=False)
     paths = StackPaths.of(settings)
     result = [postgres.status(settings, paths), s3.status(settings, paths), audit.status(settings, paths)]
@@ -143,4 +164,6 @@ def status(
         result.append(trino.status(worker, paths))
     if include_superset or paths.pid_file(superset.NAME).exists():
         result.append(superset.status(settings, paths))
+    if include_dagster or dagster.configured(paths) or any(paths.pid_file(n).exists() for n in dagster.NAMES):
+        result += [dagster.status(name, settings, paths) for name in dagster.NAMES]
     return result
