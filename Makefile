@@ -75,6 +75,7 @@ test-stack: install ## only the tests against the real servers
 bench: install ## benchmarks; results land in bench/results/
 	$(PY) bench/ingest.py
 	$(PY) bench/masking.py
+	$(PY) bench/cli_start.py
 
 clean: ## remove generated data (keeps caches)
 	rm -rf var reports dbt_project/target

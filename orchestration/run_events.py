@@ -10,6 +10,7 @@ Dagster at module level, so the CLI can import it for its types.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,21 @@ def one_line(message: str, limit: int = 300) -> str:
             text = line.strip()
             return text if len(text) <= limit else text[: limit - 1] + "…"
     return "(no message)"
+
+
+def error_line(error: Any) -> str:
+    """The user's error, not Dagster's wrapper: the innermost cause's first line, as `SourceError: …`
+    (a dg.Failure as its description alone)."""
+    if error is None:
+        return "(no error recorded)"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    text = one_line(error.message)
+    name, sep, rest = text.partition(": ")
+    if sep and re.fullmatch(r"[\w.]+", name):
+        short = name.rsplit(".", 1)[-1]
+        return rest if short == "Failure" else f"{short}: {rest}"
+    return text
 
 
 def _rows(metadata: Mapping[str, Any]) -> int | None:
@@ -121,7 +137,7 @@ class RunRecorder(logging.Handler):
                 said = one_line(data.description, 200) if data.description else ""
                 self.record.gates_failed.append(f"{about}: {said}" if said else about)
         elif kind == "STEP_FAILURE":
-            message = one_line(data.error.message if data.error is not None else "")
+            message = error_line(data.error)
             self._close_step(step, "failed", message, at)
         elif kind == "STEP_SKIPPED":
             self._close_step(step, "skipped", "an upstream asset or blocking gate did not pass", at)
@@ -162,7 +178,7 @@ def recorder_logger(recorder: RunRecorder) -> dg.LoggerDefinition:
     return lakehouse_run
 
 
-def format_line(line: AssetLine, width: int = 44) -> str:
+def format_line(line: AssetLine, width: int = 48) -> str:
     """`  ✔ raw_transport/parking_sessions   materialised   1,204 rows   2.1 s` (one terminal line)."""
     mark = {"materialised": "✔", "failed": "✘"}.get(line.status, "·")
     rows = f"{line.rows:>10,} rows" if line.rows is not None else " " * 15
