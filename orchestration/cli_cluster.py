@@ -46,6 +46,7 @@ def render_config(out: Path | None, live_grants: bool) -> None:
         USERS_FILE,
         ClusterConfigError,
         operator_values,
+        settings_literals,
         write_config,
     )
     from infra.stack.secrets import load_or_create_users
@@ -63,6 +64,8 @@ def render_config(out: Path | None, live_grants: bool) -> None:
         grants = grants_in_force()
     rules = with_impersonation(render_policy(project_policy(grants, datetime.now(UTC)), DEFAULT_STEWARDS))
     # Kept in `out` across renders (mode 600) like the stack's secrets folder: the same passwords next time.
+    # The address the pods get (infra/cluster/shared), not this shell's: Superset must reach the same database.
+    address = settings_literals()
     ensure_service_user(out)
     users = load_or_create_users(out)
     try:
@@ -71,9 +74,9 @@ def render_config(out: Path | None, live_grants: bool) -> None:
             rules=rules_text(rules),
             users=users,
             environ=os.environ,
-            pg_user=os.environ.get("LAKEHOUSE_PG_USER", "lakehouse"),
-            pg_host=os.environ.get("LAKEHOUSE_PG_HOST", "postgres"),
-            pg_port=int(os.environ.get("LAKEHOUSE_PG_PORT", "5432")),
+            pg_user=address["LAKEHOUSE_PG_USER"],
+            pg_host=address["LAKEHOUSE_PG_HOST"],
+            pg_port=int(address["LAKEHOUSE_PG_PORT"]),
         )
     except ClusterConfigError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -25,6 +25,9 @@ from infra.stack.trino_config import group_file, password_file
 CLUSTER_DIR = Path(__file__).resolve().parent
 # Where the base's kustomization looks for the generated Component (git-ignored: it holds secrets).
 GENERATED_DIR = CLUSTER_DIR / "generated"
+# The kustomization whose `lakehouse-settings` ConfigMap every pod reads its addresses from.
+SHARED_KUSTOMIZATION = CLUSTER_DIR / "shared" / "kustomization.yaml"
+SETTINGS_CONFIGMAP = "lakehouse-settings"
 
 # Names the manifests use. A test renders the overlays and checks each one against Trino's config.
 ACCESS_CONFIGMAP = "trino-access"
@@ -73,6 +76,16 @@ def operator_values(environ: Mapping[str, str]) -> dict[str, str]:
         if "\n" in value or "\r" in value:
             raise ClusterConfigError(f"{name} contains a line break")
     return values
+
+
+def settings_literals(kustomization: Path = SHARED_KUSTOMIZATION) -> dict[str, str]:
+    """The `lakehouse-settings` literals the pods get, so what render-config writes (Superset's database URL)
+    names the same PostgreSQL as they do."""
+    import yaml
+
+    data = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+    generator = next(g for g in data.get("configMapGenerator", []) if g["name"] == SETTINGS_CONFIGMAP)
+    return dict(literal.split("=", 1) for literal in generator.get("literals", []))
 
 
 def read_env_file(path: Path) -> dict[str, str]:

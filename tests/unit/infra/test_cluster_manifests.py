@@ -377,7 +377,27 @@ def test_render_config_keeps_tokens_and_passwords_and_writes_owner_only_files(
     assert all(path.stat().st_mode & 0o077 == 0 for path in out.iterdir())
     settings = json.loads((out / "superset-settings.json").read_text(encoding="utf-8"))
     # The password's URL characters are quoted: SQLAlchemy reads back the password, not a host.
-    assert "pg-pass%2Fwith%3Aurl%40chars@postgres:5432/superset" in settings["metadata_uri"]
+    assert "lakehouse:pg-pass%2Fwith%3Aurl%40chars@" in settings["metadata_uri"]
+
+
+def test_superset_metadata_url_names_the_postgresql_the_pods_are_given(
+    tree: Path, rendered: dict[str, list[Resource]]
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    for resources in rendered.values():
+        pods = _data(_one(resources, "ConfigMap", "lakehouse-settings"))
+        url = make_url(
+            json.loads(_data(_one(resources, "Secret", "superset-settings"))["superset-settings.json"])[
+                "metadata_uri"
+            ]
+        )
+        assert (url.host, str(url.port), url.username) == (
+            pods["LAKEHOUSE_PG_HOST"],
+            pods["LAKEHOUSE_PG_PORT"],
+            pods["LAKEHOUSE_PG_USER"],
+        )
+        assert url.password == OPERATOR["LAKEHOUSE_PG_PASSWORD"] and url.database == "superset"
 
 
 def test_generated_folder_is_never_committed() -> None:
