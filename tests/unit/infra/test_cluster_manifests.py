@@ -479,3 +479,21 @@ def test_helm_dagster_and_superset_values_run_our_code_on_the_generated_objects(
     settings = PurePosixPath(superset["extraEnv"]["LAKEHOUSE_SUPERSET_SETTINGS"])
     assert settings.parent == PurePosixPath(superset["extraVolumeMounts"][0]["mountPath"])
     assert settings.name == "superset-settings.json"
+
+
+def test_every_container_on_the_shared_home_runs_as_one_user(rendered: dict[str, list[Resource]]) -> None:
+    """The receiver's spool, reports and step logs are owner-only files: a writer and a reader of the
+    shared home with different uids would lock each other out (the query-log asset could not read the spool)."""
+    for resources in rendered.values():
+        uids = set()
+        for deployment in (r for r in resources if r["kind"] == "Deployment"):
+            spec = deployment["spec"]["template"]["spec"]
+            claims = {v["name"] for v in spec.get("volumes", []) if "persistentVolumeClaim" in v}
+            for container in _containers(deployment):
+                if {m["name"] for m in container.get("volumeMounts", [])} & claims:
+                    context = {**spec.get("securityContext", {}), **container.get("securityContext", {})}
+                    uids.add(context.get("runAsUser"))
+        assert uids == {10001}
+    launcher = yaml.safe_load(_data(_one(rendered["prod"], "ConfigMap", "dagster-instance"))["dagster.yaml"])
+    run_pods = launcher["run_launcher"]["config"]["run_k8s_config"]["pod_spec_config"]["security_context"]
+    assert run_pods["run_as_user"] == 10001
