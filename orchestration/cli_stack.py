@@ -104,10 +104,12 @@ def _components() -> tuple[str, ...]:
 
 def cli_default() -> tuple[str, ...]:
     """`lakehouse up` (and so `make up`) serves dashboards too; the Python API's default stays the core."""
+    from infra.stack import dagster
     from infra.stack.registry import CORE
     from infra.stack.superset import server as superset
 
-    return (*CORE, superset.NAME)
+    # And Dagster's webserver and daemon: schedules, sensors, alerts and run monitoring keep running.
+    return (*CORE, superset.NAME, *dagster.NAMES)
 
 
 def _print(statuses: list[ComponentStatus], as_json: bool) -> None:
@@ -132,11 +134,15 @@ def _progress(as_json: bool) -> Progress:
     "components",
     multiple=True,
     type=LazyChoice(_components),
-    help="Start only these (and what they need). Default: postgres, s3, trino, superset.",
+    help="Start only these (and what they need). Default: postgres, s3, trino, superset, dagster.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
 def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
-    """Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1."""
+    """Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1.
+
+    Also dagster-webserver (LAKEHOUSE_DAGSTER_PORT, default 58300) and dagster-daemon, storing runs in the
+    stack's PostgreSQL.
+    """
     from governance.sharing.service import rules_at_start
     from infra.stack import registry
     from infra.stack.model import StackError

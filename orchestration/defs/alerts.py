@@ -2,14 +2,16 @@
 ``LAKEHOUSE_ALERT_WEBHOOK`` is set, one POST each (``governance.alerts``: message of names only, timeout,
 no retry).
 
-Two sensors, on by default (they only read the event log and write the alerts table; nothing is launched):
+Two sensors, on by default unless LAKEHOUSE_AUTOMATION=off (they read the event log and write the alerts
+table; nothing is launched):
 
 - ``alert_on_run_failure``: Dagster's run-failure sensor; one alert per failed run, naming the job, the
   failed steps and the error's class (or the run-level reason, e.g. a run monitoring start timeout).
 - ``alert_on_gate_failure``: after every finished run, successful or not, each failed evaluation of a gate
   in it: the named gates below (GX, privacy, leak, and the non-blocking ``gates_on_path`` summary) and any
-  other blocking check (dbt's tests, which dagster-dbt makes blocking). A blocking gate stops its run too, so such a run raises both alerts: the run alert says the
-  run stopped, the gate alert says which gate on which asset.
+  other blocking check (dbt's tests, which dagster-dbt makes blocking). A blocking gate stops its run
+  too, so such a run raises both alerts: the run alert says the run stopped, the gate alert says which
+  gate on which asset.
 
 The messages are built here from names (job, step keys, asset keys, check names, exception classes), never
 from a check's description or an exception's text, which may quote a cell.
@@ -23,6 +25,7 @@ import dagster as dg
 from dagster._core.errors import DagsterUserCodeExecutionError  # the wrapper around a step's own error
 
 from governance.alerts import Alert, gate_failure, raise_alerts, run_failure
+from orchestration.automation import sensor_status
 from orchestration.defs.masking import PRIVACY_GATE
 from orchestration.defs.quality import GATE as GX_GATE
 from orchestration.gate_summary import GATES_CHECK
@@ -94,7 +97,7 @@ def failed_gates(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
 
 @dg.run_failure_sensor(
     name="alert_on_run_failure",
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=sensor_status(safe=True),
     minimum_interval_seconds=TICK_SECONDS,
     description="Every failed run becomes a row of governance.alerts (and a webhook POST when configured).",
 )
@@ -115,7 +118,7 @@ def _start_cursor(instance: dg.DagsterInstance) -> dict[str, int]:
 
 @dg.sensor(
     name="alert_on_gate_failure",
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=sensor_status(safe=True),
     minimum_interval_seconds=TICK_SECONDS,
     description="Every failed gate (GX, privacy, leak, gates on path) of a finished run becomes an alert.",
 )

@@ -30,7 +30,7 @@ from infra.zones import (
     SHARING_REQUEST_HISTORY,
     SHARING_REQUESTS,
 )
-from orchestration.automation import schedule_status
+from orchestration.automation import schedule_status, sensor_status
 from orchestration.defs.exchange import CATALOGUE_KEY
 from orchestration.defs.marts import mart_models
 from orchestration.keys import table_key
@@ -157,7 +157,7 @@ kpi_after_publication = dg.AutomationConditionSensorDefinition(
     name="kpi_after_publication",
     target=dg.AssetSelection.assets(SHARING_RATE_KEY, SHARING_GAPS_KEY),
     # Safe unattended: the KPI only reads the catalogue and rewrites two small kpi tables.
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=sensor_status(safe=True),
     minimum_interval_seconds=30,
     description="Measures the sharing KPI after any publication that did not measure it in the same run.",
 )
