@@ -42,6 +42,8 @@ MAX_RUNTIME_ENV = "LAKEHOUSE_RUN_MAX_RUNTIME"
 DEFAULT_START_TIMEOUT = 300
 DEFAULT_MAX_RUNTIME = 6 * 3600
 MONITOR_POLL_SECONDS = 60
+# Dagster OSS has no login: on a host shared with other users, a read-only UI lets them launch nothing.
+READ_ONLY_ENV = "LAKEHOUSE_DAGSTER_READ_ONLY"
 HEARTBEAT_MAX_AGE = 120  # four missed beats
 # Loading the definitions (dbt manifest, contracts, GX) takes a while on two shared cores.
 START_TIMEOUT = 240
@@ -157,7 +159,10 @@ def command(name: str, settings: Settings, module: str) -> list[str]:
     bindir = Path(sys.executable).parent
     target = ["-m", module, "-d", str(PROJECT_ROOT)]
     if name == WEBSERVER:
-        return [str(bindir / WEBSERVER), "-h", "127.0.0.1", "-p", str(port(settings)), *target]
+        read_only = (
+            ["--read-only"] if os.environ.get(READ_ONLY_ENV, "").strip() in ("1", "true", "yes") else []
+        )
+        return [str(bindir / WEBSERVER), "-h", "127.0.0.1", "-p", str(port(settings)), *read_only, *target]
     return [str(bindir / DAEMON), "run", *target]
 
 

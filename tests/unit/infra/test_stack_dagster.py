@@ -78,3 +78,11 @@ def test_the_servers_see_the_callers_ports_and_home(settings) -> None:
     assert env["LAKEHOUSE_PG_PORT"] == "51234" and env["LAKEHOUSE_PROFILE"] == "stack"
     assert env["DAGSTER_HOME"] == str(settings.home / "stack" / "dagster")
     assert "pw:with" not in " ".join(dagster.command("dagster-webserver", settings, "m"))
+
+
+def test_a_shared_host_can_make_the_ui_read_only(settings, monkeypatch) -> None:
+    assert "--read-only" not in dagster.command("dagster-webserver", settings, "m")
+    monkeypatch.setenv(dagster.READ_ONLY_ENV, "1")
+    webserver = dagster.command("dagster-webserver", settings, "m")
+    assert "--read-only" in webserver and webserver[webserver.index("-h") + 1] == "127.0.0.1"
+    assert "--read-only" not in dagster.command("dagster-daemon", settings, "m")
