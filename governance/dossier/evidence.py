@@ -5,7 +5,7 @@ stored in; no row value of any data table is read, only the governance tables' o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,13 +51,26 @@ class PrivacyCheck:
 
 @dataclass(frozen=True)
 class Load:
-    dataset: str
+    table: str  # the raw table loaded (zone.table), as every other report names it
     started_at: datetime | None  # China time
     rows_in: int
     rows_loaded: int
     rows_quarantined: int
     rows_duplicate: int
     status: str
+
+
+@dataclass(frozen=True)
+class MartLeakScan:
+    """The last scan of a mart before publication: counts and column names, never a value."""
+
+    run_id: str
+    passed: bool
+    rows_scanned: int
+    columns_scanned: int
+    findings: int
+    columns_with_findings: tuple[str, ...]
+    scanned_at: datetime | None  # China time
 
 
 @dataclass(frozen=True)
@@ -75,9 +88,11 @@ class Query:
 def _rows(catalog: Catalog, table: str, column: str | None = None, values: Iterable[str] = ()) -> list[dict]:
     if not catalog.table_exists(table):
         return []
-    loaded = catalog.load_table(table)
     wanted = sorted(set(values))
-    scan = loaded.scan(row_filter=In(column, wanted)) if column and wanted else loaded.scan()
+    if column and not wanted:
+        return []  # rows of none of nothing: not the whole table
+    loaded = catalog.load_table(table)
+    scan = loaded.scan(row_filter=In(column, wanted)) if column else loaded.scan()
     return scan.to_arrow().to_pylist()
 
 
@@ -131,9 +146,10 @@ def privacy_checks(catalog: Catalog, datasets: Iterable[str]) -> list[PrivacyChe
     return checks
 
 
-def loads(catalog: Catalog, datasets: Iterable[str], per_dataset: int = 3) -> list[Load]:
-    """The last loads of these datasets from the load ledger (counts and status; not the source names)."""
-    rows = _rows(catalog, LOAD_LEDGER, "dataset", datasets)
+def loads(catalog: Catalog, raw_tables: Mapping[str, str], per_dataset: int = 3) -> list[Load]:
+    """The last loads of these datasets (dataset → its raw table) from the load ledger (counts and status;
+    not the source names)."""
+    rows = _rows(catalog, LOAD_LEDGER, "dataset", raw_tables)
     rows.sort(key=lambda r: r["started_at"], reverse=True)
     kept: list[Load] = []
     count: dict[str, int] = {}
@@ -143,7 +159,7 @@ def loads(catalog: Catalog, datasets: Iterable[str], per_dataset: int = 3) -> li
         count[row["dataset"]] = count.get(row["dataset"], 0) + 1
         kept.append(
             Load(
-                dataset=row["dataset"],
+                table=raw_tables[row["dataset"]],
                 started_at=china(row["started_at"], "local"),
                 rows_in=row["rows_in"],
                 rows_loaded=row["rows_loaded"],
@@ -152,7 +168,7 @@ def loads(catalog: Catalog, datasets: Iterable[str], per_dataset: int = 3) -> li
                 status=row["status"],
             )
         )
-    return sorted(kept, key=lambda load: (load.dataset, -(load.started_at or datetime.min).timestamp()))
+    return sorted(kept, key=lambda load: (load.table, -(load.started_at or datetime.min).timestamp()))
 
 
 def queries(catalog: Catalog, table: str, last: int) -> list[Query] | None:
@@ -175,3 +191,21 @@ def queries(catalog: Catalog, table: str, last: int) -> list[Query] | None:
         )
         for r in rows[:last]
     ]
+
+
+def mart_leak_scan(catalog: Catalog, table: str) -> MartLeakScan | None:
+    """The newest leak scan of ``table`` (a mart), or None when it was never scanned (not a mart)."""
+    from governance.leak_scans import latest_scans
+
+    for row in latest_scans(catalog).to_pylist():
+        if row["table_name"] == table:
+            return MartLeakScan(
+                run_id=row["run_id"],
+                passed=row["passed"],
+                rows_scanned=row["rows_scanned"],
+                columns_scanned=row["columns_scanned"],
+                findings=row["findings_total"],
+                columns_with_findings=tuple(row["columns_with_findings"] or ()),
+                scanned_at=china(row["scanned_at"], "utc"),
+            )
+    return None

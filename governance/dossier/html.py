@@ -155,6 +155,7 @@ def page_html(d: TableDossier, generated: datetime, quality_docs: str | None) ->
         )
         if d.privacy
         else "",
+        _leak_scan(d),
         f'<p class="meta">GX Data Docs: <a href="{escape(quality_docs)}">质量报告</a></p>'
         if quality_docs
         else "",
@@ -215,7 +216,7 @@ def page_html(d: TableDossier, generated: datetime, quality_docs: str | None) ->
             ],
             (
                 [
-                    f"<code>{escape(x.dataset)}</code>",
+                    f"<code>{escape(x.table)}</code>",
                     _time(x.started_at),
                     str(x.rows_in),
                     str(x.rows_loaded),
@@ -293,4 +294,34 @@ def index_html(dossiers: Sequence[TableDossier], generated: datetime, lineage: s
             ),
             "</body></html>",
         ]
+    )
+
+
+def _leak_scan(d: TableDossier) -> str:
+    """A mart's own leak scan, the blocking check before it was published."""
+    scan = d.leak_scan
+    if scan is None:
+        return ""
+    return _table(
+        [
+            "汇总表泄露扫描 mart leak scan",
+            "行 rows",
+            "列 columns",
+            "发现 findings",
+            "涉及列 columns",
+            "运行 run",
+            "时间 at",
+        ],
+        [
+            [
+                mark(scan.passed),
+                str(scan.rows_scanned),
+                str(scan.columns_scanned),
+                str(scan.findings),
+                _lines(scan.columns_with_findings),
+                f"<code>{escape(scan.run_id)}</code>",
+                _time(scan.scanned_at),
+            ]
+        ],
+        "mart-leak-scan",
     )

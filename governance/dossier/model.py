@@ -7,7 +7,7 @@ from datetime import datetime
 
 from governance.dossier.access import AccessFacts
 from governance.dossier.columns import ColumnStory
-from governance.dossier.evidence import Gate, Load, PrivacyCheck, Query
+from governance.dossier.evidence import Gate, Load, MartLeakScan, PrivacyCheck, Query
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class TableDossier:
     gates: tuple[Gate, ...]
     privacy: tuple[PrivacyCheck, ...]
     loads: tuple[Load, ...]
+    leak_scan: MartLeakScan | None  # marts only: the scan before publication
     queries: tuple[Query, ...] | None
     access: AccessFacts
     lineage: str  # which lineage run the page was drawn from
@@ -31,6 +32,7 @@ class TableDossier:
     def passed(self) -> bool | None:
         """Every gate and privacy check on the path passed (None: nothing validated yet)."""
         marks = [g.passed for g in self.gates] + [p.leak_scan_passed for p in self.privacy]
+        marks += [self.leak_scan.passed] if self.leak_scan is not None else []
         marks += [p.reidentification_passed for p in self.privacy if p.reidentification_passed is not None]
         return all(marks) if marks else None
 

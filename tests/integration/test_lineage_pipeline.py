@@ -160,6 +160,11 @@ def test_the_dossier_has_a_page_per_shared_table_and_no_personal_value(pipeline)
         assert leaked == [], f"{page.name} shows personal values"
     profile = (home / "reports" / "audit" / "exchange.enterprise_profile.html").read_text(encoding="utf-8")
     assert "<svg" in profile and "mask:mask" in profile and "姓名 (person_name)" in profile
+    # A mart's page shows its own leak scan; loads name the raw tables, as every other report does.
+    assert 'class="mart-leak-scan"' in profile and "✔ 通过" in profile.split('class="mart-leak-scan"')[1]
+    assert "<code>raw_development.enterprises</code>" in profile
+    parks = (home / "reports" / "audit" / "exchange.parks.html").read_text(encoding="utf-8")
+    assert 'class="mart-leak-scan"' not in parks  # a source resource is judged by the privacy gate instead
     assert oct(written.index.stat().st_mode & 0o777) == "0o600"
 
 
