@@ -16,6 +16,8 @@ from datetime import datetime
 
 import pyarrow as pa
 
+from infra.clock import CHINA_TIME_DOC
+
 # Who moved the value: the loader, the masking step, the exchange publication, dbt, or a Trino query.
 PRODUCERS: dict[str, str] = {
     "ingest": "采集入湖",
@@ -37,7 +39,6 @@ TRANSFORMS: dict[str, str] = {
 # Strength order when several paths join two columns: the edge keeps the strongest.
 _STRENGTH = ("copy", "cast", "filter", "derive", "aggregate")
 
-CHINA_TIME_DOC = "China Standard Time (Asia/Shanghai, UTC+8), naive"
 CODE_VERSION_DOC = "git commit of the code, else the package version; a Trino query: trino <server version>"
 # The producer of query-time lineage: its runs are one query each, not a recording of the whole project.
 QUERY_PRODUCER = "trino"

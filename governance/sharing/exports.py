@@ -19,6 +19,7 @@ from datetime import datetime
 
 from governance.catalogue import entry_items, resource_kind
 from governance.catalogue_marts import derived_from
+from infra.clock import to_china
 from infra.csv_export import to_csv as write_csv
 from infra.vocabulary import (
     CLASSIFICATIONS,
@@ -164,7 +165,9 @@ def to_dcat_jsonld(entries: list[dict], issued: datetime | None = None) -> str:
         "dcat:dataset": [dcat_dataset(e) for e in entries],
     }
     if issued is not None:
-        document["dct:modified"] = {"@value": issued.isoformat(timespec="seconds"), "@type": "xsd:dateTime"}
+        # xsd:dateTime with its offset: a platform elsewhere must not read China time as its own (naive = CST).
+        stamped = to_china(issued, "china").isoformat(timespec="seconds")
+        document["dct:modified"] = {"@value": stamped, "@type": "xsd:dateTime"}
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 

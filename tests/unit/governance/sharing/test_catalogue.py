@@ -144,3 +144,11 @@ def test_dcat_export_is_json_ld_with_a_dataset_per_resource(contracts, marts):
     assert clinic["dct:accessRights"]["@id"].endswith("/NON_PUBLIC")
     columns = parks["csvw:tableSchema"]["csvw:column"]
     assert [c["csvw:name"] for c in columns] == [c.name for c in contracts["parks"].columns]
+
+
+def test_dcat_modified_carries_the_china_offset(contracts):
+    from datetime import datetime
+
+    entries = build_catalogue(contracts).to_pylist()
+    document = json.loads(to_dcat_jsonld(entries, issued=datetime(2026, 11, 30, 23, 5)))  # naive CST
+    assert document["dct:modified"]["@value"] == "2026-11-30T23:05:00+08:00"
