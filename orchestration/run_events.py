@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import dagster as dg
 
+BLOCKED = "an upstream asset or blocking gate did not pass"
 # Metadata keys our assets report their row counts under, most specific first (raw: loaded rows; staging,
 # exchange, marts: rows written; the query log: rows written; the catalogue: resources).
 ROW_KEYS = ("rows_loaded", "rows", "rows_written", "dagster/row_count", "resources")
@@ -139,8 +140,8 @@ class RunRecorder(logging.Handler):
         elif kind == "STEP_FAILURE":
             message = error_line(data.error)
             self._close_step(step, "failed", message, at)
-        elif kind == "STEP_SKIPPED":
-            self._close_step(step, "skipped", "an upstream asset or blocking gate did not pass", at)
+        elif kind in ("STEP_SKIPPED", "STEP_UPSTREAM_FAILURE"):
+            self._close_step(step, "skipped", BLOCKED, at)
 
     def _close_step(self, step: str, status: str, message: str, at: float) -> None:
         started = self._since.get(step)
@@ -157,11 +158,17 @@ class RunRecorder(logging.Handler):
         self.on_asset(line)
 
     def finish(self, selected: Iterable[str]) -> RunRecord:
-        """Give every selected asset its line: those the run never reached are 'not run'."""
+        """Give every selected asset its line: those the run never reached are 'skipped' after a failure or
+        a failed gate (Dagster only logs "Dependencies for step … failed" for them), else 'not run'."""
         with self._lock:
+            blocked = bool(self.record.gates_failed) or any(a.status == "failed" for a in self.record.assets)
             for asset in selected:
                 if asset not in self._reported:
-                    self._report(AssetLine(asset, "not run", partition=self.partition))
+                    if blocked:
+                        line = AssetLine(asset, "skipped", error=BLOCKED, partition=self.partition)
+                    else:
+                        line = AssetLine(asset, "not run", partition=self.partition)
+                    self._report(line)
         return self.record
 
 
