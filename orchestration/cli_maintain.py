@@ -34,7 +34,7 @@ def maintain(
     orphan_hours: float,
     as_json: bool,
 ) -> None:
-    """Keep storage from only growing (embedded profile): per table, files, bytes and snapshots before/after."""
+    """Keep storage from only growing: per table, files, bytes and snapshots before/after (Trino on the stack)."""
     from infra.iceberg.maintain_all import maintain_tables, maintenance_policy
 
     policy = maintenance_policy(retention_days, keep_last, orphan_hours)

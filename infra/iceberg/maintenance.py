@@ -5,17 +5,16 @@ sweep and the rewrite are ours. Both are built on one rule (`reachable_files`): 
 metadata file reaches is never deleted, and a file younger than the safety window is never deleted either,
 because a load running now may have written it and not committed yet. A compaction commits as one rewrite
 snapshot against the snapshot it read; a concurrent load makes that commit fail, and the partition is skipped
-rather than risk a lost row. On the stack, Trino's ALTER TABLE … EXECUTE does the same work (not here).
+rather than risk a lost row. On the stack, Trino's ALTER TABLE … EXECUTE does the rewrites
+(infra/iceberg/maintenance_trino.py); the footprint and the orphan rule here read the bucket as well.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.expressions import AlwaysTrue
@@ -27,7 +26,8 @@ from pyiceberg.table.snapshots import Operation
 from pyiceberg.table.update.snapshot import _OverwriteFiles
 
 from infra.iceberg.append import _write_tasks
-from infra.iceberg.files import local_path, reachable_files
+from infra.iceberg.files import reachable_files
+from infra.iceberg.objects import StoredFile, delete_file, list_files, normalised
 
 COMPACTION_PROPERTY = "lakehouse.maintenance"
 
@@ -94,7 +94,7 @@ def footprint(table: Table) -> Footprint:
         snapshots=len(table.metadata.snapshots),
         data_files=int(summary.get("total-data-files", 0)),
         files_on_disk=len(files),
-        bytes_on_disk=sum(p.stat().st_size for p in files),
+        bytes_on_disk=sum(f.size for f in files),
         rows=int(summary.get("total-records", 0)),
     )
 
@@ -107,16 +107,16 @@ def maintain(
     if dry_run:
         result.partitions_compacted = len(_small_file_groups(table, policy))
         result.snapshots_expired = expirable_snapshots(table, policy, now_ms)
-        result.orphans = [str(p) for p in orphan_files(table, _orphan_cutoff(policy))]
+        result.orphans = orphan_files(table, _orphan_cutoff(policy))
         return result
     _bound_metadata_log(table, policy)
     compact(table, policy, result)
     table.refresh()
     result.snapshots_expired = expire_snapshots(table, policy, now_ms)
     table.refresh()
-    for path in orphan_files(table, _orphan_cutoff(policy)):
-        path.unlink(missing_ok=True)
-        result.orphans.append(str(path))
+    for name in orphan_files(table, _orphan_cutoff(policy)):
+        delete_file(table.io, name)
+        result.orphans.append(name)
     table.refresh()
     result.after = footprint(table)
     return result
@@ -162,22 +162,17 @@ def expire_snapshots(table: Table, policy: MaintenancePolicy, now_ms: int) -> li
     return expired
 
 
-def orphan_files(table: Table, written_before_s: float) -> list[Path]:
-    """Files under the table's folder that nothing reaches and that are older than the safety window."""
-    reachable = {p for uri in reachable_files(table) if (p := local_path(uri)) is not None}
+def orphan_files(table: Table, written_before_s: float) -> list[str]:
+    """Files under the table's folder (or bucket prefix) that nothing reaches and that are older than the
+    safety window, by normalised name (a local path, or s3://bucket/key)."""
+    reachable = {normalised(uri) for uri in reachable_files(table)}
     return sorted(
-        p for p in _files_under(table) if p not in reachable and p.stat().st_mtime < written_before_s
+        f.name for f in _files_under(table) if f.name not in reachable and f.mtime_s < written_before_s
     )
 
 
-def _files_under(table: Table) -> list[Path]:
-    root = local_path(table.location())
-    if root is None:
-        raise ValueError(f"{table.location()}: not a local folder; on the stack Trino maintains tables")
-    found = []
-    for folder, _, names in os.walk(root):
-        found.extend(Path(folder) / n for n in names)
-    return found
+def _files_under(table: Table) -> list[StoredFile]:
+    return list_files(table.io, table.location())
 
 
 def _small_file_groups(table: Table, policy: MaintenancePolicy) -> list[list[DataFile]]:

@@ -30,6 +30,16 @@ iceberg.security=read_only
 iceberg.table-statistics-enabled=false
 """
 
+# Appended to STEWARD_CATALOG's properties: the floors Trino holds ad hoc maintenance to, set to the default
+# maintenance policy (infra/iceberg/maintain_all.maintenance_policy: snapshots 7 days, orphan files 72 h)
+# so `lakehouse maintain` is accepted as is; a steward asking it for less sends that as the session's
+# minimum for its own connection (infra/iceberg/maintenance_trino.py), which the rules allow stewards only.
+STEWARD_PROPERTIES = """
+# Floors of ALTER TABLE … EXECUTE expire_snapshots / remove_orphan_files: the default maintenance policy.
+iceberg.expire-snapshots.min-retention=7d
+iceberg.remove-orphan-files.min-retention=72h
+"""
+
 
 @dataclass(frozen=True)
 class TrinoNode:
@@ -103,7 +113,7 @@ def catalog_file(settings: Settings, read_only: bool = True) -> str:
         s3_access_key=settings.s3_access_key,
         s3_secret_key=settings.s3_secret_key,
     )
-    return text + READ_ONLY_PROPERTIES if read_only else text
+    return text + (READ_ONLY_PROPERTIES if read_only else STEWARD_PROPERTIES)
 
 
 def render_node(

@@ -98,7 +98,13 @@ def test_read_catalog_refuses_writes_and_serves_no_statistics(settings: Settings
     assert read["iceberg.table-statistics-enabled"] == "false"
     assert "iceberg.security" not in steward and "iceberg.table-statistics-enabled" not in steward
     shared = {k: v for k, v in read.items() if not k.startswith(("iceberg.security", "iceberg.table-stat"))}
-    assert shared == steward  # the same Iceberg catalog and bucket
+    floors = {k: v for k, v in steward.items() if k.endswith(".min-retention")}
+    # Maintenance floors at the default policy (7 days of snapshots, 72 h before an orphan may go).
+    assert floors == {
+        "iceberg.expire-snapshots.min-retention": "7d",
+        "iceberg.remove-orphan-files.min-retention": "72h",
+    }
+    assert shared == {k: v for k, v in steward.items() if k not in floors}  # the same catalog and bucket
 
 
 def test_iceberg_catalog_matches_pyiceberg(settings: Settings) -> None:
