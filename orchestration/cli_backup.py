@@ -1,4 +1,4 @@
-"""`lakehouse backup create|list|verify|restore` and `lakehouse rollback`: 灾备 for the embedded profile."""
+"""`lakehouse backup create|list|verify|restore` and `lakehouse rollback`: 灾备 (embedded and stack profiles)."""
 
 from __future__ import annotations
 
@@ -40,17 +40,18 @@ def _backup_folder(name: str, root: Path | None) -> Path:
 
 @click.group()
 def backup() -> None:
-    """灾备: point-in-time backups of the home's catalog, warehouse files and state databases.
+    """灾备: point-in-time backups of the catalog, the warehouse files its tables reference and the state databases.
 
-    Secrets (the pseudonymisation key, stack credentials) are never copied: keep them in the key store and
-    put the key back before loading again (docs/operations.md). Embedded profile only for now.
+    Embedded: SQLite online backups and the home's files. Stack: pg_dump of PostgreSQL's databases and the
+    bucket's objects. Secrets (the pseudonymisation key, stack credentials) are never copied: keep them in
+    the key store and put the key back before loading again (docs/operations.md).
     """
 
 
 @backup.command("create")
 @_BACKUP_ROOT
 def backup_create(root: Path | None) -> None:
-    """Copy the catalog (SQLite online backup), every file its tables reference and the state databases."""
+    """Copy the catalog (SQLite online backup / pg_dump), every file its tables reference and the state databases."""
     from infra.backup.create import create_backup
     from infra.backup.manifest import BackupError
     from infra.clock import china_now
@@ -117,7 +118,8 @@ def backup_verify(name: str, root: Path | None) -> None:
 @click.argument("name", metavar="BACKUP")
 @_BACKUP_ROOT
 def backup_restore(name: str, root: Path | None) -> None:
-    """Verify BACKUP, then copy it into the (empty) home and check every table is at its snapshot."""
+    """Verify BACKUP, then put it back into the empty home (or onto a fresh stack: empty bucket and databases)
+    and check every table is at its snapshot."""
     from infra.backup.manifest import BackupError
     from infra.backup.restore import restore_backup
     from infra.settings import load_settings

@@ -7,7 +7,6 @@ consistent state even while loads go on (their new files are simply not referenc
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -17,7 +16,16 @@ from pathlib import Path
 
 from pyiceberg.catalog.sql import SqlCatalog
 
-from infra.backup.manifest import BackupError, BackupManifest, CopiedFile, TableState, sha256_of
+from infra.backup.folder import default_backup_root, finish, start
+from infra.backup.manifest import (
+    BackupError,
+    BackupManifest,
+    CopiedFile,
+    TableState,
+    sha256_of,
+    table_state,
+)
+from infra.backup.stack import create_stack_backup
 from infra.iceberg.files import local_path, reachable_files
 from infra.settings import Settings
 
@@ -34,34 +42,23 @@ EXCLUDED = (
 )
 
 
-def default_backup_root(settings: Settings) -> Path:
-    """Beside the home, never inside it: deleting a home must not delete its backups."""
-    configured = os.environ.get("LAKEHOUSE_BACKUP_DIR", "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return settings.home.parent / f"{settings.home.name}-backups"
-
-
 def create_backup(
     settings: Settings, root: Path | None = None, *, progress: Progress = lambda _: None, now: datetime
 ) -> tuple[Path, BackupManifest]:
     """Copy the home's catalog, state databases and referenced warehouse files into a new backup folder."""
+    root = root or default_backup_root(settings)
+    if settings.profile == "stack":
+        return create_stack_backup(settings, root, progress=progress, now=now)
     if settings.profile != "embedded":
         raise BackupError(
-            f"profile {settings.profile!r}: backups are implemented for the embedded profile only "
-            "(the stack's PostgreSQL and S3 bucket need pg_dump and a bucket copy; not built yet)"
+            f"profile {settings.profile!r}: `lakehouse backup` is built for the embedded and stack profiles only"
         )
     home = settings.home
     if not (home / CATALOG_FILE).is_file():
         raise BackupError(
             f"{home}: no {CATALOG_FILE}; nothing to back up (run `lakehouse demo` or a load first)"
         )
-    root = root or default_backup_root(settings)
-    backup_id = _free_id(root, now.strftime("%Y%m%d-%H%M%S"))
-    partial = (
-        root / f"{backup_id}.partial"
-    )  # renamed when complete: a crash never leaves a backup that looks whole
-    partial.mkdir(parents=True)
+    backup_id, partial = start(root, now)
     try:
         files = [_sqlite_copy(home / CATALOG_FILE, partial / CATALOG_FILE, home)]
         progress(f"catalog copied ({files[0].size} bytes)")
@@ -83,22 +80,12 @@ def create_backup(
             files=files,
             excluded=list(EXCLUDED),
         )
-        manifest.write(partial)
-        final = root / backup_id
-        partial.rename(final)
+        final = finish(partial, manifest)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     progress(f"backup {backup_id}: {len(tables)} tables, {len(files)} files, {manifest.total_bytes} bytes")
     return final, manifest
-
-
-def _free_id(root: Path, stem: str) -> str:
-    candidate, n = stem, 1
-    while (root / candidate).exists() or (root / f"{candidate}.partial").exists():
-        n += 1
-        candidate = f"{stem}-{n}"
-    return candidate
 
 
 def _sqlite_copy(source: Path, target: Path, home: Path) -> CopiedFile:
@@ -135,20 +122,8 @@ def _tables_of(catalog_copy: Path, settings: Settings) -> tuple[list[TableState]
         for identifier in catalog.list_tables(namespace):
             table = catalog.load_table(identifier)
             files = set(reachable_files(table))
-            snapshot = table.current_snapshot()
-            rows = int((snapshot.summary or {}).get("total-records", 0)) if snapshot else 0
-            data_files = int((snapshot.summary or {}).get("total-data-files", 0)) if snapshot else 0
-            tables.append(
-                TableState(
-                    table=".".join(identifier),
-                    metadata_location=_local(table.metadata_location, settings.home)
-                    .relative_to(settings.home)
-                    .as_posix(),
-                    snapshot_id=snapshot.snapshot_id if snapshot else None,
-                    rows=rows,
-                    data_files=data_files,
-                )
-            )
+            metadata = _local(table.metadata_location, settings.home).relative_to(settings.home)
+            tables.append(table_state(".".join(identifier), table, metadata.as_posix()))
             referenced |= {_local(uri, settings.home) for uri in files}
     return tables, referenced
 

@@ -10,6 +10,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyiceberg.table import Table
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -78,6 +82,19 @@ class BackupManifest:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise BackupError(f"{path}: unreadable manifest ({type(exc).__name__}: {exc})") from exc
+
+
+def table_state(name: str, table: Table, metadata_path: str) -> TableState:
+    """A table as the manifest records it; `metadata_path` is where its metadata file sits in the backup."""
+    snapshot = table.current_snapshot()
+    summary = (snapshot.summary or {}) if snapshot else {}
+    return TableState(
+        table=name,
+        metadata_location=metadata_path,
+        snapshot_id=snapshot.snapshot_id if snapshot else None,
+        rows=int(summary.get("total-records", 0)),
+        data_files=int(summary.get("total-data-files", 0)),
+    )
 
 
 class BackupError(RuntimeError):

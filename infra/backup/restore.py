@@ -1,4 +1,5 @@
-"""Put a verified backup back into an empty home and prove every table is at its backed-up snapshot."""
+"""Put a verified backup back into an empty home (or onto a fresh stack) and prove every table is at its
+backed-up snapshot."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.backup.manifest import BackupError, BackupManifest
+from infra.backup.stack import check_fresh_stack, put_back
 from infra.backup.verify import verify_backup
 from infra.catalog import open_catalog
 from infra.settings import Settings
@@ -21,6 +23,27 @@ def restore_backup(
     manifest = BackupManifest.read(folder)
     if manifest.profile != settings.profile:
         raise BackupError(f"{folder}: a {manifest.profile} backup; the active profile is {settings.profile}")
+    if manifest.profile == "stack":
+        check_fresh_stack(manifest, settings)
+    else:
+        _check_empty_home(folder, manifest, settings)
+    problems = verify_backup(folder, progress=progress)
+    if problems:
+        raise BackupError(f"{folder}: does not verify ({len(problems)} problems; first: {problems[0]})")
+    progress(f"backup {manifest.backup_id} verified; copying {len(manifest.files)} files")
+    if manifest.profile == "stack":
+        put_back(folder, manifest, settings, progress)
+    else:
+        for copied in manifest.files:
+            target = settings.home / copied.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / copied.path, target)
+    _check_tables(manifest, settings)
+    progress(f"restored {len(manifest.tables)} tables into {manifest.home}")
+    return manifest
+
+
+def _check_empty_home(folder: Path, manifest: BackupManifest, settings: Settings) -> None:
     if Path(manifest.home) != settings.home:
         # Iceberg metadata names its files by absolute path; a moved home would reference the old one.
         raise BackupError(
@@ -36,17 +59,6 @@ def restore_backup(
             f"{settings.home} is not empty ({', '.join(occupied[:5])}); restore only into an empty home "
             "so no newer file is silently mixed with the backup — move the home aside first"
         )
-    problems = verify_backup(folder, progress=progress)
-    if problems:
-        raise BackupError(f"{folder}: does not verify ({len(problems)} problems; first: {problems[0]})")
-    progress(f"backup {manifest.backup_id} verified; copying {len(manifest.files)} files")
-    for copied in manifest.files:
-        target = settings.home / copied.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / copied.path, target)
-    _check_tables(manifest, settings)
-    progress(f"restored {len(manifest.tables)} tables into {settings.home}")
-    return manifest
 
 
 def _check_tables(manifest: BackupManifest, settings: Settings) -> None:

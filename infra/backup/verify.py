@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from infra.backup.manifest import BackupManifest, sha256_of
+from infra.backup.pg import DUMP_SUFFIX, dump_problems
 
 
 def verify_backup(folder: Path, *, progress: Callable[[str], None] = lambda _: None) -> list[str]:
@@ -33,6 +34,8 @@ def verify_backup(folder: Path, *, progress: Callable[[str], None] = lambda _: N
     for copied in manifest.files:
         if copied.path.endswith(".db") and (folder / copied.path).is_file():
             problems.extend(_sqlite_problems(folder / copied.path, copied.path))
+        elif copied.path.endswith(DUMP_SUFFIX) and (folder / copied.path).is_file():
+            problems.extend(dump_problems(folder / copied.path, copied.path))
     return problems
 
 

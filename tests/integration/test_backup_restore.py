@@ -3,7 +3,6 @@ with identical rows. A damaged backup is refused. A bad load is rolled back, and
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from infra.catalog import open_catalog
 from infra.iceberg.writer import UNITS_PROPERTY
 from infra.settings import load_settings
 from ingest.simulator import simulate
+from tests.table_state import catalog_state
 
 pytestmark = pytest.mark.integration
 LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
@@ -37,17 +37,7 @@ def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
 def _state(home: Path, monkeypatch) -> dict[str, tuple[int | None, int, str]]:
     """Per table: current snapshot id, row count, and a checksum of `select *` independent of row order."""
     monkeypatch.setenv("LAKEHOUSE_HOME", str(home))
-    catalog = open_catalog(load_settings())
-    found = {}
-    for namespace in catalog.list_namespaces():
-        for identifier in catalog.list_tables(namespace):
-            table = catalog.load_table(identifier)
-            rows = table.scan().to_arrow().to_pylist()
-            lines = sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rows)
-            digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-            snapshot = table.current_snapshot()
-            found[".".join(identifier)] = (snapshot.snapshot_id if snapshot else None, len(rows), digest)
-    return found
+    return catalog_state(open_catalog(load_settings()))
 
 
 @pytest.fixture(scope="module")
