@@ -110,8 +110,18 @@ def _step_assets(graph: AssetGraph, keys: Iterable[dg.AssetKey]) -> dict[str, li
     return steps
 
 
-def _instance_home() -> Path:
+def instance_home() -> Path:
+    """DAGSTER_HOME for an in-process run: as set; else, on a stack whose `up` configured Dagster, the stack's
+    instance (PostgreSQL storage), so its UI and alert sensors see runs started from the CLI; else a SQLite
+    instance under LAKEHOUSE_HOME."""
     settings = load_settings()
+    if "DAGSTER_HOME" not in os.environ and settings.profile == "stack":
+        from infra.stack import dagster as stack_dagster
+        from infra.stack.paths import StackPaths
+
+        paths = StackPaths.of(settings)
+        if stack_dagster.configured(paths):
+            os.environ["DAGSTER_HOME"] = str(stack_dagster.home(paths))
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -161,7 +171,7 @@ def run_assets(
     outcome = RunOutcome(run_ids=[make_new_run_id() for _ in runs])
     if partition_keys and not any(key for key, _ in runs):
         outcome.notes.append("none of the selected assets is partitioned by day: ran once, without a day")
-    _instance_home()
+    instance_home()
     outcome.log_path, log = _open_log(outcome.run_ids[0])
     with log, dg.DagsterInstance.get() as instance:
         for run_id, (partition, keys) in zip(outcome.run_ids, runs, strict=True):

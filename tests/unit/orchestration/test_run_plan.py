@@ -153,3 +153,18 @@ def test_a_run_becomes_one_line_per_asset_and_its_log(job, graph, capfd) -> None
     assert "STEP_START" not in out + err  # Dagster's console logger is not attached
     line = format_line(failed)
     assert "\n" not in line and line.startswith("  ✘ exchange/parking_sessions") and "k 3 is under 5" in line
+
+
+def test_a_run_uses_the_stacks_dagster_instance_once_up_configured_it(lakehouse_home, monkeypatch) -> None:
+    from orchestration.run import instance_home
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "stack")
+    assert instance_home() == lakehouse_home / "dagster"  # no stack instance yet: the home's own
+    monkeypatch.delenv("DAGSTER_HOME")
+    stack_yaml = lakehouse_home / "stack" / "dagster" / "dagster.yaml"
+    stack_yaml.parent.mkdir(parents=True)
+    stack_yaml.write_text("telemetry:\n  enabled: false\n")
+    assert instance_home() == stack_yaml.parent
+    monkeypatch.setenv("DAGSTER_HOME", str(lakehouse_home / "chosen"))
+    assert instance_home() == lakehouse_home / "chosen"  # an explicit DAGSTER_HOME always wins
