@@ -20,10 +20,10 @@ from governance.contracts import load_contracts
 from infra.catalog import open_catalog
 from ingest.connectors.base import fingerprint_bytes
 from ingest.simulator import simulate
-from orchestration.backfill import daily_asset_keys, run_days
 from orchestration.defs.sources import raw_asset_key
 from orchestration.partitions import partition_keys
 from orchestration.resources import LakehouseResource
+from orchestration.run import run_assets
 
 pytestmark = pytest.mark.integration
 
@@ -135,19 +135,15 @@ def test_a_dropped_day_file_starts_one_run_for_its_day_that_loads_only_that_file
 
 
 def test_a_three_day_backfill_loads_exactly_those_days(world) -> None:
-    home, outbox, definitions, instance = world
+    """`lakehouse run --select traffic_flow --from 2026-11-02 --to 2026-11-04`, through the function the
+    command calls: one run per day for the raw table, then staging and exchange once."""
+    home, outbox, _, instance = world
     files = {day: _drop(home, outbox, f"traffic/flow_{day}.ndjson") for day in DAYS}
     key = raw_asset_key(FLOW)
-    assert key in daily_asset_keys(definitions)
 
-    ok = run_days(
-        partition_keys("2026-11-02", "2026-11-04"),
-        instance,
-        [key],
-        downstream=False,
-        definitions=definitions,
-    )
-    assert ok
+    outcome = run_assets(["traffic_flow"], partition_keys("2026-11-02", "2026-11-04"), progress=print)
+    assert outcome.success
+    assert len(outcome.run_ids) == 4  # three days, then what reads the raw table
     wanted = {
         json.loads(line)["measurement_id"]
         for day in DAYS[1:]
@@ -156,8 +152,10 @@ def test_a_three_day_backfill_loads_exactly_those_days(world) -> None:
     }
     assert _raw_ids(FLOW, "measurement_id") == wanted
     assert instance.get_materialized_partitions(key) == set(DAYS[1:])
+    staged = open_catalog().load_table("staging.traffic_flow").scan().to_arrow()
+    assert staged.num_rows == len(wanted)
     # A day already loaded runs again as a no-op: the load state is per file, not per run.
-    assert run_days(["2026-11-03"], instance, [key], downstream=False, definitions=definitions)
+    assert run_assets([f"key:{key.to_user_string()}"], ["2026-11-03"], progress=print).success
     assert _raw_ids(FLOW, "measurement_id") == wanted
 
 
