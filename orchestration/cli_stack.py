@@ -134,6 +134,9 @@ def _progress(as_json: bool) -> Progress:
     "components",
     multiple=True,
     type=LazyChoice(_components),
+    # A fixed metavar: listing the choices in --help would import the stack's modules (a wrong name is
+    # still refused with the list).
+    metavar="COMPONENT",
     help="Start only these (and what they need). Default: postgres, s3, trino, superset, dagster.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
