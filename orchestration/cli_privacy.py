@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pyarrow as pa
+
+if TYPE_CHECKING:  # pyarrow only when a command reads data, not for every `lakehouse … --help`
+    import pyarrow as pa
 
 
 def _read_any(location: str) -> tuple[str, pa.Table]:
     """A zone-qualified Iceberg table (exchange.parks) or a file (CSV in any Chinese encoding, xlsx,
     NDJSON, JSON, Parquet), as text columns where the format has no types."""
+    import pyarrow as pa
+
     from infra.catalog import open_catalog
     from ingest.connectors.csv_files import read_csv
     from ingest.connectors.files import read_ndjson, read_parquet, read_xlsx, xlsx_first_row
