@@ -71,7 +71,7 @@ LAZY_COMMANDS = {
     ),
     "backup": Lazy(
         "orchestration.cli_backup:backup",
-        "灾备: point-in-time backups of the home's catalog, warehouse files and state databases.",
+        "灾备: point-in-time backups of the catalog, the warehouse files its tables reference and the state databases.",
     ),
     "rollback": Lazy(
         "orchestration.cli_backup:rollback",
@@ -79,7 +79,7 @@ LAZY_COMMANDS = {
     ),
     "maintain": Lazy(
         "orchestration.cli_maintain:maintain",
-        "Keep storage from only growing (embedded profile): per table, files, bytes and snapshots before/after.",
+        "Keep storage from only growing: per table, files, bytes and snapshots before/after (Trino on the stack).",
     ),
     "alerts": Lazy(
         "orchestration.cli_alerts:alerts",
