@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from pyiceberg.catalog import Catalog
 
+from governance.column_docs import table_doc
 from governance.contracts import DatasetContract, load_contracts
 from governance.dossier import evidence
 from governance.dossier.access import AccessFacts, access_facts, live_grants, policy_now
@@ -80,7 +81,10 @@ def collect(
     path_tables = {h.edge.from_table for h in upstream} | {table}
     datasets = sorted({t.split(".", 1)[1] for t in path_tables if t.startswith("staging.")})
     schema_columns = [f.name for f in catalog.load_table(table).schema().fields]
-    stories = tuple(column_story(graph, table, c, contracts) for c in schema_columns)
+    docs = table_doc(table, contracts).texts()
+    stories = tuple(
+        replace(column_story(graph, table, c, contracts), doc=docs.get(c, "")) for c in schema_columns
+    )
     zone, name = table.split(".", 1)
     kind = "指标" if zone == "kpi" else ("共享资源" if name in contracts else "汇总表")
     rows, updated = _snapshot(catalog, table)

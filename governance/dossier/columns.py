@@ -25,6 +25,7 @@ class ColumnStory:
     pii: tuple[str, ...]  # declared classes of the contract columns it comes from ("身份证号 cn_resident_id")
     sensitive: tuple[str, ...]  # PIPL Art. 28 categories declared upstream
     inputs: int  # edges directly into the column
+    doc: str = ""  # "业务名: description", the text Trino, Superset and the catalogue show (column_docs)
 
     @property
     def traced(self) -> bool:

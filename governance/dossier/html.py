@@ -53,7 +53,7 @@ def _lines(items: Sequence[str]) -> str:
 def _column_row(story: ColumnStory, personal: set[str]) -> list[str]:
     served = '<span class="masked">对未授权部门遮盖</span>' if story.name in personal else "—"
     return [
-        f"<code>{escape(story.name)}</code>",
+        f"<code>{escape(story.name)}</code>" + (f"<br>{escape(story.doc)}" if story.doc else ""),
         _lines(story.origins),
         _lines(story.steps),
         f'<span class="masked">{_lines(story.masking)}</span>' if story.masking else "—",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
+from governance.column_docs import table_doc
 from governance.contracts import load_contracts
 from governance.contracts.model import NOT_PERSONAL
 from governance.dossier import build_dossier
@@ -163,6 +165,9 @@ def test_the_dossier_has_a_page_per_shared_table_and_no_personal_value(pipeline)
     # A mart's page shows its own leak scan; loads name the raw tables, as every other report does.
     assert 'class="mart-leak-scan"' in profile and "✔ 通过" in profile.split('class="mart-leak-scan"')[1]
     assert "<code>raw_development.enterprises</code>" in profile
+    # Each column carries the one description Trino, Superset and the catalogue show.
+    docs = table_doc("exchange.enterprise_profile").texts()
+    assert docs and all(html.escape(text) in profile for text in docs.values())
     parks = (home / "reports" / "audit" / "exchange.parks.html").read_text(encoding="utf-8")
     assert 'class="mart-leak-scan"' not in parks  # a source resource is judged by the privacy gate instead
     assert oct(written.index.stat().st_mode & 0o777) == "0o600"
