@@ -8,6 +8,7 @@ which server is gone, and the user gets that and what to do next; any other fail
 
 from __future__ import annotations
 
+import errno
 import shlex
 import sys
 from typing import Any
@@ -47,8 +48,34 @@ def outage_message(argv: list[str]) -> str | None:
     )
 
 
+# A full disk (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG) while the warehouse is written.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def no_space_message(exc: BaseException, argv: list[str]) -> str | None:
+    """One line for a write that ran out of space anywhere in the exception's chain, or None.
+
+    pyarrow reports it 40 frames deep as "Error writing bytes to file"; the user needs to know it is the
+    disk under the home, that the failed load committed nothing, and what to run once space is freed.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno in _NO_SPACE:
+            home = load_settings().home
+            again = " ".join(["lakehouse", *(shlex.quote(arg) for arg in argv)])
+            return (
+                f"warehouse write failed under {home}: {cause.strerror or 'no space left'}; the failed write "
+                f"committed nothing (its table stays at its last snapshot): free space there, then re-run "
+                f"`{again}`"
+            )
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 class OutageAwareGroup(click.Group):
-    """The `lakehouse` group: a failure caused by a dead stack server exits 1 with one line."""
+    """The `lakehouse` group: a failure caused by a dead stack server or a full disk exits 1 with one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -56,7 +83,7 @@ class OutageAwareGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
-            message = outage_message(sys.argv[1:])
+            message = no_space_message(exc, sys.argv[1:]) or outage_message(sys.argv[1:])
             if message is None:
                 raise
             raise click.ClickException(message) from exc
