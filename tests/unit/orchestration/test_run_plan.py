@@ -168,3 +168,23 @@ def test_a_run_uses_the_stacks_dagster_instance_once_up_configured_it(lakehouse_
     assert instance_home() == stack_yaml.parent
     monkeypatch.setenv("DAGSTER_HOME", str(lakehouse_home / "chosen"))
     assert instance_home() == lakehouse_home / "chosen"  # an explicit DAGSTER_HOME always wins
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (["--partition", "2026-11-02", "--from", "2026-11-01", "--to", "2026-11-02"], "not both"),
+        (["--from", "2026-11-01"], "--from and --to go together"),
+        (["--from", "2026-11-03", "--to", "2026-11-01"], "is after"),
+        (["--partition", "2025-12-31"], "outside"),
+    ],
+)
+def test_day_options_that_name_no_range_are_refused_before_anything_runs(lakehouse_home, days, said) -> None:
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    result = CliRunner().invoke(main, ["run", *days])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert not (lakehouse_home / "logs").exists()  # refused before a run (and its log) began
