@@ -10,6 +10,7 @@ import dagster as dg
 from governance.corrections import service
 from governance.corrections.summary import correction_summaries
 from infra.zones import CORRECTION_TICKET_HISTORY, CORRECTION_TICKETS, GOVERNANCE
+from orchestration.automation import schedule_status
 from orchestration.keys import table_key
 from orchestration.resources import LakehouseResource
 
@@ -54,6 +55,7 @@ corrections_hourly = dg.ScheduleDefinition(
     cron_schedule="25 * * * *",
     execution_timezone="Asia/Shanghai",
     description="Mirror the correction tickets every hour, so overdue flags follow the working-day calendar.",
+    default_status=schedule_status(safe=True),  # reads the store, rewrites the mirror: nothing else
 )
 
 defs = dg.Definitions(assets=[correction_tickets_mirror], schedules=[corrections_hourly])

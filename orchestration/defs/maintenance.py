@@ -3,6 +3,7 @@
 import dagster as dg
 
 from infra.iceberg.maintain_all import maintain_tables, maintenance_policy
+from orchestration.automation import schedule_status
 from orchestration.resources import LakehouseResource
 
 
@@ -37,7 +38,7 @@ weekly_maintenance = dg.ScheduleDefinition(
     cron_schedule="0 4 * * 0",
     execution_timezone="Asia/Shanghai",
     # Safe to run unattended: nothing a live snapshot or a running load needs is touched.
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=schedule_status(safe=True),
 )
 
 defs = dg.Definitions(jobs=[table_maintenance], schedules=[weekly_maintenance])

@@ -137,3 +137,28 @@ def test_shared_assets_carry_their_gate_check_and_dossier_link():
         assert dg.AssetCheckKey(key, GATES_CHECK) in checks, key
         dossier = graph.get(key).metadata["dossier"]
         assert dossier == dg.MetadataValue.path(str(audit / f"{key.path[0]}.{key.path[1]}.html"))
+
+
+def test_automation_off_leaves_every_schedule_and_sensor_stopped():
+    """A deployment that says LAKEHOUSE_AUTOMATION=off gets no run started by itself (a fresh process:
+    statuses are decided when the definitions load)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "from orchestration.definitions import defs\n"
+        "d = defs()\n"
+        "for s in [*d.schedules, *d.sensors]:\n"
+        "    print(s.name, s.default_status.value)\n"
+    )
+    env = os.environ | {"LAKEHOUSE_AUTOMATION": "off"}
+    listed = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    statuses = dict(line.split() for line in listed.stdout.splitlines())
+    assert {"table_maintenance_weekly", "correction_tickets_hourly", "lakehouse_daily"} <= set(statuses)
+    # The OpenLineage sensors only report runs that happened; they never start one.
+    reporting = {"openlineage_on_success", "openlineage_on_failure"}
+    running = {name for name, status in statuses.items() if status == "RUNNING"}
+    assert running == reporting & set(statuses), running
