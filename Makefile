@@ -25,8 +25,10 @@ $(CACHE)/tools/bin/uv:
 	python3 -m venv $(CACHE)/tools
 	$(CACHE)/tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode compiled once at install: where PYTHONDONTWRITEBYTECODE is set, every command would otherwise
+# recompile ~800 library modules at start (4.5 s CPU for `lakehouse tables`; bench/cli_start.py).
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --all-groups
+	$(UV) sync --frozen --all-groups --compile-bytecode
 	touch $@
 
 install: $(VENV)/.synced ## create .venv from uv.lock
