@@ -130,13 +130,20 @@ def _run_and_wait_for_chart(page: Any) -> None:
 
 def _save_to_new_dashboard(page: Any, chart_name: str, dashboard_name: str) -> None:
     page.locator("[data-test='query-save-button']").click()
-    modal = page.locator("[data-test='save-modal-body']")
-    modal.wait_for(timeout=30_000)
+    page.locator("[data-test='save-modal-body']").wait_for(timeout=30_000)
     page.locator("[data-test='new-chart-name']").fill(chart_name)
-    page.locator("[data-test='save-chart-modal-select-dashboard-form'] .ant-select-selector").click()
-    page.keyboard.type(dashboard_name)
-    # The option that is exactly the typed name: the "create" choice (a longer existing title is not it).
-    page.locator(f".ant-select-item-option[title='{dashboard_name}']:visible").first.click()
+    # Type into the dashboard select's own search input (not wherever the focus happens to be while the
+    # modal animates in); it offers the typed name as a new dashboard once its search has answered.
+    search = page.locator("[data-test='save-chart-modal-select-dashboard-form'] input")
+    search.click()
+    search.fill(dashboard_name)
+    option = page.locator(".ant-select-item-option:visible", has_text=dashboard_name)
+    option.first.wait_for(timeout=60_000)
+    # The option that is exactly the typed name: an existing "<name> 2" would also contain it.
+    exact = [o for o in option.all() if o.inner_text().strip() == dashboard_name]
+    assert exact, f"no option {dashboard_name!r} among {option.all_inner_texts()}"
+    exact[0].click()
+    page.get_by_text(re.compile("将会创建一个新看板|new dashboard will be created")).wait_for(timeout=30_000)
 
 
 def test_analyst_builds_saves_and_reopens_a_bar_chart_on_a_permitted_dataset(
