@@ -1,6 +1,8 @@
 """Read-only SQL over the Iceberg tables on the embedded profile (DuckDB over pyiceberg scans).
 
-Each table a query names is copied into an in-memory DuckDB with its Iceberg column docs and table comment
+Each table a query names is copied into an in-memory DuckDB, but only the columns the query names and the
+rows its simple WHERE conditions may keep (``infra.iceberg.pushdown``: Iceberg skips the files those rule
+out; DuckDB still applies the whole query), with its Iceberg column docs and table comment
 as DuckDB comments, so `DESCRIBE exchange.parking_sessions` shows the business names as Trino does, and
 `information_schema.columns` (column ``COLUMN_COMMENT``) or ``duckdb_columns()`` list every lakehouse table:
 tables the query only inspects are created empty, with their schema and comments, not copied.
@@ -16,6 +18,7 @@ from pyiceberg.table import Table
 from sqlglot import exp
 
 from infra.iceberg.docs import COMMENT_PROPERTY
+from infra.iceberg.pushdown import ScanPlan, plan_scans
 
 READ_ONLY_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.With, exp.Describe)
 # Schemas DuckDB answers from its own catalog: naming one means "tell me about the tables".
@@ -103,6 +106,22 @@ def _create(connection: duckdb.DuckDBPyConnection, namespace: str, name: str, da
     return f"{schema}.{table}"
 
 
+def _fill(connection: duckdb.DuckDBPyConnection, qualified: str, iceberg: Table, plan: ScanPlan) -> None:
+    """Stream only the planned columns of the rows that may match into the (empty, full-schema) table.
+
+    Iceberg skips the files its partition values and column metrics rule out; the batches go into DuckDB
+    one at a time. Columns the query never names stay NULL, so DESCRIBE and information_schema still show
+    the whole schema. The copy (not a view over the reader) is deliberate: a reader can be read only once,
+    and DuckDB may scan a table more than once in one query.
+    """
+    fields = plan.selected_fields(iceberg.schema())
+    reader = iceberg.scan(row_filter=plan.row_filter, selected_fields=fields).to_arrow_batch_reader()
+    names = ", ".join(quote_identifier(name) for name in fields)
+    connection.register("_arrow_source", reader)
+    connection.execute(f"insert into {qualified} ({names}) select {names} from _arrow_source")
+    connection.unregister("_arrow_source")
+
+
 def _comment(connection: duckdb.DuckDBPyConnection, qualified: str, iceberg: Table) -> None:
     """The Iceberg table's comment and column docs as DuckDB comments (COMMENT ON takes no parameters)."""
     comment = iceberg.properties.get(COMMENT_PROPERTY)
@@ -122,17 +141,27 @@ def _all_tables(catalog: Catalog) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def run_sql(catalog: Catalog, sql: str) -> pa.Table:
+def run_sql(catalog: Catalog, sql: str, *, pushdown: bool = True) -> pa.Table:
+    """``pushdown=False`` copies each table whole (the behaviour before push-down; tests and bench compare)."""
     statement = _parse(sql)
     tables, inspects = _scan(statement)
     connection = duckdb.connect(":memory:")
     try:
+        loaded: dict[tuple[str, str], Table] = {}
         for namespace, name in sorted(tables):
             identifier = f"{namespace}.{name}"
             if not catalog.table_exists(identifier):
                 raise QueryError(f"no table {identifier}; see `lakehouse tables`")
-            iceberg = catalog.load_table(identifier)
-            _comment(connection, _create(connection, namespace, name, iceberg.scan().to_arrow()), iceberg)
+            loaded[(namespace, name)] = catalog.load_table(identifier)
+        plans = plan_scans(statement, {key: iceberg.schema() for key, iceberg in loaded.items()})
+        for (namespace, name), iceberg in loaded.items():
+            if pushdown:
+                empty = iceberg.schema().as_arrow().empty_table()
+                qualified = _create(connection, namespace, name, empty)
+                _fill(connection, qualified, iceberg, plans[(namespace, name)])
+            else:
+                qualified = _create(connection, namespace, name, iceberg.scan().to_arrow())
+            _comment(connection, qualified, iceberg)
         if inspects:
             # Every other table with its schema and comments but no rows: enough to be listed and described.
             for namespace, name in _all_tables(catalog):
