@@ -23,6 +23,7 @@ from pyiceberg.table import Table
 from infra.iceberg.maintenance import (
     MaintenancePolicy,
     MaintenanceResult,
+    _bound_metadata_log,
     _orphan_cutoff,
     _small_file_groups,
     expirable_snapshots,
@@ -107,6 +108,8 @@ def maintain_on_trino(
         result.snapshots_expired = expirable_snapshots(table, policy, now_ms)
         result.orphans = orphan_files(table, _orphan_cutoff(policy))
         return result
+    # The same bound on the metadata log as the embedded profile: Trino's commits keep what the table says.
+    _bound_metadata_log(table, policy)
     paths = StackPaths.of(settings)
     steward = next(u for u in load_or_create_users(paths.secrets) if u.name == STEWARD_USER)
     target = steward_table(name)
