@@ -135,7 +135,10 @@ def _value(node: exp.Expression, kind: IcebergType) -> object | None:
         return None
     if isinstance(kind, BooleanType):
         return node.this if isinstance(node, exp.Boolean) else None
-    if isinstance(node, exp.Cast) and node.to.this in (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP):
+    # DATE '…' / TIMESTAMP '…' only against a date or timestamp column: against text DuckDB would cast the
+    # column instead, and '2026-11-1' would match where a string comparison does not.
+    typed = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP)
+    if isinstance(node, exp.Cast) and node.to.this in typed and isinstance(kind, (DateType, TimestampType)):
         node = node.this
     if not (isinstance(node, exp.Literal) and node.is_string):
         return None

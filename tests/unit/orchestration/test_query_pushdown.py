@@ -139,6 +139,7 @@ def test_projection_names_only_the_columns_used(trips_catalog: Catalog) -> None:
         "select trip_id from exchange.trips where fee + 1 > 5",
         "select trip_id from exchange.trips where cast(fee as varchar) = '5'",
         "select trip_id from exchange.trips where entered_at > '2026-11-03 00:00:00+08:00'",
+        "select trip_id from exchange.trips where lot = DATE '2026-11-01'",  # DuckDB would cast the column
         "select a.trip_id from exchange.trips a, exchange.trips b where a.fee > 5",  # read twice
         "select l.lot from exchange.lots l left join exchange.trips t using (lot) where t.fee > 5",
         "select trip_id from exchange.trips, exchange.lots where fee > 5",  # unqualified beside a join
