@@ -2,7 +2,7 @@
 
 The plan is a pre-filter only: DuckDB still applies the whole query, so a plan must keep every row and column
 the query could use. Whenever the SQL is not plainly understood (``*``, NATURAL joins, ``COLUMNS()``,
-PIVOT, a table read twice, outer joins, casts, floats …) the plan keeps everything rather than guess.
+``#2``, PIVOT, a table read twice, outer joins, casts, floats …) the plan keeps everything rather than guess.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _reads_whole_rows(statement: exp.Expression) -> bool:
     for star in statement.find_all(exp.Star):
         if not isinstance(star.parent, exp.Count):
             return True
-    if any(isinstance(node, (exp.Columns, exp.Pivot)) for node in statement.walk()):
+    if any(isinstance(node, (exp.Columns, exp.Pivot, exp.PositionalColumn)) for node in statement.walk()):
         return True
     return any((join.method or "").upper() == "NATURAL" for join in statement.find_all(exp.Join))
 

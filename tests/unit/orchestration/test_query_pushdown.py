@@ -85,6 +85,7 @@ QUERIES = [
     " where a.fee > 90 order by 1",
     "with x as (select lot, fee from exchange.trips where lot = 'L2') select lot, sum(fee) as s from x group by lot",
     "select t from exchange.trips t where t.trip_id < 3 order by t.trip_id",
+    "select #2, #4 from exchange.trips where trip_id between 5 and 7 order by #1",
     "select trip_id from exchange.trips where trip_id in (select trip_id + 200 from exchange.trips where fee < 0)"
     " order by 1",
     "select table_name, column_name from information_schema.columns, exchange.lots where lot = 'L1'"
@@ -125,6 +126,7 @@ def test_projection_names_only_the_columns_used(trips_catalog: Catalog) -> None:
         "select t.* from exchange.trips t",
         "select columns('fee|lot') from exchange.trips",
         "select t from exchange.trips t",
+        "select #2 from exchange.trips",
         "select lot from exchange.trips natural join exchange.lots",
     ]:
         assert _plans(trips_catalog, sql)[("exchange", "trips")].columns is None, sql
