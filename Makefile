@@ -78,6 +78,9 @@ bench: install ## benchmarks; results land in bench/results/
 	$(PY) bench/ingest.py
 	$(PY) bench/masking.py
 	$(PY) bench/cli_start.py
+	$(PY) bench/query_pushdown.py
+	$(PY) bench/lineage.py
+	$(PY) bench/backup.py
 
 clean: ## remove generated data (keeps caches)
 	rm -rf var reports dbt_project/target
