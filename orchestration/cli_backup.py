@@ -144,7 +144,8 @@ def rollback(
     """Undo bad loads of TABLE: make an earlier snapshot current, its load state with it, and record it.
 
     Tables built from TABLE (see `lakehouse lineage TABLE --downstream`) still hold what they were built
-    from; they are listed as stale and catch up on their next run.
+    from; the rollback is reported to Dagster as a new version of TABLE, so the UI marks them stale, and they
+    are listed here; they catch up on their next run.
     """
     from infra.iceberg.rollback import RollbackError, parent_of, rollback_to
     from infra.zones import TableName
@@ -168,6 +169,7 @@ def rollback(
     except RollbackError as exc:
         raise click.ClickException(str(exc)) from exc
     _record(catalog, name, done, reason, who or getpass.getuser())
+    _tell_dagster(name, done, reason, who or getpass.getuser())
     click.echo(
         f"{name}: snapshot {done.from_snapshot} → {done.to_snapshot}, rows {done.rows_before} → {done.rows_after}"
     )
@@ -219,6 +221,29 @@ def _record(catalog, table: str, done, reason: str, who: str) -> None:
             "message": f"{who}: {reason}",
         },
     )
+
+
+def _tell_dagster(table: str, done, reason: str, who: str) -> None:
+    """A runless materialization of the rolled-back table: Dagster then shows what is built from it as stale
+    (its upstream data changed), in the UI and to the automation that refreshes it."""
+    import dagster as dg
+
+    from orchestration.keys import table_key
+    from orchestration.run import instance_home
+
+    instance_home()
+    with dg.DagsterInstance.get() as instance:
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(
+                asset_key=table_key(table),
+                description=f"rolled back by {who}: {reason}",
+                metadata={
+                    "rolled_back_from": done.from_snapshot if done.from_snapshot is not None else -1,
+                    "snapshot_id": done.to_snapshot,
+                    "rows": done.rows_after,
+                },
+            )
+        )
 
 
 def _downstream_tables(table: str) -> list[str]:

@@ -27,7 +27,8 @@ FLOW, PARKS = CONTRACTS["traffic_flow"], CONTRACTS["parks"]
 
 
 def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = os.environ | {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "embedded"}
+    inherited = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the home's own instance
+    env = inherited | {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "embedded"}
     done = subprocess.run([LAKEHOUSE, *args], env=env, capture_output=True, text=True, timeout=600)
     if check and done.returncode != 0:
         raise AssertionError(f"lakehouse {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -112,6 +113,18 @@ def test_rollback_undoes_a_load_and_the_reload_lands_once(tmp_path, sources, mon
     ledger = catalog.load_table("governance.load_ledger").scan().to_arrow().to_pylist()
     (entry,) = [r for r in ledger if r["status"] == "rolled_back"]
     assert entry["dataset"] == FLOW.name and "wrong day sent" in entry["message"]
+
+    # Dagster heard of it: the table's newest materialization is the rollback, so what reads it is stale.
+    import dagster as dg
+
+    from orchestration.keys import table_key
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    with dg.DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(table_key(FLOW.raw_table))
+    materialization = event.asset_materialization
+    assert "wrong day sent" in materialization.description
+    assert materialization.metadata["snapshot_id"].value == int(done.stdout.split("→ ")[1].split(",")[0])
 
     reloaded = json.loads(_run(home, "ingest", "traffic_flow", str(day2), "--json").stdout)
     assert reloaded["rows_loaded"] == bad["rows_loaded"]
