@@ -136,7 +136,9 @@ def _save_to_new_dashboard(page: Any, chart_name: str, dashboard_name: str) -> N
     # modal animates in); it offers the typed name as a new dashboard once its search has answered.
     search = page.locator("[data-test='save-chart-modal-select-dashboard-form'] input")
     search.click()
-    search.fill(dashboard_name)
+    # Key by key, as a person types: the select offers a typed name as a new dashboard from its own search
+    # events, which a one-shot fill() does not always raise (on a fresh site no existing dashboard matches).
+    search.press_sequentially(dashboard_name, delay=40)
     option = page.locator(".ant-select-item-option:visible", has_text=dashboard_name)
     option.first.wait_for(timeout=60_000)
     # The option that is exactly the typed name: an existing "<name> 2" would also contain it.
