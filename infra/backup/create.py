@@ -123,8 +123,10 @@ def _tables_of(catalog_copy: Path, settings: Settings) -> tuple[list[TableState]
             table = catalog.load_table(identifier)
             files = set(reachable_files(table))
             metadata = _local(table.metadata_location, settings.home).relative_to(settings.home)
-            tables.append(table_state(".".join(identifier), table, metadata.as_posix()))
-            referenced |= {_local(uri, settings.home) for uri in files}
+            local = {_local(uri, settings.home) for uri in files}
+            relative = [p.relative_to(settings.home).as_posix() for p in local]
+            tables.append(table_state(".".join(identifier), table, metadata.as_posix(), relative))
+            referenced |= local
     return tables, referenced
 
 

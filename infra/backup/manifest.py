@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,9 @@ class TableState:
     snapshot_id: int | None
     rows: int
     data_files: int
+    # Every file the table reaches, as backup paths: verify checks each is listed, so a manifest that lost a
+    # line cannot restore a table with a hole in it.
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,9 @@ class BackupManifest:
             raise BackupError(f"{path}: unreadable manifest ({type(exc).__name__}: {exc})") from exc
 
 
-def table_state(name: str, table: Table, metadata_path: str) -> TableState:
-    """A table as the manifest records it; `metadata_path` is where its metadata file sits in the backup."""
+def table_state(name: str, table: Table, metadata_path: str, files: Iterable[str] = ()) -> TableState:
+    """A table as the manifest records it; `metadata_path` is where its metadata file sits in the backup and
+    `files` where every file it reaches does."""
     snapshot = table.current_snapshot()
     summary = (snapshot.summary or {}) if snapshot else {}
     return TableState(
@@ -94,6 +99,7 @@ def table_state(name: str, table: Table, metadata_path: str) -> TableState:
         snapshot_id=snapshot.snapshot_id if snapshot else None,
         rows=int(summary.get("total-records", 0)),
         data_files=int(summary.get("total-data-files", 0)),
+        files=sorted(set(files)),
     )
 
 

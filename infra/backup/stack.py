@@ -93,10 +93,16 @@ def create_stack_backup(
         referenced: set[str] = set()
         for namespace, name, metadata_location in rows:
             table = StaticTable.from_metadata(metadata_location, properties=catalog_properties(settings))
+            reached = set(reachable_files(table))
             tables.append(
-                table_state(f"{namespace}.{name}", table, _object_path(metadata_location, settings.s3_bucket))
+                table_state(
+                    f"{namespace}.{name}",
+                    table,
+                    _object_path(metadata_location, settings.s3_bucket),
+                    [_object_path(uri, settings.s3_bucket) for uri in reached],
+                )
             )
-            referenced |= set(reachable_files(table))
+            referenced |= reached
         progress(f"{len(tables)} tables, {len(referenced)} objects to copy")
         for count, uri in enumerate(sorted(referenced), start=1):
             relative = _object_path(uri, settings.s3_bucket)

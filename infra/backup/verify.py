@@ -27,6 +27,12 @@ def verify_backup(folder: Path, *, progress: Callable[[str], None] = lambda _: N
         if count % 500 == 0:
             progress(f"{count}/{len(manifest.files)} files checked")
     for table in manifest.tables:
+        unlisted = [f for f in table.files if f not in listed]
+        if unlisted:
+            problems.append(
+                f"{table.table}: {len(unlisted)} file(s) it references are not in the manifest, "
+                f"e.g. {unlisted[0]}"
+            )
         if table.metadata_location not in listed:
             problems.append(
                 f"{table.table}: its metadata file {table.metadata_location} is not in the backup"
