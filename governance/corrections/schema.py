@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from infra.state_db import append_only
+
 metadata = sa.MetaData()
 tickets_table = sa.Table(
     "correction_tickets",
@@ -45,40 +47,6 @@ events_table = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("detail", sa.Text),
 )
-
-
-def append_only(table: sa.Table) -> None:
-    """Make ``table`` append-only in the database (SQLite and PostgreSQL triggers, created with it).
-
-    Written for any history table; ``governance/sharing/schema.py`` spells the same triggers out for
-    ``sharing_request_events`` (the names this derives for it are the ones it uses).
-    """
-    name = table.name
-    for operation in ("UPDATE", "DELETE"):
-        sa.event.listen(
-            table,
-            "after_create",
-            sa.DDL(
-                f"CREATE TRIGGER {name}_no_{operation.lower()} BEFORE {operation} ON {name} "
-                f"BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END"
-            ).execute_if(dialect="sqlite"),
-        )
-    sa.event.listen(
-        table,
-        "after_create",
-        sa.DDL(
-            f"CREATE FUNCTION {name}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{name} is append-only'; END $$"
-        ).execute_if(dialect="postgresql"),
-    )
-    sa.event.listen(
-        table,
-        "after_create",
-        sa.DDL(
-            f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-            f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()"
-        ).execute_if(dialect="postgresql"),
-    )
 
 
 append_only(events_table)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from infra.state_db import append_only
+
 metadata = sa.MetaData()
 requests_table = sa.Table(
     "sharing_requests",
@@ -52,29 +54,4 @@ events_table = sa.Table(
 )
 
 # History is append-only in the database itself, not only by convention in this module.
-for _operation in ("UPDATE", "DELETE"):
-    sa.event.listen(
-        events_table,
-        "after_create",
-        sa.DDL(
-            f"CREATE TRIGGER sharing_request_events_no_{_operation.lower()} "
-            f"BEFORE {_operation} ON sharing_request_events "
-            "BEGIN SELECT RAISE(ABORT, 'sharing_request_events is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
-sa.event.listen(
-    events_table,
-    "after_create",
-    sa.DDL(
-        "CREATE FUNCTION sharing_request_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'sharing_request_events is append-only'; END $$"
-    ).execute_if(dialect="postgresql"),
-)
-sa.event.listen(
-    events_table,
-    "after_create",
-    sa.DDL(
-        "CREATE TRIGGER sharing_request_events_append_only BEFORE UPDATE OR DELETE ON sharing_request_events "
-        "FOR EACH ROW EXECUTE FUNCTION sharing_request_events_append_only()"
-    ).execute_if(dialect="postgresql"),
-)
+append_only(events_table)
