@@ -63,7 +63,8 @@ class ScanPlan:
     def selected_fields(self, schema: Schema) -> tuple[str, ...]:
         """The scan's fields; a query that names no column (``count(*)``) still needs one to count rows."""
         if self.columns is None:
-            return tuple(schema.column_names)
+            # Top-level fields: Schema.column_names also lists nested ones ("columns.element" of a list).
+            return tuple(field.name for field in schema.fields)
         return self.columns or (schema.fields[0].name,)
 
 
@@ -97,7 +98,7 @@ def _columns(
         if aliases & column_names:
             found[key] = None
             continue
-        found[key] = tuple(name for name in schemas[key].column_names if name.lower() in names)
+        found[key] = tuple(name for name in (f.name for f in schemas[key].fields) if name.lower() in names)
     return found
 
 

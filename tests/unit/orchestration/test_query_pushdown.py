@@ -158,3 +158,26 @@ def test_pushed_conjuncts_are_reported(trips_catalog: Catalog) -> None:
     assert plan.pushed == ("t.fee >= 10", "lot IN ('L1')", "note IS NULL")
     rows = trips_catalog.load_table(TRIPS).scan(row_filter=plan.row_filter).to_arrow().to_pylist()
     assert rows and all(r["fee"] >= 10 and r["lot"] == "L1" and r["note"] is None for r in rows)
+
+
+def test_a_list_column_is_read_whole_by_select_star(tmp_path, monkeypatch):
+    """A list column's nested field ("tags.element") is no column of its own to select."""
+    import pyarrow as pa
+
+    from infra.catalog import open_catalog
+    from infra.iceberg.writer import commit, ensure_table
+    from infra.settings import load_settings
+    from orchestration.query import run_sql
+
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "home"))
+    catalog = open_catalog(load_settings())
+    schema = pa.schema(
+        [pa.field("grant_id", pa.string(), nullable=False), pa.field("tags", pa.list_(pa.string()))]
+    )
+    ensure_table(catalog, "governance.list_probe", schema)
+    data = pa.table({"grant_id": ["g1", "g2"], "tags": [["a", "b"], None]}, schema=schema)
+    commit(catalog, "governance.list_probe", data, "overwrite")
+    rows = run_sql(catalog, "select * from governance.list_probe order by grant_id").to_pylist()
+    assert rows == [{"grant_id": "g1", "tags": ["a", "b"]}, {"grant_id": "g2", "tags": None}]
+    named = run_sql(catalog, "select tags from governance.list_probe where grant_id = 'g1'").to_pylist()
+    assert named == [{"tags": ["a", "b"]}]
