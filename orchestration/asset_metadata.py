@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -161,23 +162,11 @@ class ProjectLineage:
     complete: bool  # False: dbt's compiled SQL was not available, only the contracts' edges
 
 
-_COMPLETE: list[ProjectLineage] = []  # the process's complete lineage, once found
-
-
+@cache
 def project_lineage() -> ProjectLineage:
     """The project's column edges, once per process. A compiled manifest left by a dbt run is used as is;
     otherwise dbt compiles into a folder of this process under dbt's target (where the next load finds it).
-    If dbt cannot compile (its database busy, say), the contracts' edges still give raw → exchange; that
-    partial answer is not kept, so a later load (the database free again) tries dbt once more."""
-    if _COMPLETE:
-        return _COMPLETE[0]
-    lineage = _project_lineage()
-    if lineage.complete:
-        _COMPLETE.append(lineage)
-    return lineage
-
-
-def _project_lineage() -> ProjectLineage:
+    If dbt cannot compile (its database busy, say), the contracts' edges still give raw → exchange."""
     contracts = load_contracts()
     manifest = load_manifest()
     dbt_nodes = {model_node(m): dg.AssetKey(["dbt", m.schema, m.name]) for m in manifest.models.values()}
