@@ -9,7 +9,7 @@ from governance.catalogue import exchange_table
 from governance.contracts import load_contracts
 from infra.dbt_manifest import load_manifest
 from infra.settings import load_settings
-from orchestration.asset_metadata import ZONE_LABELS
+from orchestration.asset_metadata import ZONE_LABELS, project_lineage
 from orchestration.definitions import defs
 from orchestration.gate_summary import GATES_CHECK
 
@@ -92,6 +92,7 @@ def _freshly_loaded_definitions() -> dg.Definitions:
     dbt run had compiled the models, when only the contracts' lineage was available."""
     for name in [m for m in sys.modules if m.startswith("orchestration.defs.")]:
         del sys.modules[name]
+    project_lineage.cache_clear()  # the process keeps its first answer, complete or not
     return defs()
 
 
