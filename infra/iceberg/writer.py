@@ -142,7 +142,11 @@ def _without_existing(data: pa.Table, existing: pa.Table, key: Sequence[str]) ->
         return data
     if len(key) == 1:
         return data.filter(pc.invert(pc.is_in(data.column(key[0]), value_set=existing.column(key[0]))))
-    return data.join(existing, keys=list(key), join_type="left anti")
+    # pyarrow's join returns every field nullable (and may order columns its own way); pyiceberg's schema
+    # check then refuses the rows for a table whose key columns are required, so the batch's own schema,
+    # nullability included, is put back.
+    remaining = data.join(existing, keys=list(key), join_type="left anti")
+    return remaining.select(data.schema.names).cast(data.schema)
 
 
 def commit(
