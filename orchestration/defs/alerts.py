@@ -5,7 +5,7 @@ no retry).
 Two sensors, on by default unless LAKEHOUSE_AUTOMATION=off (they read the event log and write the alerts
 table; nothing is launched):
 
-- ``alert_on_run_failure``: Dagster's run-failure sensor; one alert per failed run, naming the job, the
+- ``alert_on_run_failure``: one alert per failed run (its own cursor, moved only once the alert is recorded), naming the job, the
   failed steps and the error's class (or the run-level reason, e.g. a run monitoring start timeout).
 - ``alert_on_gate_failure``: after every finished run, successful or not, each failed evaluation of a gate
   in it: the named gates below (GX, privacy, leak, and the non-blocking ``gates_on_path`` summary) and any
@@ -52,21 +52,28 @@ def _error_class(error: object) -> str | None:
     return None
 
 
-def run_failure_alert(context: dg.RunFailureSensorContext) -> Alert:
-    run = context.dagster_run
-    failures = context.get_step_failure_events()
-    steps = [e.step_key for e in failures if e.step_key]
+def run_failure_alert(instance: dg.DagsterInstance, failure: dg.EventLogRecord) -> Alert:
+    """The alert of one failed run, from its RUN_FAILURE record and its step failures in the event log."""
+    run_id = failure.run_id
+    run = instance.get_run_by_id(run_id)
+    failures = [
+        r.event_log_entry.dagster_event
+        for r in instance.get_records_for_run(run_id=run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    ]
+    steps = [e.step_key for e in failures if e is not None and e.step_key]
     cause = None
     for event in failures:
-        cause = cause or _error_class(event.step_failure_data.error)
+        if event is not None and event.step_failure_data is not None:
+            cause = cause or _error_class(event.step_failure_data.error)
     if cause is None:
         # A run that failed outside any step: run monitoring's start timeout or max runtime, a crash.
-        data = context.failure_event.job_failure_data
+        event = failure.event_log_entry.dagster_event
+        data = event.job_failure_data if event is not None else None
         reason = getattr(data, "failure_reason", None) if data is not None else None
         cause = (reason.value if reason is not None else None) or (
             _error_class(data.error) if data is not None else None
         )
-    return run_failure(run.run_id, run.job_name, steps, cause)
+    return run_failure(run_id, run.job_name if run is not None else "unknown", steps, cause)
 
 
 def failed_gates(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
@@ -95,18 +102,6 @@ def failed_gates(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
     return alerts
 
 
-@dg.run_failure_sensor(
-    name="alert_on_run_failure",
-    default_status=sensor_status(safe=True),
-    minimum_interval_seconds=TICK_SECONDS,
-    description="Every failed run becomes a row of governance.alerts (and a webhook POST when configured).",
-)
-def run_failure_alerts(context: dg.RunFailureSensorContext, lakehouse: LakehouseResource) -> None:
-    # Returning nothing lets Dagster go on to the next failed run in the same tick.
-    for alert, delivery in raise_alerts(lakehouse.catalog, [run_failure_alert(context)]):
-        context.log.info(f"alert {alert.alert_id} ({alert.kind}): delivery {delivery.status}")
-
-
 def _start_cursor(instance: dg.DagsterInstance) -> dict[str, int]:
     """The newest finished run of each kind: a new deployment alerts from now on, not on its history."""
     cursor = {}
@@ -114,6 +109,50 @@ def _start_cursor(instance: dg.DagsterInstance) -> dict[str, int]:
         newest = instance.fetch_run_status_changes(event_type, limit=1).records
         cursor[event_type.value] = newest[0].storage_id if newest else -1
     return cursor
+
+
+def _finished_since(
+    instance: dg.DagsterInstance, cursor: dict[str, int], event_type: dg.DagsterEventType
+) -> list[dg.EventLogRecord]:
+    return list(
+        instance.fetch_run_status_changes(
+            dg.RunStatusChangeRecordsFilter(
+                event_type=event_type, after_storage_id=cursor.get(event_type.value, -1)
+            ),
+            limit=RUNS_PER_TICK,
+            ascending=True,
+        ).records
+    )
+
+
+@dg.sensor(
+    name="alert_on_run_failure",
+    default_status=sensor_status(safe=True),
+    minimum_interval_seconds=TICK_SECONDS,
+    description="Every failed run becomes a row of governance.alerts (and a webhook POST when configured).",
+)
+def run_failure_alerts(
+    context: dg.SensorEvaluationContext, lakehouse: LakehouseResource
+) -> dg.SkipReason | None:
+    # Not Dagster's run_failure_sensor: that one moves its cursor past a run even when recording the alert
+    # raised (the alerts table unwritable while S3 is down), so the alert would be lost. Here the cursor
+    # moves only once the alerts are recorded, like the gate sensor's.
+    instance = context.instance
+    if not context.cursor:
+        context.update_cursor(json.dumps(_start_cursor(instance)))
+        return dg.SkipReason("started: runs that fail from now on are watched")
+    cursor: dict[str, int] = json.loads(context.cursor)
+    failed = _finished_since(instance, cursor, dg.DagsterEventType.RUN_FAILURE)
+    alerts = [run_failure_alert(instance, record) for record in failed]
+    raised = raise_alerts(lakehouse.catalog, alerts) if alerts else []
+    if failed:
+        cursor[dg.DagsterEventType.RUN_FAILURE.value] = failed[-1].storage_id
+    context.update_cursor(json.dumps(cursor))
+    for alert, delivery in raised:
+        context.log.info(f"alert {alert.alert_id} ({alert.kind}): delivery {delivery.status}")
+    if not raised:
+        return dg.SkipReason(f"{len(failed)} failed run(s), no new alert")
+    return None
 
 
 @dg.sensor(
@@ -133,14 +172,7 @@ def gate_failure_alerts(
     alerts: list[Alert] = []
     runs = 0
     for event_type in FINISHED:
-        found = instance.fetch_run_status_changes(
-            dg.RunStatusChangeRecordsFilter(
-                event_type=event_type, after_storage_id=cursor.get(event_type.value, -1)
-            ),
-            limit=RUNS_PER_TICK,
-            ascending=True,
-        ).records
-        for record in found:
+        for record in _finished_since(instance, cursor, event_type):
             alerts += failed_gates(instance, record.run_id)
             cursor[event_type.value] = record.storage_id
             runs += 1

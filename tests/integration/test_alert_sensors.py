@@ -106,6 +106,32 @@ def test_a_failed_run_raises_one_alert_without_the_error_text(lakehouse_home, in
     assert "run_failure" in table.output and "sent" in table.output
 
 
+def test_a_run_alert_that_could_not_be_recorded_is_raised_on_the_next_tick(
+    lakehouse_home, instance, catalog, monkeypatch
+):
+    """The alerts table unwritable (S3 down, say): the tick fails and the failed run stays unprocessed."""
+    import orchestration.defs.alerts as alert_defs
+
+    cursor = _tick(run_failure_alerts, instance, None)
+    result = dg.materialize([broken_load], instance=instance, raise_on_error=False)
+    recorded = alert_defs.raise_alerts
+
+    def unwritable(*_args, **_kwargs):
+        raise OSError("the object store refused the write")
+
+    monkeypatch.setattr(alert_defs, "raise_alerts", unwritable)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"lakehouse": lakehouse_resource()}
+    )
+    with pytest.raises(Exception, match="refused the write"):
+        run_failure_alerts.evaluate_tick(context)
+    assert context.cursor == cursor and recent_alerts(catalog) == []
+    monkeypatch.setattr(alert_defs, "raise_alerts", recorded)
+    _tick(run_failure_alerts, instance, cursor)
+    (row,) = recent_alerts(catalog)
+    assert row["kind"] == "run_failure" and row["run_id"] == result.run_id
+
+
 def test_a_failed_gate_raises_a_gate_alert_and_its_run_a_run_alert(
     lakehouse_home, instance, webhook, catalog
 ):
