@@ -37,6 +37,7 @@ from governance.sharing.deadlines import CST, now_cst, to_cst
 from governance.sharing.gates import NOT_RUN, GateStatus, read_leak_gate, read_quality_gate
 from governance.sharing.grants import grants_at
 from governance.sharing.store import RequestStore
+from infra.iceberg.docs import TableDocs
 from infra.vocabulary import DEPARTMENTS, UPDATE_FREQUENCIES
 from infra.zones import SHARING_GAPS, SHARING_RATE
 
@@ -313,35 +314,74 @@ def measure_catalog(
     return measure(entries, observe(catalog, entries, store, moment), moment)
 
 
+def _field(name: str, kind: pa.DataType, doc: str, nullable: bool = False) -> pa.Field:
+    # "业务名: description", as every other column doc; pyiceberg makes the "doc" the Iceberg field doc.
+    return pa.field(name, kind, nullable=nullable, metadata={"doc": doc})
+
+
+MEASURED_AT_DOC = "测量时间: when the KPI was measured, naive China time (Asia/Shanghai)"
 RATE_SCHEMA = pa.schema(
     [
-        pa.field("department", pa.string(), nullable=False),
-        pa.field("department_name", pa.string(), nullable=False),
-        pa.field("resources", pa.int64(), nullable=False),
-        pa.field("exempt", pa.int64(), nullable=False),
-        pa.field("in_scope", pa.int64(), nullable=False),
-        pa.field("shared_online", pa.int64(), nullable=False),
-        pa.field("gaps", pa.int64(), nullable=False),
-        pa.field("sharing_rate", pa.float64()),
-        pa.field("measured_at", pa.timestamp("us"), nullable=False),
+        _field(
+            "department", pa.string(), "提供部门: provider department id (glossary), or 'all' for the city"
+        ),
+        _field("department_name", pa.string(), "部门名称: the department's name"),
+        _field("resources", pa.int64(), "信息资源数: source resources the department catalogues"),
+        _field(
+            "exempt", pa.int64(), "不予共享数: resources exempt from sharing (不予共享), left out of the rate"
+        ),
+        _field("in_scope", pa.int64(), "应共享数: non-classified resources, the rate's denominator"),
+        _field(
+            "shared_online", pa.int64(), "已在线共享数: resources shared online now, the rate's numerator"
+        ),
+        _field("gaps", pa.int64(), "未共享数: in-scope resources not shared online (see kpi.sharing_gaps)"),
+        _field(
+            "sharing_rate",
+            pa.float64(),
+            "网上共享率: shared_online ÷ in_scope (null: nothing in scope)",
+            True,
+        ),
+        _field("measured_at", pa.timestamp("us"), MEASURED_AT_DOC),
     ]
 )
 GAPS_SCHEMA = pa.schema(
     [
-        pa.field("resource_id", pa.string(), nullable=False),
-        pa.field("dataset", pa.string(), nullable=False),
-        pa.field("title", pa.string(), nullable=False),
-        pa.field("provider_department", pa.string(), nullable=False),
-        pa.field("provider_department_name", pa.string(), nullable=False),
-        pa.field("sharing_type", pa.string(), nullable=False),
-        pa.field("exchange_table", pa.string()),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("reason_label", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
-        pa.field("last_refreshed", pa.timestamp("us")),
-        pa.field("measured_at", pa.timestamp("us"), nullable=False),
+        _field("resource_id", pa.string(), "资源代码: the catalogue's resource id"),
+        _field("dataset", pa.string(), "数据集: the dataset's contract name"),
+        _field("title", pa.string(), "资源名称: the resource's title"),
+        _field("provider_department", pa.string(), "提供部门: provider department id (glossary)"),
+        _field("provider_department_name", pa.string(), "部门名称: the provider's name"),
+        _field(
+            "sharing_type",
+            pa.string(),
+            "共享属性: unconditional 无条件共享 / conditional 有条件共享 (not_shared is exempt, never a gap)",
+        ),
+        _field(
+            "exchange_table", pa.string(), "共享表: the exchange table, null when none is published", True
+        ),
+        _field("reason", pa.string(), "未共享原因: the gap's reason code"),
+        _field("reason_label", pa.string(), "原因说明: the reason, in words"),
+        _field("detail", pa.string(), "详情: what is missing, by name (never a cell value)"),
+        _field(
+            "last_refreshed",
+            pa.timestamp("us"),
+            "最近更新: the exchange table's last refresh, China time",
+            True,
+        ),
+        _field("measured_at", pa.timestamp("us"), MEASURED_AT_DOC),
     ]
 )
+
+
+RATE_COMMENT = (
+    "网上共享率 — shared-online resources ÷ non-classified resources, per provider department and 'all'"
+)
+GAPS_COMMENT = "未共享资源 — each in-scope resource not shared online now, with the reason"
+
+
+def _docs(schema: pa.Schema, comment: str) -> TableDocs:
+    """The schema's field docs and the table comment, so an existing table is brought up to date too."""
+    return TableDocs(comment, {f.name: (f.metadata or {})[b"doc"].decode() for f in schema})
 
 
 def rate_rows(measurement: Measurement) -> pa.Table:
@@ -376,6 +416,6 @@ def write_kpi(catalog: Catalog, measurement: Measurement) -> tuple[int, int]:
 
     rate = rate_rows(measurement)
     gaps = gap_rows(measurement)
-    write_derived(catalog, SHARING_RATE, rate)
-    write_derived(catalog, SHARING_GAPS, gaps)
+    write_derived(catalog, SHARING_RATE, rate, _docs(RATE_SCHEMA, RATE_COMMENT))
+    write_derived(catalog, SHARING_GAPS, gaps, _docs(GAPS_SCHEMA, GAPS_COMMENT))
     return rate.num_rows, gaps.num_rows

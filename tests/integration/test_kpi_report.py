@@ -141,3 +141,18 @@ def test_a_missing_kpi_table_is_one_error_line(home) -> None:
     out = CliRunner().invoke(main, ["report", "kpi"])
     assert out.exit_code == 1
     assert "kpi.online_prereview_rate does not exist yet" in out.output and "Traceback" not in out.output
+
+
+def test_kpi_tables_document_every_column(tmp_path, monkeypatch) -> None:
+    """kpi.sharing_rate and kpi.sharing_gaps say what each column means, in Iceberg (what Trino's DESCRIBE
+    and Dagster show), like every contract and mart column."""
+    from governance.sharing.measure import Measurement, write_kpi
+
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
+    catalog = open_catalog()
+    write_kpi(catalog, Measurement(at=AT, resources=[], rates=[]))
+    for table in (SHARING_RATE, SHARING_GAPS):
+        loaded = catalog.load_table(table)
+        undocumented = [f.name for f in loaded.schema().fields if not f.doc or ": " not in f.doc]
+        assert undocumented == [], f"{table}: {undocumented}"
+        assert loaded.properties.get("comment")
