@@ -325,7 +325,10 @@ def dev(port: int) -> None:
     ensure_manifest()
     settings = load_settings()
     os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    from orchestration.pools import write_embedded_instance
+
+    # One sensor-started run at a time: two dbt builds on the embedded DuckDB file collide (ADR 0018).
+    write_embedded_instance(Path(os.environ["DAGSTER_HOME"]))
     dagster = Path(sys.executable).with_name("dagster")
     os.execv(
         str(dagster),

@@ -123,10 +123,10 @@ def instance_home() -> Path:
         if stack_dagster.configured(paths):
             os.environ["DAGSTER_HOME"] = str(stack_dagster.home(paths))
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster")))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    from orchestration.pools import write_embedded_instance
+
+    # The run queue's limits (docs/adr/0018-…); a stack's or an operator's dagster.yaml is left as it is.
+    write_embedded_instance(home)
     return home
 
 

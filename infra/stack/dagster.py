@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from infra.dagster_concurrency import FREE_SLOTS_AFTER_RUN_END_SECONDS, concurrency_yaml
 from infra.private_files import write_private_text
 from infra.settings import PROJECT_ROOT, Settings
 from infra.stack import procs
@@ -106,7 +107,8 @@ def code_module(project_root: Path = PROJECT_ROOT) -> str:
 
 
 def instance_yaml(settings: Settings) -> str:
-    """dagster.yaml: PostgreSQL storage for runs, event logs and schedules; run monitoring on."""
+    """dagster.yaml: PostgreSQL storage for runs, event logs and schedules; run monitoring on; the run queue's
+    and the table pools' limits (infra/dagster_concurrency.py)."""
     # JSON strings are YAML strings: the password is quoted whatever characters it has.
     return "\n".join(
         [
@@ -124,6 +126,9 @@ def instance_yaml(settings: Settings) -> str:
             f"  start_timeout_seconds: {_seconds(START_TIMEOUT_ENV, DEFAULT_START_TIMEOUT)}",
             f"  max_runtime_seconds: {_seconds(MAX_RUNTIME_ENV, DEFAULT_MAX_RUNTIME)}",
             f"  poll_interval_seconds: {MONITOR_POLL_SECONDS}",
+            f"  free_slots_after_run_end_seconds: {FREE_SLOTS_AFTER_RUN_END_SECONDS}",
+            # One sensor-started run at a time, one step per table pool (docs/adr/0018-…).
+            *concurrency_yaml(pools=True),
             "telemetry:",
             "  enabled: false",
             "",

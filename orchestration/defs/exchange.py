@@ -17,6 +17,7 @@ from orchestration.asset_metadata import (
 from orchestration.defs.masking import staging_asset_key
 from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.keys import table_key
+from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
 
 CATALOGUE_KEY = table_key(RESOURCE_CATALOGUE)
@@ -28,6 +29,7 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        pool=table_pool(key),  # one writer of the table at a time (ADR 0018)
         deps=[staging_asset_key(contract)],
         group_name=EXCHANGE_GROUP,
         kinds={"iceberg", ZONE_KINDS["exchange"]},

@@ -4,10 +4,14 @@ import dagster as dg
 
 from infra.iceberg.maintain_all import maintain_tables, maintenance_policy
 from orchestration.automation import schedule_status
+from orchestration.pools import MAINTENANCE_POOL
 from orchestration.resources import LakehouseResource
 
 
-@dg.op(description="Compact small files, expire snapshots past retention, sweep orphan files; every table.")
+@dg.op(
+    description="Compact small files, expire snapshots past retention, sweep orphan files; every table.",
+    pool=MAINTENANCE_POOL,
+)
 def maintain_all_tables(context: dg.OpExecutionContext, lakehouse: LakehouseResource) -> None:
     results = maintain_tables(
         lakehouse.catalog, (), maintenance_policy(), dry_run=False, progress=context.log.info

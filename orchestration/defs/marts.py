@@ -18,6 +18,7 @@ from orchestration.asset_metadata import (
 )
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.gate_summary import gates_check_spec, gates_result
+from orchestration.pools import DBT_POOL, table_pool
 from orchestration.resources import LakehouseResource
 
 
@@ -62,7 +63,10 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: Iterator[Any
 
 
 @dbt_assets(
-    manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=LakehouseTranslator()
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=LakehouseTranslator(),
+    pool=DBT_POOL,  # one dbt build at a time: one DuckDB file on the embedded profile (ADR 0018)
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from _with_table_metadata(context, dbt.cli(["build"], context=context).stream())
@@ -84,6 +88,7 @@ def _publish_asset(model: DbtModel) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        pool=table_pool(key),  # one writer of the table at a time (ADR 0018)
         deps=[dbt_key(model)],
         group_name=schema,
         kinds={"iceberg", ZONE_KINDS[schema]},

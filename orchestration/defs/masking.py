@@ -12,6 +12,7 @@ from infra.zones import STAGING
 from orchestration.asset_metadata import STAGING_GROUP, ZONE_KINDS, described, staging_metadata, zone_tags
 from orchestration.defs.sources import raw_asset_key
 from orchestration.keys import table_key
+from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
 
 PRIVACY_GATE = "privacy_gate"
@@ -46,6 +47,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        pool=table_pool(key),  # one writer of the table at a time (ADR 0018)
         deps=[raw_asset_key(contract)],
         group_name=STAGING_GROUP,
         kinds={"iceberg", "presidio", ZONE_KINDS["staging"]},

@@ -13,6 +13,7 @@ from governance.contracts import DatasetContract, load_contracts
 from ingest.load import LoadRejected, load_dataset
 from orchestration.asset_metadata import ZONE_KINDS, described, raw_metadata, zone_tags
 from orchestration.partitions import DAILY, is_daily
+from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
 
 # Formats read through the SQL or HTTP connectors: a locked database file, a restarted server or a 503 is
@@ -50,6 +51,7 @@ def _raw_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         owners=[f"team:{contract.provider_department}"],
         partitions_def=DAILY if is_daily(contract) else None,
         retry_policy=retry,
+        pool=table_pool(raw_asset_key(contract)),  # one writer of the table at a time (ADR 0018)
     )
     def raw_table(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> dg.MaterializeResult:
         day = date.fromisoformat(context.partition_key) if context.has_partition_key else None
