@@ -47,6 +47,7 @@ lint: install ## ruff, sqlfluff and the layer contracts (import-linter)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models
+	cd dbt_project && $(VENV)/bin/sqlfluff lint --dialect trino models  # the stack's target (ADR 0016)
 
 format: install
 	$(VENV)/bin/ruff format .

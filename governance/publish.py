@@ -22,8 +22,10 @@ from governance.contracts import DatasetContract
 from governance.masking_report import append_report, report_rows
 from governance.privacy_gate import GateResult, check_dataset
 from governance.staging import MaskedTable, mask_for_staging, staging_table
+from infra.dbt_trino import publish_built, read_built, uses_trino
 from infra.iceberg.docs import TableDocs, apply_docs
 from infra.iceberg.writer import commit, ensure_table
+from infra.settings import Settings
 from infra.zones import RESOURCE_CATALOGUE
 
 
@@ -126,6 +128,35 @@ def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) ->
     target = f"{schema}.{name}"
     write_derived(catalog, target, data, table_doc(target).iceberg())  # the model's yml descriptions
     return data.num_rows
+
+
+def read_mart(settings: Settings, catalog: Catalog, schema: str, name: str) -> pa.Table:
+    """A mart as dbt built it, before publication: what its gates (GX suite, leak scan) judge.
+
+    Embedded: the table in dbt's DuckDB file. Stack and cluster: the Iceberg table dbt-trino built in the build
+    schema, which no department reads (docs/adr/0016-marts-built-by-trino-on-the-stack.md).
+    """
+    if uses_trino(settings):
+        return read_built(catalog, name)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
+        return connection.table(f"{schema}.{name}").to_arrow_table()
+
+
+def publish_built_mart(
+    settings: Settings, catalog: Catalog, schema: str, name: str, properties: dict[str, object] | None = None
+) -> int:
+    """Publish one dbt mart to the Iceberg zone of the same name, after its gates passed.
+
+    Embedded: copied from DuckDB by pyiceberg (`publish_mart`). Stack and cluster: Trino replaces the zone's
+    table with the one it built (`CREATE OR REPLACE TABLE … AS SELECT`, one commit, history kept), with the
+    model's table ``properties``; the yml descriptions are then set as column docs as on the embedded profile.
+    """
+    if not uses_trino(settings):
+        return publish_mart(settings.duckdb_path, schema, name, catalog)
+    rows = publish_built(settings, schema, name, properties)
+    target = f"{schema}.{name}"
+    apply_docs(catalog, target, table_doc(target).iceberg())
+    return rows
 
 
 def publish_catalogue(contracts: dict[str, DatasetContract], catalog: Catalog) -> int:

@@ -23,6 +23,9 @@ DBT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 # The venv's dbt, whether or not the venv is on PATH (the CLI may be run as .venv/bin/lakehouse).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# The target the project is described by (manifest, compiled SQL for lineage), whichever target builds the
+# marts: DuckDB's SQL, compiled against the Iceberg tables of the active profile (docs/adr/0016-…).
+DESCRIBING_TARGET = "embedded"
 
 
 class ManifestError(RuntimeError):
@@ -53,6 +56,8 @@ class DbtModel:
     relation_name: str = ""
     checksum: str = ""
     compiled_code: str | None = field(default=None, hash=False, compare=False)
+    # The model's dbt config (materialization, Trino table `properties` …).
+    config: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def table(self) -> TableName:
@@ -76,6 +81,8 @@ class DbtManifest:
     sources: dict[str, TableName]  # source unique id -> the Iceberg table it reads
     # source unique id -> the relation compiled SQL names it by ('"dbt"."staging"."parks"')
     source_relations: dict[str, str] = field(default_factory=dict)
+    # The adapter of the target it was made for: 'duckdb' (embedded) or 'trino' (docs/adr/0016-…).
+    adapter_type: str = "duckdb"
 
     @property
     def compiled(self) -> bool:
@@ -131,7 +138,7 @@ def ensure_manifest(dbt_dir: Path = DBT_DIR) -> Path:
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(dbt_dir):
         return manifest
     command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(dbt_dir)]
-    command += ["--profiles-dir", str(dbt_dir)]
+    command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise ManifestError(f"dbt parse failed in {dbt_dir}:\n{completed.stdout}\n{completed.stderr}")
@@ -165,10 +172,13 @@ def parse_manifest(document: dict[str, Any]) -> DbtManifest:
             )
             for name, col in node["columns"].items()
         )
+        config = dict(node.get("config") or {})
         models[uid] = DbtModel(
             unique_id=uid,
             name=node["name"],
-            schema=node["schema"],
+            # The zone the model belongs to (its configured schema): on Trino dbt builds every model in one
+            # build schema (node["schema"]), on DuckDB the two are the same.
+            schema=str(config.get("schema") or node["schema"]),
             description=str(node.get("description") or ""),
             columns=columns,
             depends_on=tuple(node["depends_on"]["nodes"]),
@@ -177,6 +187,7 @@ def parse_manifest(document: dict[str, Any]) -> DbtManifest:
             relation_name=str(node.get("relation_name") or ""),
             checksum=str((node.get("checksum") or {}).get("checksum") or ""),
             compiled_code=node.get("compiled_code") if node.get("compiled") else None,
+            config=config,
         )
     sources = {
         uid: TableName(src["schema"], src["name"])
@@ -184,7 +195,8 @@ def parse_manifest(document: dict[str, Any]) -> DbtManifest:
         if src["schema"]  # dbt sources are tables of our zones
     }
     relations = {uid: str(document["sources"][uid].get("relation_name") or "") for uid in sources}
-    return DbtManifest(models=models, sources=sources, source_relations=relations)
+    adapter = str((document.get("metadata") or {}).get("adapter_type") or "duckdb")
+    return DbtManifest(models=models, sources=sources, source_relations=relations, adapter_type=adapter)
 
 
 @cache
@@ -200,6 +212,8 @@ def load_manifest(dbt_dir: Path = DBT_DIR) -> DbtManifest:
 
 def _matches(candidate: DbtManifest, current: DbtManifest) -> bool:
     """A compiled manifest of the project as it is now: the same models from the same source files."""
+    if candidate.adapter_type != current.adapter_type:  # a Trino build's SQL is not the project's description
+        return False
     if not candidate.compiled or set(candidate.models) != set(current.models):
         return False
     return all(candidate.models[uid].checksum == m.checksum for uid, m in current.models.items())
@@ -229,7 +243,7 @@ def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> D
         )
     scratch.mkdir(parents=True, exist_ok=True)
     command = [str(DBT_EXECUTABLE), "compile", "--quiet", "--project-dir", str(dbt_dir)]
-    command += ["--profiles-dir", str(dbt_dir), "--target-path", str(scratch)]
+    command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET, "--target-path", str(scratch)]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     manifest = scratch / "manifest.json"
     if completed.returncode != 0 or not manifest.exists():

@@ -30,8 +30,9 @@ CLUSTER_REQUIRED_ENV = (
     "LAKEHOUSE_S3_SECRET_KEY",
     "LAKEHOUSE_TRINO_HOST",
 )
-# dbt's target per profile (dbt_project/profiles.yml): only the cluster builds its marts in Trino.
-DBT_TARGETS = {"embedded": "embedded", "stack": "embedded", "cluster": "trino"}
+# dbt's target per profile (dbt_project/profiles.yml): the stack and the cluster build their marts in Trino
+# (docs/adr/0016-marts-built-by-trino-on-the-stack.md), the embedded profile in DuckDB.
+DBT_TARGETS = {"embedded": "embedded", "stack": "trino", "cluster": "trino"}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

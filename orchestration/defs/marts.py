@@ -1,4 +1,5 @@
-"""dbt: staging views and the exchange / kpi marts (built in DuckDB), then published to Iceberg."""
+"""dbt: staging views and the exchange / kpi marts (built in DuckDB on the embedded profile, by Trino on the
+stack and cluster: docs/adr/0016-…), then, after their gates, published to the Iceberg zone of the same name."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -7,8 +8,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from governance.contracts import load_contracts
-from governance.publish import publish_mart
+from governance.publish import publish_built_mart
 from infra.dbt_manifest import DbtModel, load_manifest
+from infra.dbt_trino import dbt_environment_set
 from orchestration.asset_metadata import (
     ZONE_KINDS,
     dbt_model_metadata,
@@ -26,15 +28,20 @@ def dbt_key(model: DbtModel) -> dg.AssetKey:
     return dg.AssetKey(["dbt", model.schema, model.name])
 
 
+def _zone(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The zone of a model (its configured schema): on Trino dbt builds every model in the build schema."""
+    return str((dbt_resource_props.get("config") or {}).get("schema") or dbt_resource_props["schema"])
+
+
 class LakehouseTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             # dbt sources are the Iceberg tables our own assets write.
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return dg.AssetKey(["dbt", dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return dg.AssetKey(["dbt", _zone(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "dbt_" + dbt_resource_props["schema"]
+        return "dbt_" + _zone(dbt_resource_props)
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return described("dbt", super().get_description(dbt_resource_props))
@@ -68,8 +75,10 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: Iterator[Any
     dagster_dbt_translator=LakehouseTranslator(),
     pool=DBT_POOL,  # one dbt build at a time: one DuckDB file on the embedded profile (ADR 0018)
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from _with_table_metadata(context, dbt.cli(["build"], context=context).stream())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource):
+    # The profile picks dbt's target (DuckDB embedded, Trino on the stack) and its connection (ADR 0016).
+    with dbt_environment_set(lakehouse.settings):
+        yield from _with_table_metadata(context, dbt.cli(["build"], context=context).stream())
 
 
 def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:
@@ -98,7 +107,9 @@ def _publish_asset(model: DbtModel) -> dg.AssetsDefinition:
         check_specs=[gates_check_spec(key)],
     )
     def published(lakehouse: LakehouseResource):
-        rows = publish_mart(lakehouse.settings.duckdb_path, schema, name, lakehouse.catalog)
+        rows = publish_built_mart(
+            lakehouse.settings, lakehouse.catalog, schema, name, model.config.get("properties")
+        )
         yield dg.MaterializeResult(metadata={"rows": rows, **table})
         yield gates_result(key, lakehouse.catalog, quality_tables, datasets)
 

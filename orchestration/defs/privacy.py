@@ -5,9 +5,9 @@ value) so that the masking report shows it after the Dagster run is gone.
 """
 
 import dagster as dg
-import duckdb
 
 from governance.leak_scans import record_scans, scan_mart
+from governance.publish import read_mart
 from infra.zones import TableName
 from orchestration.defs.marts import mart_models
 from orchestration.resources import LakehouseResource
@@ -25,9 +25,9 @@ def _leak_check(schema: str, name: str) -> dg.AssetChecksDefinition:
     def leak_check(
         context: dg.AssetCheckExecutionContext, lakehouse: LakehouseResource
     ) -> dg.AssetCheckResult:
-        with duckdb.connect(str(lakehouse.settings.duckdb_path), read_only=True) as connection:
-            # Identifiers from dbt's manifest (mart_models), not from input.
-            table = connection.table(target).to_arrow_table()
+        # Identifiers from dbt's manifest (mart_models), not from input. On Trino: the build schema's table,
+        # which no department reads; it reaches exchange / kpi only after this check (ADR 0016).
+        table = read_mart(lakehouse.settings, lakehouse.catalog, schema, name)
         scan = scan_mart(target, table)
         record_scans(lakehouse.catalog, context.run.run_id, [scan])
         return dg.AssetCheckResult(

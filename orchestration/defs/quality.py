@@ -6,9 +6,9 @@ Every validation is appended to ``governance.quality_results`` and rendered into
 """
 
 import dagster as dg
-import duckdb
 
 from governance.contracts import DatasetContract, load_contracts
+from governance.publish import read_mart
 from orchestration.automation import schedule_status
 from orchestration.defs.marts import mart_models
 from orchestration.defs.sources import raw_asset_key
@@ -127,8 +127,7 @@ def _mart_gate(schema: str, name: str) -> dg.AssetChecksDefinition:
         "shares in [0, 1], counts non-negative; blocks publication to Iceberg.",
     )
     def gate(context: dg.AssetCheckExecutionContext, lakehouse: LakehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(str(lakehouse.settings.duckdb_path), read_only=True) as connection:
-            table = connection.table(f"{schema}.{name}").to_arrow_table()
+        table = read_mart(lakehouse.settings, lakehouse.catalog, schema, name)  # DuckDB's, or Trino's build
         outcome = validate_mart(
             schema, name, table, run_id=context.run.run_id, docs_root=docs_root(lakehouse.settings)
         )

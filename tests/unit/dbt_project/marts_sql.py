@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import jinja2
 
 from infra.dbt_manifest import DBT_DIR
 
@@ -18,9 +19,32 @@ def model_source(model: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
+class _DuckDB:
+    """dbt's `adapter` as the dialect macros see it on the embedded target: `dispatch` picks `default__…`."""
+
+    macros: object = None
+
+    def dispatch(self, name: str) -> object:
+        return getattr(self.macros, f"default__{name}")
+
+
+DIALECT_MACROS = ("seconds_between", "hour_series", "timestamp_type")
+
+
+def _render(text: str) -> str:
+    """The dialect macros (macros/dialect.sql) rendered as on the embedded target, with dbt's `return`."""
+    adapter = _DuckDB()
+    env = jinja2.Environment()
+    env.globals.update({"return": lambda value: value, "adapter": adapter})
+    adapter.macros = env.from_string((DBT_DIR / "macros" / "dialect.sql").read_text(encoding="utf-8")).module
+    return env.from_string(text).render({name: getattr(adapter.macros, name) for name in DIALECT_MACROS})
+
+
 def mart_sql(model: str, text: str | None = None) -> str:
-    """The model's SQL with refs as plain table names (``text`` overrides the file, e.g. an old version)."""
-    return REF.sub(lambda m: m.group(1), model_source(model) if text is None else text)
+    """The model's SQL with refs as plain table names and the DuckDB spelling of the dialect macros (``text``
+    overrides the file, e.g. an old version)."""
+    plain = REF.sub(lambda m: m.group(1), model_source(model) if text is None else text)
+    return _render(plain)
 
 
 def refs(model: str) -> set[str]:

@@ -18,16 +18,17 @@ select
     cast(applications.submitted_at as date) as submitted_on,
     count(*) as applications,
     count(*) filter (where applications.online_prereview) as prereviewed_online,
-    round(count(*) filter (where applications.online_prereview) / count(*), 4) as online_prereview_rate,
+    round(cast(count(*) filter (where applications.online_prereview) as double) / count(*), 4)
+        as online_prereview_rate,
     count(*) filter (where applications.status = 'approved') as approved,
     count(*) filter (where applications.status = 'rejected') as rejected,
     count(*) filter (where applications.status in ('submitted', 'prereviewed', 'accepted')) as in_progress,
     count(applications.decided_at) as decided,
     round(
-        coalesce(sum(epoch(applications.decided_at) - epoch(applications.submitted_at)), 0) / 3600.0, 2
+        coalesce(sum({{ seconds_between('applications.submitted_at', 'applications.decided_at') }}), 0) / 3600.0, 2
     ) as hours_to_decision,
     round(
-        avg(epoch(applications.decided_at) - epoch(applications.submitted_at)) / 3600.0, 2
+        avg({{ seconds_between('applications.submitted_at', 'applications.decided_at') }}) / 3600.0, 2
     ) as avg_hours_to_decision,
     round(avg(coalesce(steps.steps, 0)), 2) as avg_steps,
     cast(sum(coalesce(steps.steps_returned, 0)) as bigint) as steps_returned

@@ -25,7 +25,8 @@ cells as (
 sized as (
     select
         *,
-        count(*) filter (where cell_tickets < 5) over (partition by received_on, town, category)
+        -- a sum, not count(*) filter (…) over: Trino has no FILTER on window functions
+        sum(case when cell_tickets < 5 then 1 else 0 end) over (partition by received_on, town, category)
             as merged_category_tickets
     from cells
 ),
@@ -50,7 +51,7 @@ grouped as (
         category,
         count(*) as tickets,
         count(*) filter (where status = '办结') as closed,
-        round(avg(epoch(closed_at) - epoch(received_at)) / 3600.0, 2) as avg_hours_to_close
+        round(avg({{ seconds_between('received_at', 'closed_at') }}) / 3600.0, 2) as avg_hours_to_close
     from merged
     group by received_on, town, street, category
 )

@@ -4,7 +4,7 @@ with sessions as (
         session_id,
         lot_id,
         entered_at,
-        coalesce(exited_at, date_trunc('hour', entered_at) + interval 1 hour) as left_at
+        coalesce(exited_at, date_trunc('hour', entered_at) + interval '1' hour) as left_at
     from {{ ref('stg_transport__parking_sessions') }}
 ),
 
@@ -14,14 +14,12 @@ session_hours as (
         sessions.lot_id,
         sessions.entered_at,
         sessions.left_at,
-        unnest(
-            generate_series(
-                date_trunc('hour', sessions.entered_at),
-                date_trunc('hour', sessions.left_at),
-                interval 1 hour
-            )
-        ) as hour_start
+        hours.hour_start
     from sessions
+    cross join
+        unnest(
+            {{ hour_series("date_trunc('hour', sessions.entered_at)", "date_trunc('hour', sessions.left_at)") }}
+        ) as hours (hour_start)
 ),
 
 occupancy as (
@@ -32,7 +30,9 @@ occupancy as (
         sum(
             greatest(
                 0,
-                epoch(least(left_at, hour_start + interval 1 hour)) - epoch(greatest(entered_at, hour_start))
+                {{ seconds_between(
+                    'greatest(entered_at, hour_start)', "least(left_at, hour_start + interval '1' hour)"
+                ) }}
             )
         ) / 3600.0 as occupied_vehicle_hours
     from session_hours

@@ -9,7 +9,7 @@ with applications as (
 item_departments as (
     select
         catalogue.item_code,
-        catalogue.department
+        cast(catalogue.department as varchar) as department
     from (
         values
         ('310115-XK-0101', '市场监管局临港分局'),
@@ -80,13 +80,13 @@ combined as (
 )
 
 select
-    scope_kind,
+    cast(scope_kind as varchar) as scope_kind,
     scope,
     scope_name,
     department,
     applications,
     prereviewed_online,
-    round(prereviewed_online / applications, 4) as online_prereview_rate,
+    round(cast(prereviewed_online as double) / applications, 4) as online_prereview_rate,
     -- when the rate was computed (China time, as kpi.sharing_rate): a rate without its time cannot be compared
-    cast(current_timestamp at time zone 'Asia/Shanghai' as timestamp) as measured_at
+    cast(current_timestamp at time zone 'Asia/Shanghai' as {{ timestamp_type() }}) as measured_at
 from combined
