@@ -128,11 +128,19 @@ def _orphan_cutoff(policy: MaintenancePolicy) -> float:
     return time.time() - policy.orphan_window_s
 
 
-def _bound_metadata_log(table: Table, policy: MaintenancePolicy) -> None:
+def _bound_metadata_log(table: Table, policy: MaintenancePolicy, attempts: int = 5) -> None:
     wanted = str(policy.metadata_versions_kept)
-    if table.properties.get(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX) != wanted:
-        with table.transaction() as transaction:
-            transaction.set_properties({TableProperties.METADATA_PREVIOUS_VERSIONS_MAX: wanted})
+    for attempt in range(1, attempts + 1):
+        if table.properties.get(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX) == wanted:
+            return
+        try:
+            with table.transaction() as transaction:
+                transaction.set_properties({TableProperties.METADATA_PREVIOUS_VERSIONS_MAX: wanted})
+        except CommitFailedException:
+            # A load committed since the table was read: one property, set again on the fresh table.
+            if attempt == attempts:
+                raise
+            time.sleep(0.1 * attempt)
         table.refresh()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 
+import trino
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
@@ -47,6 +48,28 @@ _SESSION_MINIMA = (
     f"SET SESSION {STEWARD_CATALOG}.expire_snapshots_min_retention = ?",
     f"SET SESSION {STEWARD_CATALOG}.remove_orphan_files_min_retention = ?",
 )
+
+
+# Trino's error for an Iceberg commit that failed, a conflict with a concurrent writer among them: the catalog
+# commits optimistically and our tables turn the Iceberg library's own retry off (commit.retry.num-retries=0,
+# infra/iceberg/writer.py), so a load committing during a rewrite makes Trino's commit fail. Each procedure
+# re-reads the table when it starts, so running it again is safe (docs/adr/0018-concurrent-writers.md).
+COMMIT_ERROR = "ICEBERG_COMMIT_ERROR"
+PROCEDURE_ATTEMPTS = 5
+
+
+def run_procedure(cursor, statement: str, *, attempts: int = PROCEDURE_ATTEMPTS, delay: float = 0.5) -> int:
+    """Run a table procedure, again on a commit conflict; returns the attempts it took."""
+    for attempt in range(1, attempts + 1):
+        try:
+            cursor.execute(statement)
+            cursor.fetchall()
+            return attempt
+        except trino.exceptions.TrinoQueryError as exc:
+            if exc.error_name != COMMIT_ERROR or attempt == attempts:
+                raise
+            time.sleep(delay * attempt)
+    raise AssertionError("unreachable")
 
 
 def quote_identifier(identifier: str) -> str:
@@ -123,20 +146,17 @@ def maintain_on_trino(
             cursor.execute(statement, [duration(value)])
             cursor.fetchall()
         if groups:
-            cursor.execute(_procedure(_OPTIMIZE, target, data_size(policy.small_file_bytes)))
-            cursor.fetchall()
+            run_procedure(cursor, _procedure(_OPTIMIZE, target, data_size(policy.small_file_bytes)))
             result.partitions_compacted = len(groups)
             result.files_replaced = sum(len(g) for g in groups)
         # Recomputed after the rewrite (its REPLACE snapshot is now the newest of the history) and against
         # the clock now, which is what Trino measures the retention from.
         table = catalog.load_table(name)
         retention_ms = expire_retention_ms(table, policy, int(time.time() * 1000))
-        cursor.execute(_procedure(_EXPIRE, target, duration(retention_ms)))
-        cursor.fetchall()
+        run_procedure(cursor, _procedure(_EXPIRE, target, duration(retention_ms)))
         table = catalog.load_table(name)
         expected_orphans = orphan_files(table, _orphan_cutoff(policy))
-        cursor.execute(_procedure(_ORPHANS, target, duration(orphan_ms)))
-        cursor.fetchall()
+        run_procedure(cursor, _procedure(_ORPHANS, target, duration(orphan_ms)))
     table = catalog.load_table(name)
     result.snapshots_expired = sorted(snapshots_before - {s.snapshot_id for s in table.metadata.snapshots})
     after = footprint(table)

@@ -12,13 +12,17 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import Field
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitFailedException, NoSuchTableError, TableAlreadyExistsError
 from pyiceberg.expressions import And, GreaterThanOrEqual, In, LessThanOrEqual
 from pyiceberg.table import Table, Transaction
+from pyiceberg.table.metadata import TableMetadata
+from pyiceberg.table.update import ValidatableTableRequirement
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
 
 from infra.iceberg.append import append_table
@@ -47,6 +51,41 @@ TABLE_PROPERTIES = {
     # 20000 made writes 6% slower here). Pages stay bounded by the 1 MiB page size. bench/ingest.py.
     "write.parquet.page-row-limit": "1024",
 }
+
+
+class AssertReadState(ValidatableTableRequirement):
+    """The state a commit was computed from: the main branch's snapshot and the load state. pyiceberg checks a
+    commit's requirements against the catalog's current metadata inside the commit (the SQL catalog then swaps
+    the metadata location only if no one moved it meanwhile). Its own requirements guard the snapshot only when
+    rows are added, so a commit of load state alone (every row a duplicate or quarantined, or a watermark) would
+    otherwise be laid over a concurrent load's and drop its units (docs/adr/0018-concurrent-writers.md)."""
+
+    type: Literal["lakehouse-assert-read-state"] = Field(default="lakehouse-assert-read-state")
+    snapshot_id: int | None = None
+    units: str | None = None
+    watermark: str | None = None
+
+    @staticmethod
+    def of(table: Table) -> AssertReadState:
+        metadata = table.metadata
+        return AssertReadState(
+            snapshot_id=metadata.current_snapshot_id,
+            units=metadata.properties.get(UNITS_PROPERTY),
+            watermark=metadata.properties.get(WATERMARK_PROPERTY),
+        )
+
+    def validate(self, base_metadata: TableMetadata | None) -> None:
+        if base_metadata is None:
+            raise CommitFailedException("Requirement failed: current table metadata is missing")
+        now = AssertReadState(
+            snapshot_id=base_metadata.current_snapshot_id,
+            units=base_metadata.properties.get(UNITS_PROPERTY),
+            watermark=base_metadata.properties.get(WATERMARK_PROPERTY),
+        )
+        if now != self:
+            raise CommitFailedException(
+                "the table changed since it was read (a concurrent load or maintenance)"
+            )
 
 
 @dataclass(frozen=True)
@@ -194,6 +233,8 @@ def commit(
             properties[LAST_LOAD_PROPERTY] = json.dumps(last_load, ensure_ascii=False, default=str)
         try:
             with table.transaction() as tx:
+                # Only onto the table the batch and load state above were computed from; else retry below.
+                tx._apply((), (AssertReadState.of(table),))
                 if mode == "overwrite":
                     tx.overwrite(batch)
                 elif mode == "merge" and key and table.current_snapshot() is not None and batch.num_rows:
