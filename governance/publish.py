@@ -24,7 +24,7 @@ from governance.privacy_gate import GateResult, check_dataset
 from governance.staging import MaskedTable, mask_for_staging, staging_table
 from infra.dbt_trino import publish_built, read_built, uses_trino
 from infra.iceberg.docs import TableDocs, apply_docs
-from infra.iceberg.writer import commit, ensure_table
+from infra.iceberg.writer import CONTENT_DIGEST, commit, content_digest, ensure_table, holds_content
 from infra.settings import Settings
 from infra.zones import RESOURCE_CATALOGUE
 
@@ -41,6 +41,11 @@ def write_derived(
     table = ensure_table(catalog, identifier, data.schema, docs=docs)
     # Top-level fields only: Iceberg's column_names also lists nested ones (a list's element).
     current = {field.name for field in table.schema().fields}
+    digest = content_digest(data)
+    if set(data.schema.names) == current and holds_content(table, digest):
+        # The same rows as the current snapshot: publishing them again commits nothing (docs/adr/0017-…).
+        snapshot = table.current_snapshot()
+        return snapshot.snapshot_id if snapshot is not None else None
     if set(data.schema.names) != current:
         with table.update_schema() as update:
             update.union_by_name(data.schema)
@@ -48,7 +53,7 @@ def write_derived(
                 update.delete_column(name)
         if docs is not None:
             apply_docs(catalog, identifier, docs)
-    return commit(catalog, identifier, data, "overwrite").snapshot_id
+    return commit(catalog, identifier, data, "overwrite", summary={CONTENT_DIGEST: digest}).snapshot_id
 
 
 def _docs(table: str, contract: DatasetContract) -> TableDocs:

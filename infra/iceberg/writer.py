@@ -7,6 +7,7 @@ Commit conflicts with a concurrent writer are retried against the fresh table.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import warnings
@@ -201,9 +202,11 @@ def commit(
     evolve: bool = False,
     attempts: int = 8,
     on_retry: Callable[[int, Exception], None] | None = None,
+    summary: dict[str, str] | None = None,
 ) -> CommitResult:
     """Commit ``data`` once. ``mode``: append (events; keys already present are skipped), merge (entities;
-    rows with a key in the batch are replaced), overwrite (whole table, for derived zones)."""
+    rows with a key in the batch are replaced), overwrite (whole table, for derived zones). ``summary``: extra
+    properties of the snapshot an overwrite commits (``content_digest``)."""
     if mode not in ("append", "merge", "overwrite"):
         raise ValueError(f"unknown write mode {mode!r}")
     if mode == "merge" and len(key) != 1:
@@ -236,7 +239,7 @@ def commit(
                 # Only onto the table the batch and load state above were computed from; else retry below.
                 tx._apply((), (AssertReadState.of(table),))
                 if mode == "overwrite":
-                    tx.overwrite(batch)
+                    tx.overwrite(batch, snapshot_properties=summary or {})
                 elif mode == "merge" and key and table.current_snapshot() is not None and batch.num_rows:
                     keys = pc.unique(batch.column(key[0]))
                     with warnings.catch_warnings():
@@ -259,3 +262,22 @@ def commit(
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     raise AssertionError("unreachable")
+
+
+CONTENT_DIGEST = "lakehouse.content-digest"
+
+
+def content_digest(data: pa.Table) -> str:
+    """A digest of a table's schema and rows in their order (Arrow IPC of one contiguous batch)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, data.schema) as writer:
+        writer.write_table(data.combine_chunks())
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def holds_content(table: Table, digest: str) -> bool:
+    """The table's current snapshot was committed with exactly this content (``content_digest``)."""
+    snapshot = table.current_snapshot()
+    return (
+        snapshot is not None and snapshot.summary is not None and snapshot.summary[CONTENT_DIGEST] == digest
+    )

@@ -1,10 +1,13 @@
 """Exchange zone: every shareable resource published from its masked staging copy, plus the catalogue."""
 
+from datetime import date
+
 import dagster as dg
 
 from governance.catalogue import CATALOGUE_SCHEMA, exchange_table
 from governance.contracts import DatasetContract, load_contracts
 from governance.publish import publish_catalogue, publish_resource
+from governance.staging import staging_table
 from infra.zones import EXCHANGE, GOVERNANCE, RESOURCE_CATALOGUE
 from orchestration.asset_metadata import (
     EXCHANGE_GROUP,
@@ -19,6 +22,16 @@ from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
+from orchestration.unchanged import (
+    code_version,
+    data_version_of,
+    decide,
+    latest_metadata,
+    previous_materialization,
+    snapshots,
+    state_metadata,
+    unchanged_result,
+)
 
 CATALOGUE_KEY = table_key(RESOURCE_CATALOGUE)
 
@@ -26,6 +39,8 @@ CATALOGUE_KEY = table_key(RESOURCE_CATALOGUE)
 def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = table_key(EXCHANGE.table(contract.name))
     table = exchange_metadata(contract)
+    code = code_version(contract.path, __file__)
+    target = EXCHANGE.table(contract.name)
 
     @dg.asset(
         key=key,
@@ -38,12 +53,30 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             "exchange", f"共享资源 {contract.title} ({contract.sharing_type}), served to other departments."
         ),
         metadata=table,
+        code_version=code,
         check_specs=[gates_check_spec(key)],
     )
-    def resource(lakehouse: LakehouseResource):
-        published = publish_resource(contract, lakehouse.catalog)
+    def resource(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
+        # Skip what did not change (ADR 0017): the same staging snapshot and code, minors counted in the same
+        # year, and the exchange table still holds what the last run published.
+        today = date.today()
+        inputs = {
+            **snapshots(lakehouse.catalog, [staging_table(contract)]),
+            "minors_counted_in": str(today.year),
+        }
+        previous, version = previous_materialization(context, key)
+        decision = decide(previous, code, inputs, snapshots(lakehouse.catalog, [target]))
+        if decision.skip:
+            context.log.info(f"{target}: {decision.note}; release check and publication skipped")
+            state = state_metadata(code, inputs, previous.outputs if previous else {})
+            yield unchanged_result(decision, latest_metadata(context, key), state, version)
+            # The gates on the path are read again: a gate that turned red since shows here.
+            yield gates_result(key, lakehouse.catalog, [contract.raw_table], [contract.name])
+            return
+        published = publish_resource(contract, lakehouse.catalog, today)
         assert published is not None
         release = published.release
+        outputs = snapshots(lakehouse.catalog, [target])
         yield dg.MaterializeResult(
             metadata={
                 "table": published.table,
@@ -54,7 +87,9 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                 "rows_suppressed": release.rows_suppressed,
                 "minors_withheld": release.minors_withheld,
                 **table,
-            }
+                **state_metadata(code, inputs, outputs),
+            },
+            data_version=data_version_of(outputs),
         )
         # After the write: the gates that let it through, as the dossier will show them.
         yield gates_result(key, lakehouse.catalog, [contract.raw_table], [contract.name], release)

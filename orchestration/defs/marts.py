@@ -11,6 +11,7 @@ from governance.contracts import load_contracts
 from governance.publish import publish_built_mart
 from infra.dbt_manifest import DbtModel, load_manifest
 from infra.dbt_trino import dbt_environment_set
+from orchestration import dbt_state
 from orchestration.asset_metadata import (
     ZONE_KINDS,
     dbt_model_metadata,
@@ -76,9 +77,14 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: Iterator[Any
     pool=DBT_POOL,  # one dbt build at a time: one DuckDB file on the embedded profile (ADR 0018)
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource):
+    plan = dbt_state.plan(context)  # nothing changed since the last build: dbt does not start (ADR 0017)
+    if plan.skip:
+        yield from plan.unchanged(context)
+        return
     # The profile picks dbt's target (DuckDB embedded, Trino on the stack) and its connection (ADR 0016).
     with dbt_environment_set(lakehouse.settings):
-        yield from _with_table_metadata(context, dbt.cli(["build"], context=context).stream())
+        events = dbt.cli(["build"], context=context).stream()
+        yield from plan.versioned(context, _with_table_metadata(context, events))
 
 
 def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:

@@ -14,6 +14,20 @@ from orchestration.defs.sources import raw_asset_key
 from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
+from orchestration.unchanged import (
+    carried_check_result,
+    carries,
+    code_version,
+    data_version_of,
+    decide,
+    key_digest,
+    last_check,
+    latest_metadata,
+    previous_materialization,
+    snapshots,
+    state_metadata,
+    unchanged_result,
+)
 
 PRIVACY_GATE = "privacy_gate"
 
@@ -44,6 +58,8 @@ def _release_metadata(release: Release | None) -> dict:
 def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = staging_asset_key(contract)
     table = staging_metadata(contract)
+    code = code_version(contract.path, __file__)
+    target = STAGING.table(contract.name)
 
     @dg.asset(
         key=key,
@@ -56,6 +72,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             "staging", f"{contract.title}, masked per contract (no unmasked personal data from here on)."
         ),
         metadata=table,
+        code_version=code,
         check_specs=[
             dg.AssetCheckSpec(
                 PRIVACY_GATE,
@@ -69,7 +86,26 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         ],
     )
     def staged(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
-        outcome = stage_dataset(contract, lakehouse.catalog, load_pseudonym_key(), context.run_id)
+        pseudonym_key = load_pseudonym_key()
+        # Skip what did not change (ADR 0017): the same raw snapshot, code and key, and staging still holds
+        # what the last run wrote; the privacy gate's last result is then reported again, as it was.
+        inputs = {
+            **snapshots(lakehouse.catalog, [contract.raw_table]),
+            "pseudonym_key": key_digest(pseudonym_key),
+        }
+        previous, version = previous_materialization(context, key)
+        decision = decide(previous, code, inputs, snapshots(lakehouse.catalog, [target]))
+        gate_key = dg.AssetCheckKey(key, PRIVACY_GATE)
+        last = last_check(context.instance, gate_key) if decision.skip else None
+        if decision.skip and carries(last, code, inputs):
+            state = state_metadata(code, inputs, previous.outputs if previous else {})
+            context.log.info(f"{target}: {decision.note}; masking, privacy gate and write skipped")
+            yield unchanged_result(decision, latest_metadata(context, key), state, version)
+            yield carried_check_result(last, decision, state, key, PRIVACY_GATE)
+            return
+        outcome = stage_dataset(contract, lakehouse.catalog, pseudonym_key, context.run_id)
+        outputs = snapshots(lakehouse.catalog, [target])
+        state = state_metadata(code, inputs, outputs)
         masked = outcome.masked
         yield dg.MaterializeResult(
             metadata={
@@ -81,7 +117,9 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                     }
                 ),
                 **table,
-            }
+                **state,
+            },
+            data_version=data_version_of(outputs),
         )
         gate = outcome.gate
         yield dg.AssetCheckResult(
@@ -103,6 +141,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
                     ]
                 ),
                 "reidentification": dg.MetadataValue.json(_release_metadata(gate.release)),
+                **state,
             },
         )
 
