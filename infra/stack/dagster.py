@@ -121,6 +121,10 @@ def instance_yaml(settings: Settings) -> str:
             f"      username: {json.dumps(settings.pg_user)}",
             f"      password: {json.dumps(settings.pg_password)}",
             f"      db_name: {DATABASE}",
+            # psycopg2, not SQLAlchemy 2.1's default psycopg 3: Dagster's event log sends `NOTIFY run_events,
+            # :id` with a bound parameter, which psycopg 3 binds server-side and PostgreSQL rejects
+            # ("syntax error at or near $1"), so no event could be stored.
+            "      scheme: postgresql+psycopg2",
             "run_monitoring:",
             "  enabled: true",
             f"  start_timeout_seconds: {_seconds(START_TIMEOUT_ENV, DEFAULT_START_TIMEOUT)}",

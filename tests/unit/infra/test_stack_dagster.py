@@ -30,6 +30,8 @@ def test_instance_keeps_runs_events_and_schedules_in_postgres(settings) -> None:
         "username": "lakehouse",
         "password": "pw:with'quote#",  # quoted whatever it holds
         "db_name": "dagster",
+        # psycopg 3 (SQLAlchemy 2.1's default) rejects the event log's `NOTIFY run_events, $1`.
+        "scheme": "postgresql+psycopg2",
     }
     monitoring = config["run_monitoring"]
     assert monitoring["enabled"] is True
