@@ -167,3 +167,29 @@ def test_status_shows_both_and_down_stops_them(dagster_stack) -> None:
     assert not listed["dagster-webserver"]["healthy"] and listed["dagster-webserver"]["pid"] is None
     assert not listed["dagster-daemon"]["healthy"] and listed["dagster-daemon"]["pid"] is None
     assert listed["postgres"]["healthy"]
+
+
+def test_the_instance_gives_a_table_pool_one_step_at_a_time_and_queues_sensor_runs(dagster_stack) -> None:
+    """The generated limits as the stack's PostgreSQL instance applies them (docs/adr/0018-…): two steps of
+    one table's pool, one claims the slot and the other waits until the first run frees it."""
+    from infra.dagster_concurrency import POOL_LIMIT, TRIGGER_TAG
+    from orchestration.pools import table_pool
+
+    instance = dg.DagsterInstance.from_config(str(dagster_node.home(dagster_stack.paths)))
+    storage = instance.event_log_storage
+    pool = table_pool("raw_transport.traffic_flow")
+    try:
+        config = instance.get_concurrency_config()
+        assert config.pool_config.default_pool_limit == POOL_LIMIT
+        assert config.run_queue_config.tag_concurrency_limits == [{"key": TRIGGER_TAG, "limit": 1}]
+        assert storage.supports_global_concurrency_limits
+        storage.initialize_concurrency_limit_to_default(pool)  # as a step does before its first claim
+        first = storage.claim_concurrency_slot(pool, "run-a", "raw_transport__traffic_flow")
+        second = storage.claim_concurrency_slot(pool, "run-b", "raw_transport__traffic_flow")
+        assert first.is_claimed and not second.is_claimed
+        storage.free_concurrency_slots_for_run("run-a")
+        assert storage.claim_concurrency_slot(pool, "run-b", "raw_transport__traffic_flow").is_claimed
+    finally:
+        storage.free_concurrency_slots_for_run("run-a")
+        storage.free_concurrency_slots_for_run("run-b")
+        instance.dispose()
