@@ -90,6 +90,15 @@ def model_inputs(
     return inputs
 
 
+def _depth(manifest: DbtManifest, uid: str, seen: frozenset[str] = frozenset()) -> int:
+    """How many models lie on the longest path from a source to this model (0 for one reading sources only)."""
+    model = manifest.models.get(uid)
+    if model is None or uid in seen:
+        return 0
+    upstream = [d for d in model.depends_on if d in manifest.models]
+    return max((1 + _depth(manifest, d, seen | {uid}) for d in upstream), default=0)
+
+
 def version_of(inputs: Mapping[str, str | None]) -> str:
     text = "\n".join(f"{k}={inputs[k]}" for k in sorted(inputs))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -103,6 +112,7 @@ class DbtPlan:
     inputs: dict[dg.AssetKey, dict[str, str | None]] = field(default_factory=dict)
     previous_versions: dict[dg.AssetKey, str | None] = field(default_factory=dict)
     code_versions: dict[dg.AssetKey, str | None] = field(default_factory=dict)
+    depths: dict[dg.AssetKey, int] = field(default_factory=dict)  # models read on the longest path to it
 
     @property
     def skip(self) -> bool:
@@ -112,8 +122,9 @@ class DbtPlan:
         return state_metadata(self.code_versions.get(key) or "", self.inputs.get(key, {}), {})
 
     def unchanged(self, context: dg.AssetExecutionContext) -> Iterator[Any]:
-        """Every selected model unchanged (same data version) and every selected dbt test's last result."""
-        for key in sorted(context.selected_asset_keys):
+        """Every selected model unchanged (same data version) and every selected dbt test's last result.
+        Models are reported upstream first, as Dagster requires within one op."""
+        for key in sorted(context.selected_asset_keys, key=lambda k: (self.depths.get(k, 0), k)):
             yield dg.MaterializeResult(
                 asset_key=key,
                 metadata={
@@ -165,6 +176,7 @@ def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPla
             continue
         inputs = model_inputs(manifest, model, sources, today)
         result.inputs[key] = inputs
+        result.depths[key] = _depth(manifest, model.unique_id)
         result.code_versions[key] = code_versions.get(key)
         if not result.skip:
             continue

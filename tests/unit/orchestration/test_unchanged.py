@@ -9,7 +9,7 @@ import pytest
 
 from infra.dbt_manifest import DbtManifest, DbtModel
 from infra.zones import TableName
-from orchestration.dbt_state import model_inputs, version_of
+from orchestration.dbt_state import _depth, model_inputs, version_of
 from orchestration.unchanged import Recorded, carries, decide, key_digest
 
 CODE = "c0de"
@@ -126,3 +126,9 @@ def test_a_dbt_models_inputs_are_its_sources_snapshots_and_the_sql_it_reads(tmp_
     # The data version follows the inputs: a new snapshot is a new version, the same inputs the same one.
     newer = model_inputs(manifest, manifest.models["model.p.mart"], {"staging.parks": "8"}, day)
     assert version_of(mart) == version_of(dict(mart)) != version_of(newer)
+
+
+def test_unchanged_models_are_reported_upstream_first(tmp_path) -> None:
+    """Dagster refuses a model yielded before a model it reads: the skip reports them by depth."""
+    manifest = _manifest(tmp_path)
+    assert [_depth(manifest, uid) for uid in ("model.p.stg", "model.p.mart", "model.p.clock")] == [0, 1, 2]
