@@ -27,10 +27,11 @@ import dagster as dg
 from infra.dbt_manifest import DBT_DIR, DbtManifest, DbtModel, load_manifest
 from orchestration.unchanged import (
     Decision,
+    LastCheck,
     carried_check_result,
     code_version,
     decide,
-    last_check,
+    last_checks,
     previous_materialization,
     snapshots,
     state_metadata,
@@ -113,6 +114,7 @@ class DbtPlan:
     previous_versions: dict[dg.AssetKey, str | None] = field(default_factory=dict)
     code_versions: dict[dg.AssetKey, str | None] = field(default_factory=dict)
     depths: dict[dg.AssetKey, int] = field(default_factory=dict)  # models read on the longest path to it
+    checks: dict[dg.AssetCheckKey, LastCheck | None] = field(default_factory=dict)  # dbt tests' last results
 
     @property
     def skip(self) -> bool:
@@ -135,8 +137,8 @@ class DbtPlan:
                 },
                 data_version=dg.DataVersion(version_of(self.inputs[key])),
             )
-        for check_key in sorted(context.selected_asset_check_keys, key=str):
-            last = last_check(context.instance, check_key)
+        for check_key in sorted(self.checks, key=str):
+            last = self.checks[check_key]
             assert last is not None  # plan() builds when a selected check has no result yet
             yield carried_check_result(last, self.decision, {}, check_key.asset_key, check_key.name)
 
@@ -196,8 +198,9 @@ def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPla
     if result.skip and not settings.duckdb_path.exists():
         result.decision = Decision(False, f"{settings.duckdb_path} does not exist")
     if result.skip:
-        for check_key in context.selected_asset_check_keys:
-            if last_check(context.instance, check_key) is None:
+        result.checks = last_checks(context.instance, context.selected_asset_check_keys)
+        for check_key, last in result.checks.items():
+            if last is None:
                 result.decision = Decision(
                     False, f"{check_key.name} on {check_key.asset_key.to_user_string()}: no result yet"
                 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,6 +39,7 @@ UNCHANGED = "unchanged"
 # The packages whose code a derived table depends on: a change anywhere in them re-runs the work once.
 CODE_PACKAGES = ("infra", "governance", "quality")
 NO_SNAPSHOT = "none"
+_CARRIED = re.compile(r"^(carried forward, [^:]*: )+")
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,34 @@ def last_check(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey) -> Las
     return None
 
 
+def _as_last_check(record: Any) -> LastCheck | None:
+    event = getattr(record, "event", None)
+    evaluation = getattr(getattr(event, "dagster_event", None), "event_specific_data", None)
+    if evaluation is None or not hasattr(evaluation, "passed"):
+        return None
+    return LastCheck(
+        passed=bool(evaluation.passed),
+        description=evaluation.description,
+        metadata=evaluation.metadata,
+        severity=evaluation.severity,
+        state=_state_of(evaluation.metadata),
+    )
+
+
+def last_checks(
+    instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetCheckKey]
+) -> dict[dg.AssetCheckKey, LastCheck | None]:
+    """The latest completed evaluation of many checks in one query of the event log."""
+    keys = list(check_keys)
+    summaries = instance.event_log_storage.get_asset_check_summary_records(keys) if keys else {}
+    found: dict[dg.AssetCheckKey, LastCheck | None] = {}
+    for key in keys:
+        summary = summaries.get(key)
+        record = summary.last_completed_check_execution_record if summary is not None else None
+        found[key] = _as_last_check(record) if record is not None else None
+    return found
+
+
 def carried_check_result(
     last: LastCheck,
     decision: Decision,
@@ -292,7 +322,8 @@ def carried_check_result(
     carried = {
         k: v for k, v in last.metadata.items() if k not in (STATE, "carried_forward", "skipped_because")
     }
-    description = f"carried forward, {decision.note}: {last.description or ''}".strip()
+    evaluated = _CARRIED.sub("", last.description or "")  # the evaluation's own words, not nested notes
+    description = f"carried forward, {decision.note}: {evaluated}".strip()
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=name,

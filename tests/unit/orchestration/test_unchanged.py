@@ -132,3 +132,21 @@ def test_unchanged_models_are_reported_upstream_first(tmp_path) -> None:
     """Dagster refuses a model yielded before a model it reads: the skip reports them by depth."""
     manifest = _manifest(tmp_path)
     assert [_depth(manifest, uid) for uid in ("model.p.stg", "model.p.mart", "model.p.clock")] == [0, 1, 2]
+
+
+def test_a_result_carried_again_and_again_keeps_its_own_words_and_verdict() -> None:
+    import dagster as dg
+
+    from orchestration.unchanged import Decision, LastCheck, carried_check_result
+
+    decision = Decision(True, "inputs, code and outputs unchanged", "21")
+    last = LastCheck(False, "2 of 18 expectations failed", {}, dg.AssetCheckSeverity.ERROR, None)
+    once = carried_check_result(last, decision, {})
+    twice = carried_check_result(LastCheck(False, once.description, {}, once.severity, None), decision, {})
+    assert (
+        twice.description
+        == once.description
+        == ("carried forward, unchanged since snapshot 21: 2 of 18 expectations failed")
+    )
+    assert twice.passed is False and twice.severity == dg.AssetCheckSeverity.ERROR
+    assert "FAILED" in twice.metadata["carried_forward"].value
