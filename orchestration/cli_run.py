@@ -69,7 +69,9 @@ def summarise(settings: Settings, outcome: RunOutcome, started: float) -> None:
     from orchestration.tables import list_tables
 
     done = sum(a.status == "materialised" for a in outcome.assets)
-    click.echo(f"summary: {done} of {len(outcome.assets)} assets materialised")
+    unchanged = sum(a.note == "unchanged" for a in outcome.assets)
+    skipped = f" ({unchanged} unchanged since their last run: work skipped)" if unchanged else ""
+    click.echo(f"summary: {done} of {len(outcome.assets)} assets materialised{skipped}")
     by_zone: dict[str, list] = {}
     for info in list_tables(open_catalog()):
         by_zone.setdefault(info.namespace, []).append(info)

@@ -35,6 +35,7 @@ class AssetLine:
     seconds: float | None = None
     error: str | None = None
     partition: str | None = None
+    note: str | None = None  # "unchanged": the work was skipped, nothing it reads changed (ADR 0017)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class RunRecorder(logging.Handler):
                     rows=_rows(materialization.metadata),
                     seconds=at - started,
                     partition=materialization.partition or self.partition,
+                    note="unchanged" if "unchanged" in materialization.metadata else None,
                 )
             )
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -194,4 +196,6 @@ def format_line(line: AssetLine, width: int = 48) -> str:
     text = f"  {mark} {line.asset + where:<{width}} {line.status:<12} {rows} {seconds}"
     if line.error:
         text += f"  {line.error}"
+    elif line.note:
+        text += f"  {line.note}"
     return text.rstrip()

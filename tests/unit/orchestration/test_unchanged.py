@@ -150,3 +150,10 @@ def test_a_result_carried_again_and_again_keeps_its_own_words_and_verdict() -> N
     )
     assert twice.passed is False and twice.severity == dg.AssetCheckSeverity.ERROR
     assert "FAILED" in twice.metadata["carried_forward"].value
+
+
+def test_an_unchanged_asset_says_so_on_its_line() -> None:
+    from orchestration.run_events import AssetLine, format_line
+
+    line = format_line(AssetLine("staging/parks", "materialised", rows=5, seconds=0.2, note="unchanged"))
+    assert line.endswith("0.2 s  unchanged") and "✔ staging/parks" in line
