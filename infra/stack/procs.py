@@ -102,7 +102,7 @@ def stop_pid(pid: int, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> b
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
     if wait_gone(pid, timeout):
-        _reap(pid)
+        reap(pid)
         return False
     # Kill the whole group: servers started by spawn() lead their own session.
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -111,21 +111,21 @@ def stop_pid(pid: int, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> b
         os.kill(pid, signal.SIGKILL)
     if not wait_gone(pid, 10):
         raise StackError(f"process {pid} survived SIGKILL")
-    _reap(pid)
+    reap(pid)
     return True
 
 
 def wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        _reap(pid)
+        reap(pid)
         if not is_alive(pid):
             return True
         time.sleep(0.2)
     return not is_alive(pid)
 
 
-def _reap(pid: int) -> None:
+def reap(pid: int) -> None:
     # Our own children (started in this Python process) stay zombies until waited for.
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)

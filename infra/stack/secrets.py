@@ -95,7 +95,11 @@ def load_or_create_users(secrets_dir: Path) -> list[TrinoUser]:
     for name, entry in known.items():
         if name not in {u.name for u in users}:
             users.append(TrinoUser(name, str(entry["password"]), tuple(entry.get("groups", ()))))  # type: ignore[arg-type]
-    write_private(path, {u.name: {"password": u.password, "groups": list(u.groups)} for u in users})
+    wanted = {u.name: {"password": u.password, "groups": list(u.groups)} for u in users}
+    if wanted != known:
+        # Only when something changed: a rewrite truncates the file first, and a reader in another process
+        # or thread (a `lakehouse sql` while a test polls Trino) then read it empty ("Expecting value").
+        write_private(path, wanted)
     return users
 
 

@@ -126,7 +126,29 @@ def configure(
         write(rules, default_rules())
 
 
+def launcher_pid_file(node: TrinoNode) -> Path:
+    """Where Trino's own launcher records the PID it started (it refuses to start while that PID exists)."""
+    return node.data / "var" / "run" / "launcher.pid"
+
+
+def _forget_dead_launcher(node: TrinoNode) -> None:
+    """Drop the launcher's PID file when that process is gone or a zombie.
+
+    A node killed with SIGKILL by the process that started it stays a zombie until that process waits
+    for it, and Trino's launcher (`kill -0`) takes a zombie for a running server: "already running as
+    <pid>", and the node never starts again. Reap it if it is ours; a file naming a gone PID goes.
+    """
+    pid_file = launcher_pid_file(node)
+    pid = procs.read_pid(pid_file)
+    if pid is None:
+        return
+    procs.reap(pid)
+    if not procs.is_alive(pid):
+        pid_file.unlink(missing_ok=True)
+
+
 def _launch(node: TrinoNode, paths: StackPaths, jdk: Jdk) -> int:
+    _forget_dead_launcher(node)
     server = install_dir(paths)
     env = {
         **os.environ,

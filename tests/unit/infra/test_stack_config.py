@@ -165,7 +165,10 @@ def test_demo_users_cover_every_department(tmp_path: Path) -> None:
     assert next(u for u in users if u.name == "steward").groups == ("data_office",)
     path = tmp_path / "trino-users.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    written = path.stat().st_mtime_ns
     assert [u.password for u in load_or_create_users(tmp_path)] == [u.password for u in users]  # stable
+    # Read, not rewritten: a rewrite truncates first, and a concurrent reader then saw an empty file.
+    assert path.stat().st_mtime_ns == written
 
 
 def test_generated_secrets_fill_settings(tmp_path: Path, settings: Settings) -> None:
