@@ -163,11 +163,22 @@ def expirable_snapshots(table: Table, policy: MaintenancePolicy, now_ms: int) ->
     ]
 
 
-def expire_snapshots(table: Table, policy: MaintenancePolicy, now_ms: int) -> list[int]:
-    expired = expirable_snapshots(table, policy, now_ms)
-    if expired:
-        table.maintenance.expire_snapshots().by_ids(expired).commit()
-    return expired
+def expire_snapshots(table: Table, policy: MaintenancePolicy, now_ms: int, attempts: int = 5) -> list[int]:
+    for attempt in range(1, attempts + 1):
+        expired = expirable_snapshots(table, policy, now_ms)
+        if not expired:
+            return []
+        try:
+            table.maintenance.expire_snapshots().by_ids(expired).commit()
+            return expired
+        except CommitFailedException:
+            # A load committed between pyiceberg's read and its swap of the metadata: choose again from the
+            # fresh history (the load's snapshot is the newest, never expired) and commit again.
+            if attempt == attempts:
+                raise
+            time.sleep(0.1 * attempt)
+            table.refresh()
+    raise AssertionError("unreachable")
 
 
 def orphan_files(table: Table, written_before_s: float) -> list[str]:

@@ -52,3 +52,33 @@ def test_the_metadata_log_bound_is_set_on_the_fresh_table_after_a_load_committed
     table = catalog.load_table("raw_transport.probe")
     assert table.properties["write.metadata.previous-versions-max"] == "7"
     assert table.scan().to_arrow().num_rows == 1  # the load's commit is still there
+
+
+def test_expiry_meeting_a_load_chooses_again_and_commits(catalog, monkeypatch) -> None:
+    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.table.update.snapshot import ExpireSnapshots
+
+    from infra.iceberg.maintenance import expire_snapshots
+
+    ensure_table(catalog, "raw_transport.probe", SCHEMA)
+    for n in range(4):
+        commit(catalog, "raw_transport.probe", pa.table({"reading_id": [f"r{n}"]}, schema=SCHEMA), "append")
+    original, calls = ExpireSnapshots.commit, []
+
+    def conflict_once(self):
+        calls.append(1)
+        if len(calls) == 1:  # a load committed between pyiceberg's read and its swap
+            commit(
+                catalog, "raw_transport.probe", pa.table({"reading_id": ["late"]}, schema=SCHEMA), "append"
+            )
+            raise CommitFailedException("Table has been updated by another process")
+        return original(self)
+
+    monkeypatch.setattr(ExpireSnapshots, "commit", conflict_once)
+    table = catalog.load_table("raw_transport.probe")
+    policy = MaintenancePolicy(snapshot_retention_ms=0, keep_last=2)
+    expired = expire_snapshots(table, policy, now_ms=2**62)
+    table = catalog.load_table("raw_transport.probe")
+    assert len(calls) == 2 and len(expired) == 3  # five snapshots once the load landed, two kept
+    assert len(table.metadata.snapshots) == 2
+    assert table.scan().to_arrow().num_rows == 5
