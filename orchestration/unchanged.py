@@ -73,10 +73,11 @@ class Decision:
     skip: bool
     reason: str
     since: str | None = None  # the snapshot (or data version) the unchanged result is from
+    since_what: str = "snapshot"
 
     @property
     def note(self) -> str:
-        return f"unchanged since snapshot {self.since}" if self.skip else f"ran: {self.reason}"
+        return f"unchanged since {self.since_what} {self.since}" if self.skip else f"ran: {self.reason}"
 
 
 def _missing(values: Mapping[str, str | None]) -> list[str]:
@@ -381,6 +382,6 @@ def mart_check(
     last = last_check(context.instance, dg.AssetCheckKey(asset_key, name))
     if last is not None and carries(last, code, inputs):
         decision = decide(last.state, code, inputs, {})
-        decision = Decision(True, decision.reason, inputs[asset_key.to_user_string()])
+        decision = Decision(True, decision.reason, inputs[asset_key.to_user_string()], "data version")
         return state, carried_check_result(last, decision, state)
     return state, None

@@ -268,10 +268,16 @@ CONTENT_DIGEST = "lakehouse.content-digest"
 
 
 def content_digest(data: pa.Table) -> str:
-    """A digest of a table's schema and rows in their order (Arrow IPC of one contiguous batch)."""
+    """A digest of a table's schema and rows, whatever their order (a table has none; a rebuilt mart returns
+    its rows in another): Arrow IPC of the rows sorted by every column, or in their order where a column
+    cannot be sorted (a list)."""
+    try:
+        rows = data.sort_by([(name, "ascending") for name in data.column_names]) if data.num_columns else data
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        rows = data
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, data.schema) as writer:
-        writer.write_table(data.combine_chunks())
+        writer.write_table(rows.combine_chunks())
     return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
