@@ -43,11 +43,13 @@ _CLOCK = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\()", r
 
 @cache
 def _project_digest() -> str:
-    """The dbt project's settings and macros (models are covered by their own checksums)."""
+    """The dbt project's settings, macros and model yml (columns, tests, contracts, sources: a model's
+    checksum covers its SQL only, and the marts' GX suites are derived from the yml)."""
     files = [
         DBT_DIR / "dbt_project.yml",
         DBT_DIR / "profiles.yml",
         *sorted((DBT_DIR / "macros").rglob("*.sql")),
+        *sorted((DBT_DIR / "models").rglob("*.yml")),
     ]
     return code_version(*files, packages=("infra",))
 
