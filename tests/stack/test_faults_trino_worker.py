@@ -163,7 +163,14 @@ def test_worker_killed_mid_query(running_stack, flow_rows, repetition) -> None:
 
     # Once the failure detector has dropped the worker, the coordinator serves table queries alone.
     deadline = time.monotonic() + DROP_WITHIN
-    while worker in _active(running_stack):
+    while True:
+        try:
+            if worker not in _active(running_stack):
+                break
+        except trino_client.exceptions.TrinoQueryError as exc:
+            # Until the worker is dropped even this probe may be given a task on it and fail like the
+            # long query: that is the reason for waiting, not a failure of the coordinator.
+            assert "talking to a worker node" in exc.message, exc
         assert time.monotonic() < deadline, f"the coordinator still lists {worker} active {DROP_WITHIN} s on"
         time.sleep(1)
     print(f"repetition {repetition}: worker dropped {time.monotonic() - killed:.0f} s after the kill")
