@@ -25,6 +25,9 @@ DEFAULT_SAMPLE_ROWS = 1000
 # home address. In structured columns they count only where the column name says so.
 CONTEXT_ONLY_CLASSES = frozenset({PERSON_NAME, ADDRESS})
 FALLBACK_EXAMPLE = "***"
+# A finding spanning this share of its cell is the cell's whole value ("金桥临港园区1234号楼" is a building's
+# name, all of it an address to the recogniser), not something embedded in a sentence.
+WHOLE_VALUE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,27 @@ def _scannable(column: pa.ChunkedArray | pa.Array) -> pa.Array | None:
     return None
 
 
-def _scan_text(name: str, values: pa.Array) -> list[LeakFinding]:
+def _whole_value(start: int, end: int, text: str) -> bool:
+    return end - start >= WHOLE_VALUE_SHARE * len(text.strip())
+
+
+def _scan_text(name: str, values: pa.Array, declared: bool = True) -> list[LeakFinding]:
+    """Every finding in every candidate cell. In a column only *classified* as text (``declared`` False), a
+    name or address that is the cell's whole value counts only where the column's name says so, as in a
+    structured column: long building and park names made such a column look like text."""
     cand = values.filter(candidate_mask(values)).to_pylist()
     counts: dict[str, int] = {}
     examples: dict[str, str] = {}
     for text in cand:
         for f in analyze_text(text):
             if f.pii_class not in PERSONAL_CLASSES:
+                continue
+            if (
+                not declared
+                and f.pii_class in CONTEXT_ONLY_CLASSES
+                and _whole_value(f.start, f.end, text)
+                and not has_name_hint(name, f.pii_class)
+            ):
                 continue
             counts[f.pii_class] = counts.get(f.pii_class, 0) + 1
             if f.pii_class not in examples:
@@ -95,10 +112,10 @@ def _scan_sample(name: str, values: pa.Array, sample_rows: int) -> list[LeakFind
             examples[pii_class] = masked_example(first, pii_class)
     # Cells that are not a whole value may still embed one ("张伟(13812345678)").
     rest = present.filter(pa.array(~claimed))
-    text_findings = _scan_text(name, rest) if len(rest) else []
+    # A name or address embedded in a longer value counts; one that is the whole value only where the
+    # column's name says so (the rule above).
+    text_findings = _scan_text(name, rest, declared=False) if len(rest) else []
     for f in text_findings:
-        if f.pii_class in CONTEXT_ONLY_CLASSES and not has_name_hint(name, f.pii_class):
-            continue
         counts[f.pii_class] = counts.get(f.pii_class, 0) + f.count
         examples.setdefault(f.pii_class, f.example_masked)
     return [LeakFinding(name, c, counts[c], examples[c], n) for c in _ordered(counts)]
@@ -126,9 +143,13 @@ def scan_table(
         values = _scannable(table.column(name))
         if values is None:
             continue
-        if text_columns is None:
-            is_text = classify_column(name, values).pii_class == "free_text"
-        else:
-            is_text = name in text_columns
-        findings.extend(_scan_text(name, values) if is_text else _scan_sample(name, values, sample_rows))
+        declared = text_columns is not None
+        is_text = (
+            name in text_columns
+            if text_columns is not None
+            else classify_column(name, values).pii_class == "free_text"
+        )
+        findings.extend(
+            _scan_text(name, values, declared) if is_text else _scan_sample(name, values, sample_rows)
+        )
     return findings

@@ -129,3 +129,28 @@ def test_batch_tagging_matches_presidios_anonymizer_on_adjacent_and_nested_findi
     everything += ("email", "cn_plate", "person_name", "address")
     for text in texts:
         assert mask_candidate(text, everything) == mask_one(text), text
+
+
+def _long_building_names() -> pa.Array:
+    # As the simulator names them at scale 10: "<park><k>号楼", most of them 12+ characters, so the
+    # column is classified as text.
+    parks = ["金桥临港园区", "临港新片区国际创新协同区", "洋山特殊综合保税区", "顶科社区"]
+    return pa.array([f"{parks[k % 4]}{k}号楼" for k in range(1, 8001)])
+
+
+def test_long_building_names_are_not_addresses_of_people():
+    """A mart's building_name at scale 10 blocked publication: each whole name read as an address."""
+    assert scan_table(pa.table({"building_name": _long_building_names()})) == []
+
+
+def test_an_address_inside_a_sentence_of_a_classified_text_column_is_still_found():
+    texts = [f"市民反映楼下噪音扰民，地址申港大道{k}弄12号，请尽快处理" for k in range(1, 300)]
+    (finding,) = scan_table(pa.table({"remarks": pa.array(texts)}))
+    assert finding.pii_class == "address" and finding.count == len(texts)
+
+
+def test_whole_value_addresses_count_where_the_column_says_address_or_is_declared_text():
+    names = _long_building_names()
+    assert [f.pii_class for f in scan_table(pa.table({"home_address": names}))] == ["address"]
+    declared = scan_table(pa.table({"building_name": names}), text_columns=["building_name"])
+    assert [f.pii_class for f in declared] == ["address"]
