@@ -269,19 +269,7 @@ def last_check(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey) -> Las
         limit=1,
         status={AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED},
     )
-    for record in records:
-        event = record.event
-        evaluation = getattr(getattr(event, "dagster_event", None), "event_specific_data", None)
-        if evaluation is None or not hasattr(evaluation, "passed"):
-            continue
-        return LastCheck(
-            passed=bool(evaluation.passed),
-            description=evaluation.description,
-            metadata=evaluation.metadata,
-            severity=evaluation.severity,
-            state=_state_of(evaluation.metadata),
-        )
-    return None
+    return next((found for found in map(_as_last_check, records) if found is not None), None)
 
 
 def _as_last_check(record: Any) -> LastCheck | None:

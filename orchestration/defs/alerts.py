@@ -20,9 +20,11 @@ from a check's description or an exception's text, which may quote a cell.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 
 import dagster as dg
 from dagster._core.errors import DagsterUserCodeExecutionError  # the wrapper around a step's own error
+from pyiceberg.catalog import Catalog
 
 from governance.alerts import Alert, gate_failure, raise_alerts, run_failure
 from orchestration.automation import sensor_status
@@ -125,6 +127,36 @@ def _finished_since(
     )
 
 
+def _alert_tick(
+    context: dg.SensorEvaluationContext,
+    catalog: Catalog,
+    watched: Sequence[dg.DagsterEventType],
+    alerts_of: Callable[[dg.DagsterInstance, dg.EventLogRecord], list[Alert]],
+) -> dg.SkipReason | None:
+    """One tick over the runs that finished (as ``watched``) since the cursor. The cursor moves only once
+    their alerts are recorded: a failed write (S3 down) raises, and the same runs are evaluated next tick.
+    (Dagster's run_failure_sensor moves past a run even when its body raised, so it is not used.)"""
+    instance = context.instance
+    if not context.cursor:
+        context.update_cursor(json.dumps(_start_cursor(instance)))
+        return dg.SkipReason("started: runs that finish from now on are watched")
+    cursor: dict[str, int] = json.loads(context.cursor)
+    alerts: list[Alert] = []
+    runs = 0
+    for event_type in watched:
+        for record in _finished_since(instance, cursor, event_type):
+            alerts += alerts_of(instance, record)
+            cursor[event_type.value] = record.storage_id
+            runs += 1
+    raised = raise_alerts(catalog, alerts) if alerts else []
+    context.update_cursor(json.dumps(cursor))
+    for alert, delivery in raised:
+        context.log.info(f"alert {alert.alert_id} ({alert.kind}, {alert.target}): delivery {delivery.status}")
+    if not raised:
+        return dg.SkipReason(f"{runs} finished run(s), no new alert")
+    return None
+
+
 @dg.sensor(
     name="alert_on_run_failure",
     default_status=sensor_status(safe=True),
@@ -134,25 +166,12 @@ def _finished_since(
 def run_failure_alerts(
     context: dg.SensorEvaluationContext, lakehouse: LakehouseResource
 ) -> dg.SkipReason | None:
-    # Not Dagster's run_failure_sensor: that one moves its cursor past a run even when recording the alert
-    # raised (the alerts table unwritable while S3 is down), so the alert would be lost. Here the cursor
-    # moves only once the alerts are recorded, like the gate sensor's.
-    instance = context.instance
-    if not context.cursor:
-        context.update_cursor(json.dumps(_start_cursor(instance)))
-        return dg.SkipReason("started: runs that fail from now on are watched")
-    cursor: dict[str, int] = json.loads(context.cursor)
-    failed = _finished_since(instance, cursor, dg.DagsterEventType.RUN_FAILURE)
-    alerts = [run_failure_alert(instance, record) for record in failed]
-    raised = raise_alerts(lakehouse.catalog, alerts) if alerts else []
-    if failed:
-        cursor[dg.DagsterEventType.RUN_FAILURE.value] = failed[-1].storage_id
-    context.update_cursor(json.dumps(cursor))
-    for alert, delivery in raised:
-        context.log.info(f"alert {alert.alert_id} ({alert.kind}): delivery {delivery.status}")
-    if not raised:
-        return dg.SkipReason(f"{len(failed)} failed run(s), no new alert")
-    return None
+    return _alert_tick(
+        context,
+        lakehouse.catalog,
+        [dg.DagsterEventType.RUN_FAILURE],
+        lambda instance, record: [run_failure_alert(instance, record)],
+    )
 
 
 @dg.sensor(
@@ -164,26 +183,9 @@ def run_failure_alerts(
 def gate_failure_alerts(
     context: dg.SensorEvaluationContext, lakehouse: LakehouseResource
 ) -> dg.SkipReason | None:
-    instance = context.instance
-    if not context.cursor:
-        context.update_cursor(json.dumps(_start_cursor(instance)))
-        return dg.SkipReason("started: gates of runs that finish from now on are watched")
-    cursor: dict[str, int] = json.loads(context.cursor)
-    alerts: list[Alert] = []
-    runs = 0
-    for event_type in FINISHED:
-        for record in _finished_since(instance, cursor, event_type):
-            alerts += failed_gates(instance, record.run_id)
-            cursor[event_type.value] = record.storage_id
-            runs += 1
-    # The cursor moves only once the alerts are recorded: a failed write is evaluated again next tick.
-    raised = raise_alerts(lakehouse.catalog, alerts) if alerts else []
-    context.update_cursor(json.dumps(cursor))
-    for alert, delivery in raised:
-        context.log.info(f"alert {alert.alert_id} ({alert.target}): delivery {delivery.status}")
-    if not raised:
-        return dg.SkipReason(f"{runs} finished run(s), no new failed gate")
-    return None
+    return _alert_tick(
+        context, lakehouse.catalog, FINISHED, lambda instance, record: failed_gates(instance, record.run_id)
+    )
 
 
 defs = dg.Definitions(sensors=[run_failure_alerts, gate_failure_alerts])
