@@ -37,7 +37,9 @@ def _lines(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def day_files(tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("sources")
-    simulate(out, scale=0.1, days=3, seed=18, start=date(2026, 11, 1))
+    # Days no other stack test loads: the session's stack is shared, and an overlapping day would make the
+    # other test's rows duplicates here (or these rows duplicates there).
+    simulate(out, scale=0.1, days=3, seed=18, start=date(2027, 3, 1))
     return sorted((out / "traffic").glob("flow_*.ndjson"))
 
 
@@ -55,6 +57,19 @@ def _small_loads(running, day_file: Path, folder: Path) -> int:
     return loaded
 
 
+def _rows(catalog) -> int:
+    if not catalog.table_exists(FLOW.raw_table):
+        return 0
+    return catalog.load_table(FLOW.raw_table).scan().to_arrow().num_rows
+
+
+def _committed(catalog) -> list[dict]:
+    if not catalog.table_exists("governance.load_ledger"):
+        return []
+    ledger = catalog.load_table("governance.load_ledger").scan().to_arrow().to_pylist()
+    return [e for e in ledger if e["dataset"] == FLOW.name and e["status"] == "committed"]
+
+
 def _start(running, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [LAKEHOUSE, *args],
@@ -68,9 +83,12 @@ def _start(running, *args: str) -> subprocess.Popen[str]:
 
 def test_two_loads_and_a_maintenance_run_at_once_lose_no_commit(running_stack, day_files, tmp_path) -> None:
     first_day, *racing = day_files
-    before = _small_loads(running_stack, first_day, tmp_path)
     catalog = open_catalog(running_stack.settings)
-    assert catalog.load_table(FLOW.raw_table).scan().to_arrow().num_rows == before
+    # Earlier tests of the session may have loaded this table already: everything below is counted from here.
+    start_rows = _rows(catalog)
+    start_committed = _committed(catalog)
+    before = start_rows + _small_loads(running_stack, first_day, tmp_path)
+    assert _rows(catalog) == before
 
     processes = [_start(running_stack, "ingest", FLOW.name, str(path)) for path in racing]
     processes.append(_start(running_stack, "maintain", "--table", FLOW.raw_table, "--json"))
@@ -88,11 +106,10 @@ def test_two_loads_and_a_maintenance_run_at_once_lose_no_commit(running_stack, d
     )
 
     table = catalog.load_table(FLOW.raw_table)
-    assert table.scan().to_arrow().num_rows == before + sum(loaded for _, loaded, _, _ in counts)
+    assert _rows(catalog) == before + sum(loaded for _, loaded, _, _ in counts)
 
-    ledger = catalog.load_table("governance.load_ledger").scan().to_arrow().to_pylist()
-    committed = [e for e in ledger if e["dataset"] == FLOW.name and e["status"] == "committed"]
-    assert len(committed) == SMALL_LOADS + 2
+    committed = _committed(catalog)
+    assert len(committed) - len(start_committed) == SMALL_LOADS + 2
     fingerprints = {fp for entry in committed for fp in json.loads(entry["fingerprints"])}
     assert fingerprints <= loaded_units(table)  # both racing loads are in the load state
 
@@ -103,7 +120,7 @@ def test_two_loads_and_a_maintenance_run_at_once_lose_no_commit(running_stack, d
         chain.append(snapshot)
         parent = snapshot.parent_snapshot_id
         snapshot = table.metadata.snapshot_by_id(parent) if parent is not None else None
-    assert chain[-1].parent_snapshot_id is None
+    # (The chain ends at the first load, or where an earlier maintenance run expired the history.)
     assert {s.snapshot_id for s in chain} == {s.snapshot_id for s in table.metadata.snapshots}
     numbers = [s.sequence_number for s in reversed(chain)]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
@@ -112,4 +129,4 @@ def test_two_loads_and_a_maintenance_run_at_once_lose_no_commit(running_stack, d
     operations = [(s.summary.operation.value if s.summary else "") for s in reversed(chain)]
     assert operations.count("append") >= SMALL_LOADS + 2, operations
     # Trino's rewrite of the small files committed too, as Iceberg's REPLACE, in the same chain.
-    assert '"compacted": 1' in outputs[2] and "replace" in operations, (operations, outputs[2])
+    assert re.search(r'"compacted": [1-9]', outputs[2]) and "replace" in operations, (operations, outputs[2])
