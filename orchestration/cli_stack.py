@@ -128,7 +128,17 @@ def _progress(as_json: bool) -> Progress:
 
 
 @click.command("up")
-@click.option("--worker", is_flag=True, help="Also start a Trino worker beside the coordinator.")
+@click.option(
+    "--worker", is_flag=True, help="Also start a Trino worker beside the coordinator (= --workers 1)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    envvar="LAKEHOUSE_TRINO_WORKERS",
+    show_envvar=True,
+    help="Start this many Trino workers (each its own port from LAKEHOUSE_TRINO_WORKER_PORT up, 2G heap).",
+)
 @click.option(
     "--component",
     "components",
@@ -140,7 +150,7 @@ def _progress(as_json: bool) -> Progress:
     help="Start only these (and what they need). Default: postgres, s3, trino, superset, dagster.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the component statuses as JSON.")
-def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
+def up(worker: bool, workers: int, components: tuple[str, ...], as_json: bool) -> None:
     """Install (cached), configure and start PostgreSQL, the S3 API server, Trino and Superset on 127.0.0.1.
 
     Also dagster-webserver (LAKEHOUSE_DAGSTER_PORT, default 58300) and dagster-daemon, storing runs in the
@@ -155,6 +165,7 @@ def up(worker: bool, components: tuple[str, ...], as_json: bool) -> None:
             load_settings(),
             components=components or cli_default(),
             with_worker=worker,
+            workers=workers,
             progress=_progress(as_json),
             access_rules=rules_at_start,
         )

@@ -73,8 +73,12 @@ def up(
     with_worker: bool = False,
     progress: Progress = print,
     access_rules: AccessRulesWriter | None = None,
+    workers: int = 0,
 ) -> list[ComponentStatus]:
     """Install (cached), configure and start the components; already running ones are left alone.
+
+    ``workers`` Trino workers (``with_worker`` or naming `trino-worker` means at least one); each has its
+    own port, data dir and PID file. Workers already running are left alone, and any beyond the count too.
 
     ``access_rules(settings, users)`` writes Trino's rules and groups before the coordinator starts (the
     governance layer generates them; this layer knows only where they go). Without it Trino starts
@@ -86,7 +90,10 @@ def up(
     # Homes from before files were private keep 0644 files until tightened (a stat per file: cheap).
     make_private(paths.home, paths.traversable)
     stack = load_or_create(paths.secrets)
-    names = resolve(components, with_worker)
+    if workers < 0:
+        raise StackError(f"the number of Trino workers cannot be negative ({workers})")
+    names = resolve(components, with_worker or workers > 0)
+    workers = max(workers, 1 if trino.WORKER in names else 0)
     if superset.NAME in names:
         # Before Trino is configured: its password file must include Superset's service account.
         superset_secrets.ensure_service_user(paths.secrets)
@@ -111,9 +118,11 @@ def up(
                 if access_rules is not None:
                     # Generated access rules and groups are in place before Trino reads them.
                     access_rules(settings, users)
+                results.append(trino.up(node, settings, paths, stack, users, progress))
             else:
-                node = trino.worker_node(settings, paths)
-            results.append(trino.up(node, settings, paths, stack, users, progress))
+                # One after another: each waits until the coordinator lists it as active.
+                for node in trino.worker_nodes(settings, paths, workers):
+                    results.append(trino.up(node, settings, paths, stack, users, progress))
     progress(f"stack up in {time.monotonic() - started:.0f} s")
     return results
 
@@ -133,6 +142,13 @@ def down(settings: Settings) -> list[str]:
             pid = audit.stop(paths)
         elif name in dagster.NAMES:
             pid = dagster.stop(name, paths)
+        elif name == trino.WORKER:
+            # The extra workers first (highest number first), then the first; each by its recorded PID.
+            for node in reversed(trino.known_workers(settings, paths)):
+                pid = trino.stop(node.name, paths)
+                if pid is not None:
+                    stopped.append(f"{node.name} (pid {pid})")
+            continue
         else:
             pid = trino.stop(name, paths)
         if pid is not None:
@@ -159,9 +175,10 @@ def status(
     paths = StackPaths.of(settings)
     result = [postgres.status(settings, paths), s3.status(settings, paths), audit.status(settings, paths)]
     result.append(trino.status(trino.coordinator_node(settings, paths), paths))
-    worker = trino.worker_node(settings, paths)
-    if include_worker or worker.etc.is_dir() or paths.pid_file(worker.name).exists():
-        result.append(trino.status(worker, paths))
+    workers = trino.known_workers(settings, paths)
+    if include_worker and not workers:
+        workers = [trino.worker_node(settings, paths)]
+    result += [trino.status(worker, paths) for worker in workers]
     if include_superset or paths.pid_file(superset.NAME).exists():
         result.append(superset.status(settings, paths))
     if include_dagster or dagster.configured(paths) or any(paths.pid_file(n).exists() for n in dagster.NAMES):

@@ -28,8 +28,42 @@ def coordinator_node(settings: Settings, paths: StackPaths) -> TrinoNode:
     return TrinoNode(COORDINATOR, True, settings.trino_port, paths.trino / "coordinator", heap="3G")
 
 
-def worker_node(settings: Settings, paths: StackPaths) -> TrinoNode:
-    return TrinoNode(WORKER, False, settings.trino_worker_port, paths.trino / "worker", heap="2G")
+def worker_node(settings: Settings, paths: StackPaths, index: int = 1) -> TrinoNode:
+    """Worker ``index`` (1-based). The first keeps the name, port and folder it has always had, so a stack
+    started with one worker looks as before; worker n is `trino-worker-n` on the worker port + n - 1."""
+    if index < 1:
+        raise ValueError(f"worker numbers start at 1, not {index}")
+    if index == 1:
+        return TrinoNode(WORKER, False, settings.trino_worker_port, paths.trino / "worker", heap="2G")
+    return TrinoNode(
+        f"{WORKER}-{index}",
+        False,
+        settings.trino_worker_port + index - 1,
+        paths.trino / f"worker-{index}",
+        heap="2G",
+        index=index,
+    )
+
+
+def worker_nodes(settings: Settings, paths: StackPaths, count: int) -> list[TrinoNode]:
+    return [worker_node(settings, paths, index) for index in range(1, count + 1)]
+
+
+def known_workers(settings: Settings, paths: StackPaths) -> list[TrinoNode]:
+    """Every worker this home has configured or has a PID file for (for `status` and `down`), by number.
+
+    Read from the folders, not from a setting: a stack started with three workers is stopped whole by a
+    `down` that was not told how many there were."""
+    indexes = set()
+    if (paths.trino / "worker").is_dir() or paths.pid_file(WORKER).exists():
+        indexes.add(1)
+    found = (
+        [p.name.removeprefix("worker-") for p in paths.trino.glob("worker-*")] if paths.trino.is_dir() else []
+    )
+    if paths.run.is_dir():
+        found += [p.stem.removeprefix(f"{WORKER}-") for p in paths.run.glob(f"{WORKER}-*.pid")]
+    indexes.update(int(n) for n in found if n.isdigit() and int(n) >= 2)
+    return [worker_node(settings, paths, index) for index in sorted(indexes)]
 
 
 def tls_dir(paths: StackPaths) -> Path:

@@ -43,13 +43,14 @@ iceberg.remove-orphan-files.min-retention=72h
 
 @dataclass(frozen=True)
 class TrinoNode:
-    """One Trino process: the coordinator or the worker, each with its own etc/ and data dir."""
+    """One Trino process: the coordinator or a worker, each with its own etc/ and data dir."""
 
-    name: str  # "trino" or "trino-worker": also its pid/log file name
+    name: str  # "trino", "trino-worker", "trino-worker-2" …: also its pid/log file name
     coordinator: bool
     https_port: int
     base: Path  # $LAKEHOUSE_HOME/stack/trino/<role>
     heap: str
+    index: int = 1  # a worker's number (1-based); its node id says it
 
     @property
     def etc(self) -> Path:
@@ -61,7 +62,7 @@ class TrinoNode:
 
     @property
     def node_id(self) -> str:
-        return "coordinator" if self.coordinator else "worker-1"
+        return "coordinator" if self.coordinator else f"worker-{self.index}"
 
 
 def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
