@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -32,7 +32,7 @@ from orchestration.unchanged import (
     code_version,
     decide,
     last_checks,
-    previous_materialization,
+    recorded,
     snapshots,
     state_metadata,
 )
@@ -162,6 +162,24 @@ class DbtPlan:
 
 def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPlan:
     """Decide for the selected dbt models whether `dbt build` must run (see the module docstring)."""
+    return plan_models(
+        context.instance,
+        context.selected_asset_keys,
+        context.assets_def.code_versions_by_key,
+        context.selected_asset_check_keys,
+        today,
+    )
+
+
+def plan_models(
+    instance: dg.DagsterInstance,
+    selected: Iterable[dg.AssetKey],
+    code_versions: Mapping[dg.AssetKey, str | None],
+    check_keys: Iterable[dg.AssetCheckKey],
+    today: date | None = None,
+) -> DbtPlan:
+    """The dbt op's decision for these models and dbt tests; also asked by a run's plan before it starts
+    (``orchestration.launch_plan``), so the op and the plan cannot disagree."""
     from infra.catalog import open_catalog
     from infra.settings import load_settings
 
@@ -172,8 +190,7 @@ def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPla
     catalog = open_catalog(settings)
     sources = snapshots(catalog, sorted({str(t) for t in manifest.sources.values()}))
     result = DbtPlan(Decision(True, "no source snapshot and no model code changed"))
-    code_versions = context.assets_def.code_versions_by_key
-    for key in sorted(context.selected_asset_keys):
+    for key in sorted(selected):
         model = by_key.get(key)
         if model is None:
             result.decision = Decision(False, f"{key.to_user_string()} is not a model of the manifest")
@@ -184,7 +201,7 @@ def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPla
         result.code_versions[key] = code_versions.get(key)
         if not result.skip:
             continue
-        previous, version = previous_materialization(context, key)
+        previous, version = recorded(instance, key)
         result.previous_versions[key] = version
         decision = decide(previous, code_versions.get(key) or "", inputs, {})
         if decision.skip and version != version_of(inputs):
@@ -200,7 +217,7 @@ def plan(context: dg.AssetExecutionContext, today: date | None = None) -> DbtPla
     if result.skip and not settings.duckdb_path.exists():
         result.decision = Decision(False, f"{settings.duckdb_path} does not exist")
     if result.skip:
-        result.checks = last_checks(context.instance, context.selected_asset_check_keys)
+        result.checks = last_checks(instance, check_keys)
         for check_key, last in result.checks.items():
             if last is None:
                 result.decision = Decision(

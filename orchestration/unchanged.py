@@ -200,16 +200,24 @@ def _state_of(metadata: Mapping[str, Any]) -> Recorded | None:
 def previous_materialization(
     context: dg.AssetExecutionContext, key: dg.AssetKey
 ) -> tuple[Recorded | None, str | None]:
+    """What the asset's latest materialization recorded, and its data version (see :func:`recorded`)."""
+    return recorded(context.instance, key)
+
+
+def recorded(instance: dg.DagsterInstance, key: dg.AssetKey) -> tuple[Recorded | None, str | None]:
     """What the asset's latest materialization recorded, and its data version.
 
-    The code version comes from Dagster's provenance of that materialization (``get_asset_provenance``),
-    the snapshot ids from its metadata; a materialization without either is treated as unknown.
+    The code version comes from Dagster's provenance of that materialization, the snapshot ids from its
+    metadata; a materialization without either is treated as unknown. Read the same way inside an asset
+    and by a run's plan before it starts (``orchestration.launch_plan``).
     """
-    entry = context.instance.get_latest_materialization_event(key)
+    from dagster._core.definitions.data_version import extract_data_provenance_from_entry
+
+    entry = instance.get_latest_materialization_event(key)
     if entry is None or entry.asset_materialization is None:
         return None, None
     state = _state_of(entry.asset_materialization.metadata)
-    provenance = context.get_asset_provenance(key)
+    provenance = extract_data_provenance_from_entry(entry)
     if state is None or provenance is None:
         return None, None
     state = Recorded(provenance.code_version, state.inputs, state.outputs)
