@@ -166,5 +166,16 @@ def test_an_incremental_build_equals_a_full_build(lakehouse_home: Path, tmp_path
     assert "merge into" not in _executed(tmp_path / "fresh")
     assert checksum(_mart(lakehouse_home)) == checksum(full)
 
+    # A table built by other SQL (the model changed since) is rebuilt in full, not merged into.
+    with duckdb.connect(str(lakehouse_home / "dbt.duckdb")) as connection:
+        connection.execute(f"comment on table {TABLE} is 'lakehouse-incremental-logic:older'")
+        connection.execute(
+            f"update {TABLE} set occupied_vehicle_hours = ? where lot_id = ? and hour_start = ?",
+            [SENTINEL, untouched["lot_id"], untouched["hour_start"]],
+        )
+    _dbt(lakehouse_home, tmp_path / "changed")
+    assert "merge into" not in _executed(tmp_path / "changed")
+    assert checksum(_mart(lakehouse_home)) == checksum(full)  # the marked row was recomputed too
+
     # The same models and tests ran each time, all passing (checked in _dbt).
     assert {r["unique_id"] for r in first["results"]} == {r["unique_id"] for r in second["results"]}
