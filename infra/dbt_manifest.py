@@ -216,7 +216,18 @@ def _matches(candidate: DbtManifest, current: DbtManifest) -> bool:
         return False
     if not candidate.compiled or set(candidate.models) != set(current.models):
         return False
+    if any(_incremental_path(m) for m in candidate.models.values()):
+        return False
     return all(candidate.models[uid].checksum == m.checksum for uid, m in current.models.items())
+
+
+def _incremental_path(model: DbtModel) -> bool:
+    """An incremental model compiled for a run that merged into its table: its SQL then reads the table
+    itself (docs/adr/0020-incremental-marts.md). The project is described by the full build's SQL, so that
+    lineage does not depend on whether the last run was incremental."""
+    return model.config.get("materialized") == "incremental" and model.relation_name in (
+        model.compiled_code or ""
+    )
 
 
 def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> DbtManifest:
@@ -244,6 +255,7 @@ def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> D
     scratch.mkdir(parents=True, exist_ok=True)
     command = [str(DBT_EXECUTABLE), "compile", "--quiet", "--project-dir", str(dbt_dir)]
     command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET, "--target-path", str(scratch)]
+    command += ["--full-refresh"]  # incremental models as a full build reads them (see _incremental_path)
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     manifest = scratch / "manifest.json"
     if completed.returncode != 0 or not manifest.exists():
