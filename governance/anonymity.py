@@ -195,17 +195,45 @@ def sensitive_items(contract: DatasetContract) -> tuple[SensitiveItem, ...]:
     )
 
 
-def prepare_release(contract: DatasetContract, staged: pa.Table, today: date | None = None) -> Release:
-    """The exchange table of ``contract`` built from its masked ``staged`` table, and the verdict on it."""
+def judged_columns(contract: DatasetContract) -> tuple[str, ...]:
+    """The staged columns the verdict on the exchange table depends on: quasi-identifiers, the sensitive
+    columns judged for l, and the minors' age markers. Reading only these judges a whole table cheaply
+    (governance.incremental); the verdict is the one the full table gets."""
+    items = sensitive_items(contract)
+    qis = contract.quasi_identifiers
+    minors = tuple(s.column for s in items if s.category == "minor_under_14")
+    return tuple(dict.fromkeys((*qis, *diverse_columns(items, qis), *minors)))
+
+
+def release_rows(
+    contract: DatasetContract, staged: pa.Table, today: date, columns: tuple[str, ...] | None = None
+) -> tuple[pa.Table, int]:
+    """The exchange table before k and l: withheld items and possible minors' rows left out (row by row,
+    so a table's release rows are its parts' release rows). ``columns``: keep only these of the exchange
+    columns. Returns the rows and how many minors' rows were withheld."""
+    names = [c.name for c in contract.exchange_columns if columns is None or c.name in columns]
+    minors = pa.repeat(pa.scalar(False), staged.num_rows)
+    for item in sensitive_items(contract):
+        if item.category == "minor_under_14":
+            minors = pc.or_(minors, possible_minors(staged.column(item.column), today))
+    return staged.select(names).filter(pc.invert(minors)), int(pc.sum(minors).as_py() or 0)
+
+
+def prepare_release(
+    contract: DatasetContract,
+    staged: pa.Table,
+    today: date | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> Release:
+    """The exchange table of ``contract`` built from its masked ``staged`` table, and the verdict on it.
+
+    ``columns`` (``judged_columns``): ``staged`` holds only those; the verdict and counts are the full
+    table's, but the release's table is a projection for judging, never for publication.
+    """
     today = today or date.today()
     spec = contract.reidentification
     items = sensitive_items(contract)
-    table = staged.select([c.name for c in contract.exchange_columns])
-    minors = pa.repeat(pa.scalar(False), staged.num_rows)
-    for item in items:
-        if item.category == "minor_under_14":
-            minors = pc.or_(minors, possible_minors(staged.column(item.column), today))
-    table = table.filter(pc.invert(minors))
+    table, minors_withheld = release_rows(contract, staged, today, columns)
     qis = contract.quasi_identifiers
     judged = diverse_columns(items, qis)
     before = diversity(table, qis, judged, spec.k, spec.l)
@@ -227,6 +255,6 @@ def prepare_release(contract: DatasetContract, staged: pa.Table, today: date | N
         before=before,
         after=after,
         rows_staged=staged.num_rows,
-        minors_withheld=int(pc.sum(minors).as_py() or 0),
+        minors_withheld=minors_withheld,
         rows_suppressed=suppressed,
     )

@@ -15,12 +15,13 @@ import duckdb
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
-from governance.anonymity import Release, prepare_release
+from governance.anonymity import Release, judged_columns, prepare_release, release_rows
 from governance.catalogue import build_catalogue, exchange_table
 from governance.column_docs import table_doc
 from governance.contracts import DatasetContract
+from governance.incremental import NotIncremental, Plan, append_rows, appended_rows
 from governance.masking_report import append_report, report_rows
-from governance.privacy_gate import GateResult, check_dataset
+from governance.privacy_gate import GateResult, check_dataset, classify_raw, leak_scan
 from governance.staging import MaskedTable, mask_for_staging, staging_table
 from infra.dbt_trino import publish_built, read_built, uses_trino
 from infra.iceberg.docs import TableDocs, apply_docs
@@ -74,20 +75,61 @@ def text_processes() -> int:
 class StagingOutcome:
     masked: MaskedTable
     gate: GateResult
+    rows_appended: int | None = None  # None: the whole table was rewritten
 
 
-def stage_dataset(contract: DatasetContract, catalog: Catalog, key: bytes, run_id: str) -> StagingOutcome:
+def stage_dataset(
+    contract: DatasetContract, catalog: Catalog, key: bytes, run_id: str, snapshot: int | None = None
+) -> StagingOutcome:
     """Mask the raw table into staging, run the privacy gate on it and record the masking report.
 
     Staging is not shared; what the gate decides is whether anything downstream may publish from it.
+    ``snapshot``: the raw snapshot to read (the one recorded as the input, so that the next run's appended
+    rows start exactly after it); default the current one.
     """
-    raw = catalog.load_table(contract.raw_table).scan().to_arrow()
+    raw = catalog.load_table(contract.raw_table).scan(snapshot_id=snapshot).to_arrow()
     masked = mask_for_staging(contract, raw, key, text_processes=text_processes())
     target = staging_table(contract)
     write_derived(catalog, target, masked.table, _docs(target, contract))
     gate = check_dataset(contract, raw, masked.table)
     append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now(), raw=raw))
     return StagingOutcome(masked, gate)
+
+
+def _judged(catalog: Catalog, identifier: str, contract: DatasetContract, snapshot: int) -> pa.Table:
+    """The whole table at ``snapshot``, only the columns the re-identification verdict reads."""
+    columns = judged_columns(contract) or (contract.staged_columns[0].name,)  # keeps the row count
+    table = catalog.load_table(identifier)
+    return table.scan(snapshot_id=snapshot, selected_fields=columns).to_arrow()
+
+
+def stage_appended(
+    contract: DatasetContract, catalog: Catalog, key: bytes, run_id: str, plan: Plan
+) -> StagingOutcome:
+    """Mask only the raw rows appended since the last run and append them to staging in one commit
+    (docs/adr/0019-incremental-staging.md): the same masking as ``stage_dataset``, row by row, so staging
+    then holds what a rebuild would. The privacy gate classifies and scans the new rows; its
+    re-identification part judges the exchange table the whole staging table would give, as before.
+
+    Raises ``NotIncremental`` before writing anything when a precondition does not hold.
+    """
+    assert plan.incremental and plan.from_snapshot is not None and plan.to_snapshot is not None
+    assert plan.output_snapshot is not None
+    raw = appended_rows(catalog, contract.raw_table, plan.from_snapshot, plan.to_snapshot)
+    if raw.num_rows == 0:
+        raise NotIncremental(f"no rows appended to {contract.raw_table} since {plan.from_snapshot}")
+    masked = mask_for_staging(contract, raw, key, text_processes=text_processes())
+    target = staging_table(contract)
+    origin = f"{contract.raw_table}@{plan.from_snapshot}..{plan.to_snapshot}"
+    written = append_rows(catalog, target, masked.table, plan.output_snapshot, origin)
+    release = None
+    if exchange_table(contract) is not None:
+        release = prepare_release(
+            contract, _judged(catalog, target, contract, written), columns=judged_columns(contract)
+        )
+    gate = GateResult(contract.name, classify_raw(contract, raw), leak_scan(contract, masked.table), release)
+    append_report(catalog, report_rows(run_id, contract, masked.report, gate, datetime.now(), raw=raw))
+    return StagingOutcome(masked, gate, raw.num_rows)
 
 
 class PublicationBlocked(RuntimeError):
@@ -99,6 +141,7 @@ class PublicationBlocked(RuntimeError):
 class Publication:
     table: str
     release: Release
+    rows_appended: int | None = None  # None: the whole table was rewritten
 
     @property
     def rows(self) -> int:
@@ -106,23 +149,54 @@ class Publication:
 
 
 def publish_resource(
-    contract: DatasetContract, catalog: Catalog, today: date | None = None
+    contract: DatasetContract, catalog: Catalog, today: date | None = None, snapshot: int | None = None
 ) -> Publication | None:
     """Serve a resource to other departments (its masked staging copy); None if not shared by law.
 
     What is written is the release the privacy gate judged on the same staging snapshot: withheld items
     and minors' rows left out, classes under k or l suppressed where the contract says so. A table that
-    fails the check is never written, whoever calls.
+    fails the check is never written, whoever calls. ``snapshot``: the staging snapshot to read (the one
+    recorded as the input); default the current one.
     """
     target = exchange_table(contract)
     if target is None:
         return None
-    staged = catalog.load_table(staging_table(contract)).scan().to_arrow()
+    staged = catalog.load_table(staging_table(contract)).scan(snapshot_id=snapshot).to_arrow()
     release = prepare_release(contract, staged, today)
     if not release.passed:
         raise PublicationBlocked(release.describe())
     write_derived(catalog, target, release.table, _docs(target, contract))
     return Publication(target, release)
+
+
+def publish_appended(
+    contract: DatasetContract, catalog: Catalog, plan: Plan, today: date | None = None
+) -> Publication:
+    """Append the release rows of the staging rows appended since the last publication
+    (docs/adr/0019-incremental-staging.md), after judging the whole exchange table that results: k and l
+    over its quasi-identifier and sensitive columns (only those are read). Withholding items and minors'
+    rows is row by row (``release_rows``, as in ``prepare_release``); a contract that suppresses classes
+    never comes here. A table that fails the check is never written.
+    """
+    assert plan.incremental and plan.from_snapshot is not None and plan.to_snapshot is not None
+    assert plan.output_snapshot is not None
+    target = exchange_table(contract)
+    if target is None:
+        raise NotIncremental("not shared: no exchange table")
+    source = staging_table(contract)
+    today = today or date.today()
+    verdict = prepare_release(
+        contract, _judged(catalog, source, contract, plan.to_snapshot), today, judged_columns(contract)
+    )
+    if not verdict.passed:
+        raise PublicationBlocked(verdict.describe())
+    if verdict.rows_suppressed:
+        raise NotIncremental("the release suppresses rows: the whole table decides which")
+    staged = appended_rows(catalog, source, plan.from_snapshot, plan.to_snapshot)
+    rows, _ = release_rows(contract, staged, today)
+    origin = f"{source}@{plan.from_snapshot}..{plan.to_snapshot}"
+    append_rows(catalog, target, rows, plan.output_snapshot, origin)
+    return Publication(target, verdict, rows.num_rows)
 
 
 def publish_mart(duckdb_path: Path, schema: str, name: str, catalog: Catalog) -> int:

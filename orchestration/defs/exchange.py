@@ -6,7 +6,8 @@ import dagster as dg
 
 from governance.catalogue import CATALOGUE_SCHEMA, exchange_table
 from governance.contracts import DatasetContract, load_contracts
-from governance.publish import publish_catalogue, publish_resource
+from governance.incremental import NotIncremental, exchange_blockers, full
+from governance.publish import publish_appended, publish_catalogue, publish_resource
 from governance.staging import staging_table
 from infra.zones import EXCHANGE, GOVERNANCE, RESOURCE_CATALOGUE
 from orchestration.asset_metadata import (
@@ -19,6 +20,7 @@ from orchestration.asset_metadata import (
 )
 from orchestration.defs.masking import staging_asset_key
 from orchestration.gate_summary import gates_check_spec, gates_result
+from orchestration.increment import increment_plan
 from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
@@ -65,7 +67,8 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             "minors_counted_in": str(today.year),
         }
         previous, version = previous_materialization(context, key)
-        decision = decide(previous, code, inputs, snapshots(lakehouse.catalog, [target]))
+        written = snapshots(lakehouse.catalog, [target])
+        decision = decide(previous, code, inputs, written)
         if decision.skip:
             context.log.info(f"{target}: {decision.note}; release check and publication skipped")
             state = state_metadata(code, inputs, previous.outputs if previous else {})
@@ -73,14 +76,31 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             # The gates on the path are read again: a gate that turned red since shows here.
             yield gates_result(key, lakehouse.catalog, [contract.raw_table], [contract.name])
             return
-        published = publish_resource(contract, lakehouse.catalog, today)
+        # Only appends to staging since the last publication (ADR 0019): release only the new rows, after
+        # judging k and l of the whole table that results.
+        source = staging_table(contract)
+        plan = increment_plan(
+            lakehouse.catalog, source, code, inputs, written, previous, exchange_blockers(contract)
+        )
+        published = None
+        if plan.incremental:
+            try:
+                published = publish_appended(contract, lakehouse.catalog, plan, today)
+            except NotIncremental as reason:
+                plan = full(str(reason))
+        if published is None:
+            read = inputs[source]
+            published = publish_resource(contract, lakehouse.catalog, today, int(read) if read else None)
         assert published is not None
+        context.log.info(f"{target}: {plan.metadata()['mode']} ({plan.reason})")
         release = published.release
         outputs = snapshots(lakehouse.catalog, [target])
         yield dg.MaterializeResult(
             metadata={
                 "table": published.table,
                 "rows": published.rows,
+                "rows_appended": published.rows_appended if published.rows_appended is not None else "—",
+                **plan.metadata(),
                 "quasi_identifiers": ", ".join(release.quasi_identifiers) or "—",
                 "k": release.k if release.k is not None else "—",
                 "l": release.l if release.l is not None else "—",

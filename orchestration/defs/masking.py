@@ -3,14 +3,17 @@ may be published from it (a blocking check: exchange resources and dbt marts wai
 the re-identification check of the exchange table that would be built from it (governance.anonymity)."""
 
 import dagster as dg
+from pyiceberg.catalog import Catalog
 
 from governance.anonymity import Release
 from governance.contracts import DatasetContract, load_contracts
+from governance.incremental import NotIncremental, full, staging_blockers
 from governance.masking.keys import load_pseudonym_key
-from governance.publish import stage_dataset
+from governance.publish import stage_appended, stage_dataset
 from infra.zones import STAGING
 from orchestration.asset_metadata import STAGING_GROUP, ZONE_KINDS, described, staging_metadata, zone_tags
 from orchestration.defs.sources import raw_asset_key
+from orchestration.increment import increment_plan
 from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
@@ -55,6 +58,13 @@ def _release_metadata(release: Release | None) -> dict:
     }
 
 
+def total_rows(catalog: Catalog, identifier: str, fallback: int) -> int:
+    """The rows the table's current snapshot holds (its summary), or ``fallback`` if it does not say."""
+    snapshot = catalog.load_table(identifier).current_snapshot()
+    total = snapshot.summary.get("total-records") if snapshot and snapshot.summary else None
+    return int(total) if total is not None else fallback
+
+
 def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
     key = staging_asset_key(contract)
     table = staging_metadata(contract)
@@ -94,22 +104,48 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
             "pseudonym_key": key_digest(pseudonym_key),
         }
         previous, version = previous_materialization(context, key)
-        decision = decide(previous, code, inputs, snapshots(lakehouse.catalog, [target]))
+        written = snapshots(lakehouse.catalog, [target])
+        decision = decide(previous, code, inputs, written)
         gate_key = dg.AssetCheckKey(key, PRIVACY_GATE)
-        last = last_check(context.instance, gate_key) if decision.skip else None
+        last = last_check(context.instance, gate_key) if previous is not None else None
         if decision.skip and carries(last, code, inputs):
             state = state_metadata(code, inputs, previous.outputs if previous else {})
             context.log.info(f"{target}: {decision.note}; masking, privacy gate and write skipped")
             yield unchanged_result(decision, latest_metadata(context, key), state, version)
             yield carried_check_result(last, decision, state, key, PRIVACY_GATE)
             return
-        outcome = stage_dataset(contract, lakehouse.catalog, pseudonym_key, context.run_id)
+        # Only appends to raw since the last run (ADR 0019): mask and gate only the new rows.
+        plan = increment_plan(
+            lakehouse.catalog,
+            contract.raw_table,
+            code,
+            inputs,
+            written,
+            previous,
+            staging_blockers(contract),
+            last,
+            gated=True,
+        )
+        outcome = None
+        if plan.incremental:
+            try:
+                outcome = stage_appended(contract, lakehouse.catalog, pseudonym_key, context.run_id, plan)
+            except NotIncremental as reason:
+                plan = full(str(reason))
+        if outcome is None:
+            read = inputs[contract.raw_table]
+            outcome = stage_dataset(
+                contract, lakehouse.catalog, pseudonym_key, context.run_id, int(read) if read else None
+            )
+        context.log.info(f"{target}: {plan.metadata()['mode']} ({plan.reason})")
         outputs = snapshots(lakehouse.catalog, [target])
         state = state_metadata(code, inputs, outputs)
         masked = outcome.masked
         yield dg.MaterializeResult(
             metadata={
-                "rows": masked.table.num_rows,
+                "rows": total_rows(lakehouse.catalog, target, masked.table.num_rows),
+                "rows_appended": outcome.rows_appended if outcome.rows_appended is not None else "—",
+                **plan.metadata(),
                 "masked_columns": dg.MetadataValue.json(
                     {
                         m.column: {"policy": m.policy, "values": m.values_masked, "found": m.findings}
