@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 LAKEHOUSE := $(VENV)/bin/lakehouse
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: help install demo demo-stack dashboards test test-fast test-stack lint format dev up down status bench clean
+.PHONY: help install demo demo-stack dashboards test test-fast test-stack lint format dev up down status bench bench-stack clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,8 +56,8 @@ format: install
 dev: install ## Dagster UI on http://127.0.0.1:3000 (embedded profile)
 	$(LAKEHOUSE) dev
 
-up: install ## start the stack on 127.0.0.1: PostgreSQL, S3 API (s3proxy), Trino coordinator (+ WORKER=1)
-	$(LAKEHOUSE) up $(if $(WORKER),--worker,)
+up: install ## start the stack on 127.0.0.1: PostgreSQL, S3 API (s3proxy), Trino coordinator (+ WORKER=1 or WORKERS=N)
+	$(LAKEHOUSE) up $(if $(WORKER),--worker,) $(if $(WORKERS),--workers $(WORKERS),)
 
 down: ## stop every stack process by its PID
 	$(LAKEHOUSE) down
@@ -82,6 +82,10 @@ bench: install ## benchmarks; results land in bench/results/
 	$(PY) bench/query_pushdown.py
 	$(PY) bench/lineage.py
 	$(PY) bench/backup.py
+
+# Its own target: ~40 min at scale 1 on 2 cores, starts its own stack (coordinator + up to 2 workers, 7G heap).
+bench-stack: install ## stack benchmark: dbt on Trino with 1 vs 2 workers, analyst queries DuckDB vs Trino
+	$(PY) bench/stack_scale.py
 
 clean: ## remove generated data (keeps caches)
 	rm -rf var reports dbt_project/target
