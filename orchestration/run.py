@@ -19,11 +19,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from infra.settings import load_settings
-from orchestration.run_events import AssetLine, RunRecorder, format_line, recorder_logger
+from orchestration.run_events import BLOCKED, AssetLine, RunRecorder, format_line, recorder_logger
 
 if TYPE_CHECKING:
     import dagster as dg
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+
+# Set to 1 to start every selected asset, as a run did before the run's plan (each still skips its own
+# unchanged work).
+RUN_UNCHANGED_ENV = "LAKEHOUSE_RUN_UNCHANGED"
 
 
 class SelectionError(ValueError):
@@ -167,14 +172,19 @@ def run_assets(
     job = definitions.resolve_implicit_global_asset_job_def()
     graph = job.asset_layer.asset_graph
     selected = resolve_selection(selects, graph)
-    runs = _plan(graph, selected, partition_keys)
-    outcome = RunOutcome(run_ids=[make_new_run_id() for _ in runs])
+    planned = not partition_keys and os.environ.get(RUN_UNCHANGED_ENV, "") not in ("1", "true", "yes")
+    runs = [(None, selected)] if planned else _plan(graph, selected, partition_keys)
+    outcome = RunOutcome()
     if partition_keys and not any(key for key, _ in runs):
         outcome.notes.append("none of the selected assets is partitioned by day: ran once, without a day")
     instance_home()
-    outcome.log_path, log = _open_log(outcome.run_ids[0])
+    first_id = make_new_run_id()
+    outcome.log_path, log = _open_log(first_id)
     with log, dg.DagsterInstance.get() as instance:
-        for run_id, (partition, keys) in zip(outcome.run_ids, runs, strict=True):
+
+        def execute(partition: str | None, keys: set[dg.AssetKey]) -> None:
+            run_id = first_id if not outcome.run_ids else make_new_run_id()
+            outcome.run_ids.append(run_id)
             recorder = RunRecorder(log, _step_assets(graph, keys), shown, partition)
             log.write(f"--- run {run_id} partition {partition or '(none)'}: {len(keys)} assets\n")
             # dagster-dbt writes every dbt event to stdout and libraries print warnings: into the log file.
@@ -196,9 +206,49 @@ def run_assets(
             outcome.assets += record.assets
             outcome.gates_passed += record.gates_passed
             outcome.gates_failed += record.gates_failed
+
+        if planned:
+            _run_planned(graph, selected, instance, execute, shown, outcome)
+        else:
+            for partition, keys in runs:
+                execute(partition, keys)
     for note in outcome.notes:
         progress(note)
     return outcome
+
+
+def _run_planned(
+    graph: AssetGraph,
+    selected: set[dg.AssetKey],
+    instance: dg.DagsterInstance,
+    execute: Callable[[str | None, set[dg.AssetKey]], None],
+    shown: Callable[[AssetLine], None],
+    outcome: RunOutcome,
+) -> None:
+    """The raw loads first, then only what their results (and everything else recorded) say must run; the
+    rest is reported unchanged without a Dagster step (orchestration/launch_plan.py, ADR 0017)."""
+    from infra.catalog import open_catalog
+    from orchestration.launch_plan import first_wave, plan_launch
+
+    loads = first_wave(graph, selected)
+    if loads:
+        execute(None, loads)
+    plan = plan_launch(graph, selected - loads, instance, open_catalog(load_settings()), done=loads)
+    for key in sorted(plan.blocked):
+        line = AssetLine(key.to_user_string(), "skipped", error=BLOCKED)
+        outcome.assets.append(line)
+        shown(line)
+    for key in sorted(plan.unchanged):
+        line = AssetLine(key.to_user_string(), "unchanged", note="unchanged")
+        outcome.assets.append(line)
+        shown(line)
+    if plan.unchanged:
+        outcome.notes.append(
+            f"{len(plan.unchanged)} asset(s) not started: nothing they read, no code and none of their "
+            f"tables changed since their last run (set {RUN_UNCHANGED_ENV}=1 to start them anyway)"
+        )
+    if plan.launch:
+        execute(None, plan.launch)
 
 
 def _plan(

@@ -23,6 +23,17 @@ from orchestration.dbt_project import DBT_PROJECT
 from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.pools import DBT_POOL, table_pool
 from orchestration.resources import LakehouseResource
+from orchestration.unchanged import (
+    code_version,
+    data_version_of,
+    decide,
+    latest_data_version,
+    latest_metadata,
+    previous_materialization,
+    snapshots,
+    state_metadata,
+    unchanged_result,
+)
 
 
 def dbt_key(model: DbtModel) -> dg.AssetKey:
@@ -98,25 +109,44 @@ def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:
 def _publish_asset(model: DbtModel) -> dg.AssetsDefinition:
     schema, name = model.schema, model.name
     key = dg.AssetKey([schema, name])
+    upstream = dbt_key(model)
+    target = f"{schema}.{name}"
     table = published_mart_metadata(model)
     quality_tables, datasets = _path_tables(model)
+    code = code_version(__file__)
 
     @dg.asset(
         key=key,
         pool=table_pool(key),  # one writer of the table at a time (ADR 0018)
-        deps=[dbt_key(model)],
+        deps=[upstream],
         group_name=schema,
         kinds={"iceberg", ZONE_KINDS[schema]},
         tags=zone_tags(schema),
         description=described(schema, f"dbt mart {schema}.{name} published to the Iceberg {schema} zone."),
         metadata=table,
+        code_version=code,
         check_specs=[gates_check_spec(key)],
     )
-    def published(lakehouse: LakehouseResource):
-        rows = publish_built_mart(
-            lakehouse.settings, lakehouse.catalog, schema, name, model.config.get("properties")
-        )
-        yield dg.MaterializeResult(metadata={"rows": rows, **table})
+    def published(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
+        # Skip what did not change (ADR 0017): the mart's data version (what dbt built it from) and this
+        # code are the same, and the shared table still holds what the last publication wrote.
+        inputs = {upstream.to_user_string(): latest_data_version(context.instance, upstream)}
+        previous, version = previous_materialization(context, key)
+        decision = decide(previous, code, inputs, snapshots(lakehouse.catalog, [target]))
+        if decision.skip and previous is not None:
+            context.log.info(f"{target}: {decision.note}; publication skipped")
+            state = state_metadata(code, inputs, previous.outputs)
+            yield unchanged_result(decision, latest_metadata(context, key), state, version)
+        else:
+            rows = publish_built_mart(
+                lakehouse.settings, lakehouse.catalog, schema, name, model.config.get("properties")
+            )
+            outputs = snapshots(lakehouse.catalog, [target])
+            yield dg.MaterializeResult(
+                metadata={"rows": rows, **table, **state_metadata(code, inputs, outputs)},
+                data_version=data_version_of(outputs),
+            )
+        # The gates on the path are read again either way: a gate that turned red since shows here.
         yield gates_result(key, lakehouse.catalog, quality_tables, datasets)
 
     return published

@@ -1,0 +1,100 @@
+"""A run starts only what needs to run (orchestration/launch_plan.py, docs/adr/0017-skip-unchanged-work.md),
+through `run_assets` on one real Dagster instance, real Iceberg tables and a real dbt build.
+
+With no new data the second run starts the raw loads and the assets that record nothing to compare, and
+reports every derived table unchanged without a Dagster step, writing no snapshot. A new day's file for one
+dataset starts exactly that dataset's path (and what reads it), and the result equals what a run that
+starts everything would have written."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingest.simulator import simulate
+
+pytestmark = pytest.mark.integration
+
+NEW_DAY = date(2026, 11, 21)
+
+
+# The sharing KPI is measured by every run (it records nothing to compare): its tables move each time.
+MEASURED_EACH_RUN = ("kpi.sharing_rate", "kpi.sharing_gaps")
+
+
+def _snapshots(catalog) -> dict[str, int | None]:
+    found = {}
+    for zone in ("staging", "exchange", "kpi"):
+        for identifier in catalog.list_tables(zone):
+            if ".".join(identifier) in MEASURED_EACH_RUN:
+                continue
+            snapshot = catalog.load_table(identifier).current_snapshot()
+            found[".".join(identifier)] = snapshot.snapshot_id if snapshot else None
+    return found
+
+
+def _status(outcome) -> dict[str, str]:
+    return {line.asset: line.status for line in outcome.assets}
+
+
+@pytest.fixture
+def home(lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("DAGSTER_HOME", str(lakehouse_home / "dagster"))
+    monkeypatch.delenv("LAKEHOUSE_RUN_UNCHANGED", raising=False)
+    everything = tmp_path / "handed-over"
+    simulate(everything, scale=0.01, days=2, seed=5, start=date(2026, 11, 20))
+    shutil.copytree(everything, lakehouse_home / "sources")
+    later = next((lakehouse_home / "sources").glob(f"rental/trips_{NEW_DAY:%Y-%m-%d}.csv"))
+    later.unlink()  # handed over after the first two runs
+    return everything
+
+
+def test_a_run_with_no_new_data_starts_only_the_loads_and_a_new_file_starts_its_path(
+    home: Path, lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from infra.catalog import open_catalog
+    from orchestration.run import run_assets
+
+    first = run_assets(progress=print)
+    assert first.success, [a for a in first.assets if a.status != "materialised"]
+    assert "unchanged" not in _status(first).values()
+    catalog = open_catalog()
+    before = _snapshots(catalog)
+
+    second = run_assets(progress=print)
+    assert second.success
+    status = _status(second)
+    assert _snapshots(catalog) == before
+    # The loads ran (and found nothing new); no derived table was started.
+    assert all(status[a] == "materialised" for a in status if a.startswith("raw_"))
+    for zone in ("staging/", "exchange/", "dbt/"):
+        started = sorted(a for a, s in status.items() if a.startswith(zone) and s != "unchanged")
+        assert not started, f"started with no new data: {started}"
+    assert status["kpi/online_prereview_rate"] == "unchanged"
+    assert len(second.run_ids) == 2  # the loads, then what records nothing to compare (KPIs, governance)
+    assert any("not started" in note for note in second.notes)
+
+    # The second day's rental trips arrive: that dataset's path runs; the others stay unchanged.
+    shutil.copy(home / f"rental/trips_{NEW_DAY:%Y-%m-%d}.csv", lakehouse_home / "sources" / "rental")
+    third = run_assets(progress=print)
+    assert third.success
+    status = _status(third)
+    for asset in ("staging/rental_trips", "exchange/rental_trips", "dbt/stg/stg_transport__rental_trips"):
+        assert status[asset] == "materialised", asset
+    assert status["staging/parks"] == "unchanged"
+    assert status["exchange/parking_sessions"] == "unchanged"
+    after = _snapshots(catalog)
+    changed = {t for t in after if after[t] != before[t]}
+    assert {"staging.rental_trips", "exchange.rental_trips"} <= changed
+    assert not {t for t in changed if "parks" in t or "parking" in t}
+
+    # Starting everything again (each asset deciding for itself) changes nothing more: the plan left out
+    # exactly what the assets would have skipped.
+    monkeypatch.setenv("LAKEHOUSE_RUN_UNCHANGED", "1")
+    fourth = run_assets(progress=print)
+    assert fourth.success
+    assert "unchanged" not in _status(fourth).values()  # every asset was started…
+    assert _snapshots(catalog) == after  # …and none wrote anything
