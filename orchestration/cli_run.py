@@ -70,7 +70,9 @@ def summarise(settings: Settings, outcome: RunOutcome, started: float) -> None:
 
     done = sum(a.status == "materialised" for a in outcome.assets)
     unchanged = sum(a.note == "unchanged" for a in outcome.assets)
-    skipped = f" ({unchanged} unchanged since their last run: work skipped)" if unchanged else ""
+    skipped = (
+        f" ({unchanged} unchanged since their last run: not started or work skipped)" if unchanged else ""
+    )
     click.echo(f"summary: {done} of {len(outcome.assets)} assets materialised{skipped}")
     by_zone: dict[str, list] = {}
     for info in list_tables(open_catalog()):
@@ -127,6 +129,10 @@ def run(
     Reads what the department systems handed over (LAKEHOUSE_HOME/sources; nothing is simulated), one line
     per asset (status, rows, seconds), the full Dagster and dbt log in LAKEHOUSE_HOME/logs/, then rows per
     zone, gates, both KPIs and the quarantined rows. Exits 1 naming each failed asset.
+
+    Without days, the raw loads run first; an asset whose code, inputs and table did not change since its
+    last run is then not started and shows as `unchanged` (set LAKEHOUSE_RUN_UNCHANGED=1 to start every
+    selected asset; each still skips its own unchanged work). See docs/adr/0017-skip-unchanged-work.md.
     """
     from orchestration import cli_stack
 
