@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import socket
@@ -68,17 +69,25 @@ def load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(pair: bool = False) -> int:
-    """A loopback port nothing listens on (with ``pair``, the next one is free too: worker 2's)."""
+    """A loopback port nothing is bound to, below the kernel's ephemeral range (with ``pair``, the next one
+    too: worker 2's). A port the kernel hands out (bind to 0) is in that range, where any client connection
+    made in the minutes before a server starts may take it: one run lost worker 2 that way."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()
     while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if not pair or port >= 65535:
+        port = rng.randrange(20000, low - 2)
+        if _bindable(port) and (not pair or _bindable(port + 1)):
             return port
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port + 1)) != 0:
-                return port
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -478,6 +487,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             progress(f"lakehouse down failed: {exc}")
         report["load_avg_end"] = load_avg()
         write(report, args.out)
+        logs = home / "stack" / "logs"
+        if logs.is_dir():  # the servers' own logs, for whatever went wrong (the home goes next)
+            shutil.copytree(logs, log.with_name(log.name + ".stack-logs"), dirs_exist_ok=True)
         for folder in home.parent.glob(f"{home.name}-dbt-*"):
             shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
