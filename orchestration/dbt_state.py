@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -32,7 +32,7 @@ from orchestration.unchanged import (
     code_version,
     decide,
     last_checks,
-    recorded,
+    recorded_many,
     snapshots,
     state_metadata,
 )
@@ -177,6 +177,9 @@ def plan_models(
     code_versions: Mapping[dg.AssetKey, str | None],
     check_keys: Iterable[dg.AssetCheckKey],
     today: date | None = None,
+    read_checks: Callable[
+        [dg.DagsterInstance, Iterable[dg.AssetCheckKey]], dict[dg.AssetCheckKey, LastCheck | None]
+    ] = last_checks,
 ) -> DbtPlan:
     """The dbt op's decision for these models and dbt tests; also asked by a run's plan before it starts
     (``orchestration.launch_plan``), so the op and the plan cannot disagree."""
@@ -190,6 +193,7 @@ def plan_models(
     catalog = open_catalog(settings)
     sources = snapshots(catalog, sorted({str(t) for t in manifest.sources.values()}))
     result = DbtPlan(Decision(True, "no source snapshot and no model code changed"))
+    previously = recorded_many(instance, [key for key in selected if key in by_key])
     for key in sorted(selected):
         model = by_key.get(key)
         if model is None:
@@ -201,7 +205,7 @@ def plan_models(
         result.code_versions[key] = code_versions.get(key)
         if not result.skip:
             continue
-        previous, version = recorded(instance, key)
+        previous, version = previously[key]
         result.previous_versions[key] = version
         decision = decide(previous, code_versions.get(key) or "", inputs, {})
         if decision.skip and version != version_of(inputs):
@@ -217,7 +221,7 @@ def plan_models(
     if result.skip and not settings.duckdb_path.exists():
         result.decision = Decision(False, f"{settings.duckdb_path} does not exist")
     if result.skip:
-        result.checks = last_checks(instance, check_keys)
+        result.checks = read_checks(instance, check_keys)
         for check_key, last in result.checks.items():
             if last is None:
                 result.decision = Decision(

@@ -32,14 +32,13 @@ import dagster as dg
 from orchestration import dbt_state
 from orchestration.gate_summary import GATES_CHECK
 from orchestration.unchanged import (
-    Decision,
     LastCheck,
     carries,
     decide,
     key_digest,
-    last_checks,
+    latest_checks,
     latest_data_version,
-    recorded,
+    recorded_many,
     snapshot_of,
 )
 
@@ -162,16 +161,23 @@ def plan_launch(
     resolve = InputResolver(catalog, instance, today)
     order = [key for key in graph.toposorted_asset_keys if key in selected]
     ran = set(done)
-    check_keys = {check for key in [*order, *ran] for check in graph.get(key).check_keys}
-    last = last_checks(instance, sorted(check_keys, key=str))
+    dbt_keys = [key for key in order if key.path[0] == "dbt"]
+    # dbt's own tests are read by the dbt decision; the marts' gates (on dbt keys too) by the paths.
+    check_keys = {
+        check
+        for key in [*order, *ran]
+        for check in graph.get(key).check_keys
+        if key.path[0] != "dbt" or check.name in PATH_GATES
+    }
+    last = latest_checks(instance, sorted(check_keys, key=str))
+    previously = recorded_many(instance, [key for key in order if key.path[0] != "dbt"])
     stopped = {
         key
         for key in ran
         for check in graph.get(key).check_keys
         if graph.get_check_spec(check).blocking and not getattr(last.get(check), "passed", True)
     }
-    dbt_keys = [key for key in order if key.path[0] == "dbt"]
-    dbt_decision: Decision | None = None
+    dbt_plan: dbt_state.DbtPlan | None = None
 
     def start(key: dg.AssetKey, reason: str) -> None:
         plan.launch.add(key)
@@ -189,17 +195,18 @@ def plan_launch(
             continue
         if key.path[0] == "dbt":
             # The dbt op decides for all its models at once: ask it the same way, once.
-            if dbt_decision is None:
-                dbt_decision = _dbt_decision(graph, dbt_keys, instance, today)
-            failed = sorted(c.name for c in node.check_keys if not getattr(last.get(c), "passed", False))
-            if not dbt_decision.skip:
-                start(key, dbt_decision.reason)
+            if dbt_plan is None:
+                dbt_plan = _dbt_plan(graph, dbt_keys, instance, today)
+            read = {**dbt_plan.checks, **last}
+            failed = sorted(c.name for c in node.check_keys if not getattr(read.get(c), "passed", False))
+            if not dbt_plan.skip:
+                start(key, dbt_plan.decision.reason)
             elif failed:
                 start(key, f"{failed[0]} has no passing result: reported again")
             else:
-                plan.unchanged[key] = dbt_decision.note
+                plan.unchanged[key] = dbt_plan.decision.note
             continue
-        previous, _ = recorded(instance, key)
+        previous, _ = previously[key]
         if previous is None:
             start(key, "records nothing to compare: always runs")
             continue
@@ -220,14 +227,9 @@ def plan_launch(
     return plan
 
 
-def _dbt_decision(
-    graph: AssetGraph,
-    keys: list[dg.AssetKey],
-    instance: dg.DagsterInstance,
-    today: date | None,
-) -> Decision:
-    if not keys:
-        return Decision(True, "no dbt model selected")
+def _dbt_plan(
+    graph: AssetGraph, keys: list[dg.AssetKey], instance: dg.DagsterInstance, today: date | None
+) -> dbt_state.DbtPlan:
     code_versions = {key: graph.get(key).code_version for key in keys}
     checks = {check for key in keys for check in graph.get(key).check_keys}
-    return dbt_state.plan_models(instance, keys, code_versions, checks, today).decision
+    return dbt_state.plan_models(instance, keys, code_versions, checks, today, read_checks=latest_checks)

@@ -211,9 +211,21 @@ def recorded(instance: dg.DagsterInstance, key: dg.AssetKey) -> tuple[Recorded |
     metadata; a materialization without either is treated as unknown. Read the same way inside an asset
     and by a run's plan before it starts (``orchestration.launch_plan``).
     """
+    return _recorded_in(instance.get_latest_materialization_event(key))
+
+
+def recorded_many(
+    instance: dg.DagsterInstance, keys: Iterable[dg.AssetKey]
+) -> dict[dg.AssetKey, tuple[Recorded | None, str | None]]:
+    """:func:`recorded` for many assets in one query of the event log."""
+    wanted = list(keys)
+    entries = instance.event_log_storage.get_latest_materialization_events(wanted) if wanted else {}
+    return {key: _recorded_in(entries.get(key)) for key in wanted}
+
+
+def _recorded_in(entry: Any) -> tuple[Recorded | None, str | None]:
     from dagster._core.definitions.data_version import extract_data_provenance_from_entry
 
-    entry = instance.get_latest_materialization_event(key)
     if entry is None or entry.asset_materialization is None:
         return None, None
     state = _state_of(entry.asset_materialization.metadata)
@@ -297,7 +309,7 @@ def _as_last_check(record: Any) -> LastCheck | None:
 def last_checks(
     instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetCheckKey]
 ) -> dict[dg.AssetCheckKey, LastCheck | None]:
-    """The latest completed evaluation of many checks in one query of the event log."""
+    """The latest completed evaluation of many checks (inside a run: its own are only planned)."""
     keys = list(check_keys)
     summaries = instance.event_log_storage.get_asset_check_summary_records(keys) if keys else {}
     found: dict[dg.AssetCheckKey, LastCheck | None] = {}
@@ -306,6 +318,18 @@ def last_checks(
         record = summary.last_completed_check_execution_record if summary is not None else None
         found[key] = _as_last_check(record) if record is not None else None
     return found
+
+
+def latest_checks(
+    instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetCheckKey]
+) -> dict[dg.AssetCheckKey, LastCheck | None]:
+    """The latest evaluation of many checks in one query, for use between runs: a check whose latest
+    execution did not complete (a run that died) is read as :func:`last_checks` reads it."""
+    keys = list(check_keys)
+    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys) if keys else {}
+    found = {key: _as_last_check(records[key]) if key in records else None for key in keys}
+    unfinished = [key for key in keys if key in records and found[key] is None]
+    return {**found, **last_checks(instance, unfinished)} if unfinished else found
 
 
 def carried_check_result(
