@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bench.machine import machine_facts
 from bench.scale_fit import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,42 +268,17 @@ def run_phase(phase: str, scale: float, home: Path, args: argparse.Namespace, da
 
 
 def facts() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for package in (
-        "dagster",
-        "dagster-dbt",
-        "dbt-core",
-        "dbt-duckdb",
-        "duckdb",
-        "pyiceberg",
-        "pyarrow",
-        "great-expectations",
-        "presidio-analyzer",
-    ):
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = None
-    # Run from a clean export of a commit (other work in progress shares the working tree): its commit is
-    # in SOURCE_COMMIT beside the code; else the working tree's HEAD and the files it has modified.
-    exported = ROOT / "SOURCE_COMMIT"
-    if exported.exists():
-        commit, dirty = exported.read_text().strip(), []
-    else:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
-        commit = commit.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.split("\n")
-    meminfo = Path("/proc/meminfo").read_text().split("\n")[0]
-    return {
-        "cpus": os.cpu_count(),
-        "memory": " ".join(meminfo.split()[1:]),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-        "git_commit": commit,
-        "git_modified_files": [line[3:] for line in dirty if line.strip()],
-    }
+    return machine_facts(
+        ROOT,
+        (
+            "dagster",
+            "dagster-dbt",
+            "dbt-core",
+            "dbt-duckdb",
+            "duckdb",
+            "pyiceberg",
+            "pyarrow",
+            "great-expectations",
+            "presidio-analyzer",
+        ),
+    )

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -55,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dashboard_sql import ChartQuery, analyst_queries  # noqa: E402
+from bench.machine import machine_facts  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stack_scale.json"
 LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
@@ -112,35 +112,10 @@ def summary(values: list[float]) -> dict[str, float | int]:
 
 
 def facts() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for package in ("dbt-core", "dbt-trino", "duckdb", "pyiceberg", "pyarrow", "trino", "dagster"):
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = None
-    # Run from a clean export of a commit (`git archive`, its commit in SOURCE_COMMIT): the shared working
-    # tree's dbt_project/target is rewritten by others' runs, and a half-written manifest fails a run.
-    exported = ROOT / "SOURCE_COMMIT"
-    if exported.exists():
-        commit, dirty = exported.read_text().strip(), []
-    else:
-        git = ["git", "-C", str(ROOT)]
-        commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
-        ).stdout.splitlines()
-    return {
-        "cpus": os.cpu_count(),
-        "memory": " ".join(Path("/proc/meminfo").read_text().split("\n")[0].split()[1:]),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": versions,
-        "trino": "476 (coordinator 3G heap, each worker 2G)",
-        "git_commit": commit,
-        "git_modified_files": [line[3:] for line in dirty if line.strip()],
-    }
+    found = machine_facts(
+        ROOT, ("dbt-core", "dbt-trino", "duckdb", "pyiceberg", "pyarrow", "trino", "dagster")
+    )
+    return {**found, "trino": "476 (coordinator 3G heap, each worker 2G)"}
 
 
 def write(report: dict[str, Any], path: Path) -> None:
