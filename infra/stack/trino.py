@@ -299,7 +299,7 @@ def status(node: TrinoNode, paths: StackPaths) -> ComponentStatus:
             node_version = data.get("nodeVersion")
             version = f"Trino {node_version.get('version', '')}" if isinstance(node_version, dict) else ""
             healthy = data.get("starting") is False
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, OSError):  # OSError: the stack's certificate file is gone
             healthy = False
     return ComponentStatus(
         name=node.name, url=url, version=version, healthy=healthy, pid=pid, log=str(paths.log_file(node.name))

@@ -137,3 +137,18 @@ def test_up_takes_a_worker_count_from_the_option_or_the_environment(monkeypatch)
 def test_registry_counts_at_least_one_worker_when_one_is_asked_for() -> None:
     assert "trino-worker" in registry.resolve(None, with_worker=True)
     assert "trino-worker" not in registry.resolve(None, with_worker=False)
+
+
+def test_status_of_a_running_node_without_its_certificate_says_down_instead_of_crashing(
+    settings: Settings,
+) -> None:
+    paths = StackPaths.of(settings)
+    proc = _stand_in(paths, "trino")
+    try:
+        coordinator = trino.coordinator_node(settings, paths)
+        assert not trino.cert_pem(paths).exists()
+        found = trino.status(coordinator, paths)
+        assert found.pid == proc.pid and not found.healthy
+    finally:
+        proc.kill()
+        proc.wait()
