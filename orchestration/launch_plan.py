@@ -224,7 +224,30 @@ def plan_launch(
             start(key, why)
             continue
         plan.unchanged[key] = decision.note
+    _whole_multi_assets(graph, plan)
     return plan
+
+
+def _whole_multi_assets(graph: AssetGraph, plan: LaunchPlan) -> None:
+    """A multi-asset that cannot be subset (the lineage tables, a governance table and its history) runs
+    all its assets or none: one started starts the others, one blocked blocks them all (as its op is
+    skipped inside one run when an input is)."""
+    changed = True
+    while changed:
+        changed = False
+        for key in sorted(plan.launch):
+            together = set(dg.AssetSelection.assets(key).required_multi_asset_neighbors().resolve(graph))
+            blocked = sorted(k for k in together if k in plan.blocked)
+            if blocked:
+                plan.launch.discard(key)
+                plan.blocked[key] = f"computed together with {blocked[0].to_user_string()}, which is blocked"
+                changed = True
+                continue
+            for other in sorted(together - plan.launch):
+                plan.unchanged.pop(other, None)
+                plan.launch.add(other)
+                plan.reasons[other] = f"computed together with {key.to_user_string()}"
+                changed = True
 
 
 def _dbt_plan(

@@ -19,7 +19,7 @@ from infra.catalog import open_catalog
 from infra.iceberg.writer import commit
 from infra.settings import PROJECT_ROOT, load_settings
 from ingest.simulator import simulate
-from orchestration.run import materialize_all
+from orchestration.run import run_assets
 from quality.docs import docs_root
 from quality.report import summarise
 from quality.results import read_results
@@ -36,19 +36,19 @@ def _snapshot(catalog, identifier):
     return catalog.load_table(identifier).current_snapshot().snapshot_id
 
 
-def _last_run_events(event_type):
+def _run_events(run_ids, event_type):
+    """The events of one `run_assets` call: the raw loads' run and the run of what the plan started."""
     with dg.DagsterInstance.get() as instance:
-        run = instance.get_runs(limit=1)[0]
-        return [r.dagster_event for r in instance.all_logs(run.run_id, of_type=event_type)]
+        return [r.dagster_event for run_id in run_ids for r in instance.all_logs(run_id, of_type=event_type)]
 
 
-def _check_evaluations():
+def _check_evaluations(run_ids):
     return {
         (
             e.event_specific_data.asset_key.to_user_string(),
             e.event_specific_data.check_name,
         ): e.event_specific_data
-        for e in _last_run_events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        for e in _run_events(run_ids, dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     }
 
 
@@ -61,12 +61,12 @@ def pipeline(tmp_path_factory):
     patch.setenv("LAKEHOUSE_PSEUDONYM_KEY", "integration-test-pseudonym-key-0002")
     patch.setenv("DAGSTER_HOME", str(home / "dagster"))
     simulate(home / "sources", scale=0.01, days=2, seed=23, start=date(2026, 11, 20))
-    ok = materialize_all(progress=print)
+    outcome = run_assets(progress=print)
     catalog = open_catalog()
     first = {
-        "ok": ok,
+        "ok": outcome.success,
         "summary": summarise(catalog),
-        "checks": _check_evaluations(),
+        "checks": _check_evaluations(outcome.run_ids),
         "snapshots": {t: _snapshot(catalog, t) for t in SHARED},
     }
     yield first, catalog, patch
@@ -84,16 +84,17 @@ def damaged(pipeline):
     broken["exited_at"] = broken["entered_at"] - timedelta(hours=1)
     damage = pa.concat_tables([rows.slice(0, 1), pa.Table.from_pylist([broken], schema=rows.schema)])
     result = commit(catalog, RAW, damage, "append")
-    ok = materialize_all(progress=print)
+    outcome = run_assets(progress=print)
     return {
-        "ok": ok,
+        "ok": outcome.success,
         "snapshot": result.snapshot_id,
         "rows": rows.num_rows + 2,
         "duplicate": rows.column("session_id")[0].as_py(),
         "plates": {rows.column("plate")[0].as_py(), broken["plate"]},
-        "checks": _check_evaluations(),
+        "checks": _check_evaluations(outcome.run_ids),
         "materialised": {
-            e.asset_key.to_user_string() for e in _last_run_events(dg.DagsterEventType.ASSET_MATERIALIZATION)
+            e.asset_key.to_user_string()
+            for e in _run_events(outcome.run_ids, dg.DagsterEventType.ASSET_MATERIALIZATION)
         },
     }
 

@@ -120,3 +120,27 @@ def test_a_failed_check_of_the_asset_starts_it_to_report_it_again(setup) -> None
     job.execute_in_process(instance=instance, raise_on_error=False)
     plan = _plan(job, instance, world)
     assert "privacy_gate last failed" in plan.reasons[STAGED]
+
+
+def test_a_multi_asset_that_cannot_be_subset_is_blocked_or_started_whole() -> None:
+    """The lineage tables are one op: edges read the marts, runs read nothing; both go or neither does."""
+    edges, runs = dg.AssetKey(["governance", "edges"]), dg.AssetKey(["governance", "runs"])
+    world = World()
+
+    @dg.multi_asset(specs=[dg.AssetSpec(edges, deps=[STAGED]), dg.AssetSpec(runs)])
+    def lineage():
+        yield dg.MaterializeResult(asset_key=edges)
+        yield dg.MaterializeResult(asset_key=runs)
+
+    base = _definitions(world)
+    definitions = dg.Definitions(assets=[*base.assets, lineage])
+    job = definitions.resolve_implicit_global_asset_job_def()
+    graph = job.asset_layer.asset_graph
+    with dg.DagsterInstance.ephemeral() as instance:
+        job.execute_in_process(instance=instance)
+        plan = plan_launch(graph, {STAGED, edges, runs}, instance, _Catalog(world), done={RAW})
+        assert {edges, runs} <= plan.launch  # records nothing: both start, together
+        world.gate_passes, world.raw_snapshot = False, "2"
+        job.execute_in_process(instance=instance, asset_selection=[RAW], raise_on_error=False)
+        plan = plan_launch(graph, {STAGED, edges, runs}, instance, _Catalog(world), done={RAW})
+        assert {STAGED, edges, runs} <= set(plan.blocked) and not plan.launch & {edges, runs}
