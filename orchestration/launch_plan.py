@@ -16,6 +16,8 @@ materialization recorded (``unchanged.recorded``) against the code and the input
 - an asset it reads is started in this run (its output may change);
 - the gates on a shared table's path no longer agree with its ``gates_on_path`` check.
 
+What lies behind a blocking gate that failed in the first wave is not started (reported skipped, as
+Dagster skips it inside one run), and a multi-asset that cannot be subset is started or blocked whole.
 Anything else is left out of the run and reported as unchanged. Doubt always starts the asset: the asset's
 own check then decides, exactly as before.
 """
