@@ -14,10 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from governance.pii.analyzer import analyze_text
 from governance.pii.classes import ADDRESS, PERSON_NAME, PERSONAL_CLASSES, PRIORITY
 from governance.pii.classify import classify_column, has_name_hint
-from governance.pii.text import candidate_mask
 from governance.pii.validators import validate
 
 DEFAULT_SAMPLE_ROWS = 1000
@@ -70,6 +68,10 @@ def _scan_text(name: str, values: pa.Array, declared: bool = True) -> list[LeakF
     """Every finding in every candidate cell. In a column only *classified* as text (``declared`` False), a
     name or address that is the cell's whole value counts only where the column's name says so, as in a
     structured column: long building and park names made such a column look like text."""
+    # Presidio loads in about a second: only when a scan runs, not with the Dagster definitions.
+    from governance.pii.analyzer import analyze_text
+    from governance.pii.prefilter import candidate_mask
+
     cand = values.filter(candidate_mask(values)).to_pylist()
     counts: dict[str, int] = {}
     examples: dict[str, str] = {}

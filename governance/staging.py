@@ -13,7 +13,6 @@ import pyarrow.compute as pc
 
 from governance.contracts import Column, DatasetContract
 from governance.masking.columns import ColumnPolicy, mask_columns
-from governance.pii.text import mask_texts
 from infra.zones import STAGING
 
 
@@ -67,6 +66,10 @@ def mask_for_staging(
             report.append(ColumnMasking(col.name, col.pii, "drop", len(source), non_null, {}))
             continue
         if col.masking == "tag_text":
+            # Presidio loads in about a second: only when a free-text column is masked, not with the
+            # Dagster definitions (which import this module).
+            from governance.pii.text import mask_texts
+
             masked = mask_texts(source, processes=text_processes)
             values, findings = masked.array, dict(masked.findings_by_class)
             changed = int(pc.sum(pc.fill_null(pc.not_equal(values, source), False)).as_py() or 0)
