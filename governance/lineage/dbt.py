@@ -8,6 +8,8 @@ model contracts enforce on the marts). Relations are named as the compiled SQL n
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +30,11 @@ class DbtLineage:
     edges: list[Edge] = field(default_factory=list)
     models: int = 0
     unresolved: list[str] = field(default_factory=list)  # "model.column" sqlglot could not trace
+
+
+# Traced edges by what they are traced from (see dbt_edges); a few versions, for a long-lived process.
+_TRACED: dict[str, DbtLineage] = {}
+_TRACED_KEPT = 4
 
 
 def model_node(model: DbtModel) -> str:
@@ -98,8 +105,36 @@ def model_edges(model: DbtModel, schema: Schema, nodes: Mapping[str, str]) -> tu
 
 
 def dbt_edges(manifest: DbtManifest, contracts: Mapping[str, DatasetContract]) -> DbtLineage:
-    """Edges of every model of a compiled manifest, staging views first."""
+    """Edges of every model of a compiled manifest, staging views first.
+
+    Traced once per process for each version of what they are traced from: the Dagster definitions (the
+    assets' column lineage) and the lineage asset of the same run both ask, and sqlglot takes a while. The
+    version is a digest of the inputs, not of the manifest file: each dbt build writes a manifest of its
+    own, with the same compiled SQL when the project did not change.
+    """
     schema, nodes = build_schema(manifest, contracts)
+    key = _traced_from(manifest, schema, nodes)
+    traced = _TRACED.get(key)
+    if traced is None:
+        traced = _trace(manifest, schema, nodes)
+        while len(_TRACED) >= _TRACED_KEPT:
+            del _TRACED[next(iter(_TRACED))]
+        _TRACED[key] = traced
+    # A copy: callers may extend the lists.
+    return DbtLineage(list(traced.edges), traced.models, list(traced.unresolved))
+
+
+def _traced_from(manifest: DbtManifest, schema: Schema, nodes: Mapping[str, str]) -> str:
+    """A digest of everything ``_trace`` reads: the relations' columns, their lineage nodes, and each
+    model's name, zone, columns and compiled SQL."""
+    models = [
+        (uid, m.name, m.schema, m.column_names, m.compiled_code) for uid, m in sorted(manifest.models.items())
+    ]
+    document = json.dumps([schema, nodes, models], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _trace(manifest: DbtManifest, schema: Schema, nodes: Mapping[str, str]) -> DbtLineage:
     result = DbtLineage()
     for model in sorted(manifest.models.values(), key=lambda m: (m.schema != "stg", m.name)):
         if model.compiled_code is None:

@@ -143,3 +143,50 @@ def test_a_model_without_compiled_sql_is_reported_not_guessed():
 def test_an_unknown_output_column_is_unresolved(column):
     found, unresolved = model_inputs(f"select order_id from {ORDERS}", [column], SCHEMA)
     assert unresolved == [column] and column not in found
+
+
+def _parks_manifest(mart_sql: str) -> DbtManifest:
+    """A fresh manifest object each call, as each dbt build writes a manifest file of its own."""
+    parks = load_contracts()["parks"]
+    view = _model(
+        "stg_development__parks",
+        "stg",
+        [c.name for c in parks.staged_columns],
+        'select * from "dbt"."staging"."parks"',
+        '"dbt"."stg"."stg_development__parks"',
+    )
+    mart = _model("park_towns", "exchange", ["town"], mart_sql, '"dbt"."exchange"."park_towns"')
+    return DbtManifest(
+        models={m.unique_id: m for m in (view, mart)},
+        sources={"source.test.staging.parks": STAGING.table("parks")},
+        source_relations={"source.test.staging.parks": '"dbt"."staging"."parks"'},
+    )
+
+
+def test_dbt_edges_are_traced_once_per_version_of_the_compiled_sql(monkeypatch):
+    import governance.lineage.dbt as dbt
+
+    traced: list[str] = []
+    real = dbt.model_edges
+
+    def counting(model, schema, nodes):
+        traced.append(model.name)
+        return real(model, schema, nodes)
+
+    monkeypatch.setattr(dbt, "model_edges", counting)
+    monkeypatch.setattr(dbt, "_TRACED", {})
+    contracts = {"parks": load_contracts()["parks"]}
+    sql = 'select town from "dbt"."stg"."stg_development__parks"'
+    first = dbt_edges(_parks_manifest(sql), contracts)
+    # The definitions and the lineage asset of one run: the same SQL in another manifest object is not
+    # traced again, and what the first caller did to its result does not reach the second.
+    first.edges.clear()
+    again = dbt_edges(_parks_manifest(sql), contracts)
+    assert traced == ["stg_development__parks", "park_towns"]
+    assert ("stg.stg_development__parks", "town", "exchange.park_towns", "town") in {
+        e.key for e in again.edges
+    }
+    # Changed SQL is traced anew.
+    changed = dbt_edges(_parks_manifest(sql + " where town is not null"), contracts)
+    assert len(traced) == 4
+    assert any(e.transform == "filter" for e in changed.edges)
