@@ -37,6 +37,9 @@ from infra.vocabulary import (
 )
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
+# libyaml's safe loader where PyYAML was built with it: the same documents, five times faster than the
+# pure-Python one (every process that loads the definitions reads every contract).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COLUMN_PROPERTIES = {
     "pii",
     "sensitive",
@@ -166,7 +169,7 @@ def _pydantic_message(exc: ValidationError) -> str:
 def load_contract(path: Path) -> DatasetContract:
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ContractError(path, "yaml", str(exc)) from exc
     if not isinstance(document, dict):

@@ -17,7 +17,6 @@ from infra.zones import GOVERNANCE, LINEAGE_EDGES, LINEAGE_RUNS
 from ingest.connectors import source_field_names
 from orchestration.asset_metadata import described, governance_metadata, zone_tags
 from orchestration.keys import table_key
-from orchestration.lineage_events import emit_run
 from orchestration.resources import LakehouseResource
 
 LINEAGE_EDGES_KEY = table_key(LINEAGE_EDGES)
@@ -72,6 +71,9 @@ def lineage(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
 
 
 def _emit(context: dg.RunStatusSensorContext) -> None:
+    # The OpenLineage client loads in a tenth of a second: only when a sensor emits, not with the definitions.
+    from orchestration.lineage_events import emit_run
+
     settings = load_settings()
     emitted = emit_run(context.instance, context.dagster_run.run_id, open_catalog(settings), settings.home)
     context.log.info(f"OpenLineage: {emitted} events for run {context.dagster_run.run_id}")

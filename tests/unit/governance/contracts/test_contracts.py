@@ -86,3 +86,13 @@ def test_generated_dbt_files_match_the_contracts():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path} is stale: run `lakehouse contracts sync-dbt`"
         )
+
+
+def test_contracts_read_by_libyaml_as_by_the_python_safe_loader():
+    """The loader uses libyaml for speed; a contract it read differently would silently change a dataset."""
+    from governance.contracts.loader import _YAML_LOADER, contract_paths
+
+    assert _YAML_LOADER is yaml.CSafeLoader  # the speed-up is in place (PyYAML built with libyaml)
+    for path in contract_paths():
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=_YAML_LOADER) == yaml.safe_load(text), path
