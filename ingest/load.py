@@ -102,6 +102,18 @@ def _all_loaded(
     return [Path(u.name).name for u in units]
 
 
+def already_loaded(
+    contract: DatasetContract, location: Path | str, catalog: Catalog, day: date | None = None
+) -> list[str]:
+    """The hand-over's units when a load would find nothing new in it (every file's fingerprint is in the
+    raw table's load state), else none: the question :func:`load_dataset` asks first, asked without loading
+    (the run's plan asks it before starting the load at all). A raw table that does not exist yet, a
+    database or an API always has something to ask."""
+    if not catalog.table_exists(contract.raw_table):
+        return []
+    return _all_loaded(contract, location, loaded_units(catalog.load_table(contract.raw_table)), day)
+
+
 def load_dataset(
     contract: DatasetContract,
     location: Path | str,

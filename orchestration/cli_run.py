@@ -130,9 +130,10 @@ def run(
     per asset (status, rows, seconds), the full Dagster and dbt log in LAKEHOUSE_HOME/logs/, then rows per
     zone, gates, both KPIs and the quarantined rows. Exits 1 naming each failed asset.
 
-    Without days, the raw loads run first; an asset whose code, inputs and table did not change since its
-    last run is then not started and shows as `unchanged` (set LAKEHOUSE_RUN_UNCHANGED=1 to start every
-    selected asset; each still skips its own unchanged work). See docs/adr/0017-skip-unchanged-work.md.
+    Without days, the raw loads run first, except a file hand-over whose files are all loaded already (its
+    freshness is still checked); an asset whose code, inputs and table did not change since its last run is
+    then not started and shows as `unchanged` (set LAKEHOUSE_RUN_UNCHANGED=1 to start every selected asset;
+    each still skips its own unchanged work). See docs/adr/0017-skip-unchanged-work.md.
     """
     from orchestration import cli_stack
 

@@ -27,13 +27,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from orchestration import dbt_state
+from orchestration.defs.quality import FRESHNESS
 from orchestration.gate_summary import GATES_CHECK
 from orchestration.unchanged import (
+    CHECK_CODE,
     LastCheck,
     carries,
     decide,
@@ -62,9 +65,69 @@ class LaunchPlan:
     reasons: dict[dg.AssetKey, str] = field(default_factory=dict)  # why each launched asset starts
 
 
-def first_wave(graph: AssetGraph, selected: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
+def first_wave(selected: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
     """The selected assets that read the outside world first: the raw loads of each domain."""
     return {key for key in selected if key.path[0].startswith("raw_")}
+
+
+@dataclass
+class FirstWave:
+    """The raw loads to start; those whose hand-over holds nothing new (with their note), which are not
+    started; and the checks of those to evaluate without their load."""
+
+    start: set[dg.AssetKey] = field(default_factory=set)
+    quiet: dict[dg.AssetKey, str] = field(default_factory=dict)
+    checks: set[dg.AssetCheckKey] = field(default_factory=set)
+
+
+def plan_first_wave(
+    graph: AssetGraph,
+    loads: Iterable[dg.AssetKey],
+    nothing_new: Callable[[dg.AssetKey], list[str]],
+    instance: dg.DagsterInstance,
+    catalog: Catalog,
+) -> FirstWave:
+    """Which raw loads to start. ``nothing_new(key)`` names the hand-over's units when the load would find
+    nothing new in them (``ingest.load.already_loaded``, the question the load asks first), else none.
+
+    A load with nothing new is not started. Its freshness check still runs (time passes: a source that stops
+    delivering must turn red), and so does any other check of it whose last result would not be carried
+    forward: none yet, failed (reported again), or evaluated on another snapshot or by other code than the
+    check declares now (``unchanged.CHECK_CODE``)."""
+    wave = FirstWave()
+    loads = sorted(loads)
+    quiet = {key: units for key in loads if (units := nothing_new(key))}
+    wave.start = {key for key in loads if key not in quiet}
+    own = {key: graph.get(key).check_keys for key in quiet}
+    last = latest_checks(instance, sorted((c for checks in own.values() for c in checks), key=str))
+    resolve = InputResolver(catalog, instance)
+    for key, units in quiet.items():
+        wave.quiet[key] = f"nothing new: {len(units)} hand-over file(s) already loaded, none read"
+        for check in own[key]:
+            if check.name == FRESHNESS or not _carried(graph, check, last.get(check), resolve):
+                wave.checks.add(check)
+    return wave
+
+
+def hand_over_checker(catalog: Catalog, location: Path) -> Callable[[dg.AssetKey], list[str]]:
+    """``nothing_new`` for :func:`plan_first_wave`: a raw load's hand-over units when all are loaded."""
+    from governance.contracts import load_contracts
+    from ingest.load import already_loaded
+    from orchestration.defs.sources import raw_asset_key
+
+    contracts = {raw_asset_key(c): c for c in load_contracts().values()}
+    return lambda key: already_loaded(contracts[key], location, catalog) if key in contracts else []
+
+
+def _carried(
+    graph: AssetGraph, check: dg.AssetCheckKey, found: LastCheck | None, resolve: InputResolver
+) -> bool:
+    """The check's last result would stand if it ran now: it passed, on the inputs it would read now, by
+    the code it declares."""
+    code = graph.get_check_spec(check).metadata.get(CHECK_CODE)
+    if found is None or not found.passed or found.state is None or not isinstance(code, str):
+        return False
+    return carries(found, code, resolve.resolve(found.state.inputs))
 
 
 class InputResolver:

@@ -173,7 +173,7 @@ def run_assets(
     graph = job.asset_layer.asset_graph
     selected = resolve_selection(selects, graph)
     planned = not partition_keys and os.environ.get(RUN_UNCHANGED_ENV, "") not in ("1", "true", "yes")
-    runs = [(None, selected)] if planned else _plan(graph, selected, partition_keys)
+    runs = [] if planned else _plan(graph, selected, partition_keys)
     outcome = RunOutcome()
     if partition_keys and not any(key for key, _ in runs):
         outcome.notes.append("none of the selected assets is partitioned by day: ran once, without a day")
@@ -182,18 +182,25 @@ def run_assets(
     outcome.log_path, log = _open_log(first_id)
     with log, dg.DagsterInstance.get() as instance:
 
-        def execute(partition: str | None, keys: set[dg.AssetKey]) -> None:
+        def execute(
+            partition: str | None, keys: set[dg.AssetKey], checks: set[dg.AssetCheckKey] = frozenset()
+        ) -> None:
+            """Run ``keys`` with their checks, and ``checks`` of assets not run."""
             run_id = first_id if not outcome.run_ids else make_new_run_id()
             outcome.run_ids.append(run_id)
             recorder = RunRecorder(log, _step_assets(graph, keys), shown, partition)
             log.write(f"--- run {run_id} partition {partition or '(none)'}: {len(keys)} assets\n")
+            selected_job = job
+            if checks:
+                own = {check for key in keys for check in graph.get(key).check_keys}
+                selected_job = job.get_subset(asset_selection=set(keys), asset_check_selection=own | checks)
             # dagster-dbt writes every dbt event to stdout and libraries print warnings: into the log file.
             with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                result = job.with_logger_defs(
+                result = selected_job.with_logger_defs(
                     {"lakehouse_run": recorder_logger(recorder)}
                 ).execute_in_process(
                     instance=instance,
-                    asset_selection=sorted(keys),
+                    asset_selection=None if checks else sorted(keys),
                     partition_key=partition,
                     run_id=run_id,
                     raise_on_error=False,
@@ -228,12 +235,19 @@ def _run_planned(
     """The raw loads first, then only what their results (and everything else recorded) say must run; the
     rest is reported unchanged without a Dagster step (orchestration/launch_plan.py, ADR 0017)."""
     from infra.catalog import open_catalog
-    from orchestration.launch_plan import first_wave, plan_launch
+    from orchestration.launch_plan import first_wave, hand_over_checker, plan_first_wave, plan_launch
 
-    loads = first_wave(graph, selected)
-    if loads:
-        execute(None, loads)
-    plan = plan_launch(graph, selected - loads, instance, open_catalog(load_settings()), done=loads)
+    settings = load_settings()
+    catalog = open_catalog(settings)
+    loads = first_wave(selected)
+    wave = plan_first_wave(graph, loads, hand_over_checker(catalog, settings.sources_dir), instance, catalog)
+    for key in sorted(wave.quiet):
+        line = AssetLine(key.to_user_string(), "unchanged", note=wave.quiet[key])
+        outcome.assets.append(line)
+        shown(line)
+    if wave.start or wave.checks:
+        execute(None, wave.start, wave.checks)
+    plan = plan_launch(graph, selected - loads, instance, catalog, done=loads)
     for key in sorted(plan.blocked):
         line = AssetLine(key.to_user_string(), "skipped", error=BLOCKED)
         outcome.assets.append(line)

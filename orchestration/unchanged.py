@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 # Metadata entry of a materialization or check evaluation holding what went in (JSON, ids and digests only).
 STATE = "skip_state"
+# Metadata entry of a check's definition: the code version its results record (for the run's plan, which
+# decides before the check runs whether its last result would stand).
+CHECK_CODE = "code_version"
 UNCHANGED = "unchanged"
 # The packages whose code a derived table depends on: a change anywhere in them re-runs the work once.
 CODE_PACKAGES = ("infra", "governance", "quality")

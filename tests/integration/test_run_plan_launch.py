@@ -1,8 +1,9 @@
 """A run starts only what needs to run (orchestration/launch_plan.py, docs/adr/0017-skip-unchanged-work.md),
 through `run_assets` on one real Dagster instance, real Iceberg tables and a real dbt build.
 
-With no new data the second run starts the raw loads and the assets that record nothing to compare, and
-reports every derived table unchanged without a Dagster step, writing no snapshot. A new day's file for one
+With no new data the second run loads only what it must ask (databases, APIs: a file hand-over whose files
+are all loaded is not started, its freshness is still read), starts the assets that record nothing to
+compare, and reports every derived table unchanged without a Dagster step, writing no snapshot. A new day's file for one
 dataset starts exactly that dataset's path (and what reads it), and the result equals what a run that
 starts everything would have written."""
 
@@ -36,6 +37,33 @@ def _snapshots(catalog) -> dict[str, int | None]:
     return found
 
 
+def _loads() -> dict[str, list[str]]:
+    """The raw assets handed over as files (the plan asks the load state) and those asked (databases, APIs)."""
+    from governance.contracts import load_contracts
+    from ingest.load import DROPPED_FORMATS
+
+    found: dict[str, list[str]] = {"files": [], "asked": []}
+    for contract in load_contracts().values():
+        kind = "files" if contract.source.format in DROPPED_FORMATS else "asked"
+        found[kind].append(f"{contract.raw_namespace}/{contract.name}")
+    return found
+
+
+def _freshness_runs(run_ids: list[str]) -> set[str]:
+    """The raw assets whose latest freshness evaluation happened in one of ``run_ids``."""
+    import dagster as dg
+
+    from governance.contracts import load_contracts
+
+    keys = [
+        dg.AssetCheckKey(dg.AssetKey([c.raw_namespace, c.name]), "freshness")
+        for c in load_contracts().values()
+    ]
+    with dg.DagsterInstance.get() as instance:
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    return {key.asset_key.to_user_string() for key, record in latest.items() if record.run_id in run_ids}
+
+
 def _status(outcome) -> dict[str, str]:
     return {line.asset: line.status for line in outcome.assets}
 
@@ -52,7 +80,7 @@ def home(lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     return everything
 
 
-def test_a_run_with_no_new_data_starts_only_the_loads_and_a_new_file_starts_its_path(
+def test_a_run_with_no_new_data_starts_no_file_load_and_a_new_file_starts_its_path(
     home: Path, lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from infra.catalog import open_catalog
@@ -68,8 +96,13 @@ def test_a_run_with_no_new_data_starts_only_the_loads_and_a_new_file_starts_its_
     assert second.success
     status = _status(second)
     assert _snapshots(catalog) == before
-    # The loads ran (and found nothing new); no derived table was started.
-    assert all(status[a] == "materialised" for a in status if a.startswith("raw_"))
+    # A file hand-over with nothing new is not even loaded; databases and APIs are asked for new rows.
+    loads = _loads()
+    assert loads["files"] and loads["asked"]
+    assert all(status[a] == "unchanged" for a in loads["files"]), {a: status[a] for a in loads["files"]}
+    assert all(status[a] == "materialised" for a in loads["asked"])
+    # Every dataset's freshness was read again in this run, loaded or not (time passes).
+    assert _freshness_runs(second.run_ids) == set(loads["files"]) | set(loads["asked"])
     for zone in ("staging/", "exchange/", "dbt/"):
         started = sorted(a for a, s in status.items() if a.startswith(zone) and s != "unchanged")
         assert not started, f"started with no new data: {started}"
@@ -84,7 +117,8 @@ def test_a_run_with_no_new_data_starts_only_the_loads_and_a_new_file_starts_its_
     status = _status(third)
     for asset in ("staging/rental_trips", "exchange/rental_trips", "dbt/stg/stg_transport__rental_trips"):
         assert status[asset] == "materialised", asset
-    assert status["staging/parks"] == "unchanged"
+    assert status["raw_transport/rental_trips"] == "materialised"
+    assert status["staging/parks"] == "unchanged" and status["raw_development/parks"] == "unchanged"
     assert status["exchange/parking_sessions"] == "unchanged"
     after = _snapshots(catalog)
     changed = {t for t in after if after[t] != before[t]}
