@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from functools import cache
+from pathlib import Path
 
+import sqlglot
 from sqlglot import exp
 
 from governance.contracts import Column, DatasetContract
@@ -35,6 +39,7 @@ class DbtLineage:
 # Traced edges by what they are traced from (see dbt_edges); a few versions, for a long-lived process.
 _TRACED: dict[str, DbtLineage] = {}
 _TRACED_KEPT = 4
+_STORED_KEPT = 8
 
 
 def model_node(model: DbtModel) -> str:
@@ -104,34 +109,78 @@ def model_edges(model: DbtModel, schema: Schema, nodes: Mapping[str, str]) -> tu
     return edges, [f"{model.name}.{c}" for c in unresolved]
 
 
-def dbt_edges(manifest: DbtManifest, contracts: Mapping[str, DatasetContract]) -> DbtLineage:
+def dbt_edges(
+    manifest: DbtManifest, contracts: Mapping[str, DatasetContract], store: Path | None = None
+) -> DbtLineage:
     """Edges of every model of a compiled manifest, staging views first.
 
-    Traced once per process for each version of what they are traced from: the Dagster definitions (the
-    assets' column lineage) and the lineage asset of the same run both ask, and sqlglot takes a while. The
-    version is a digest of the inputs, not of the manifest file: each dbt build writes a manifest of its
-    own, with the same compiled SQL when the project did not change.
+    Traced once for each version of what they are traced from, and kept in this process: the Dagster
+    definitions (the assets' column lineage) and the lineage asset of the same run both ask, and sqlglot
+    takes a while. With ``store`` (a folder) also kept on disk, for the next process that loads the
+    definitions. The version is a digest of the inputs and of the tracing code, not of the manifest file:
+    each dbt build writes a manifest of its own, with the same compiled SQL when the project did not change.
     """
     schema, nodes = build_schema(manifest, contracts)
     key = _traced_from(manifest, schema, nodes)
     traced = _TRACED.get(key)
+    if traced is None and store is not None:
+        traced = _read_traced(store / f"{key}.json")
     if traced is None:
         traced = _trace(manifest, schema, nodes)
-        while len(_TRACED) >= _TRACED_KEPT:
-            del _TRACED[next(iter(_TRACED))]
-        _TRACED[key] = traced
+        if store is not None:
+            _write_traced(store, key, traced)
+    while len(_TRACED) >= _TRACED_KEPT and key not in _TRACED:
+        del _TRACED[next(iter(_TRACED))]
+    _TRACED[key] = traced
     # A copy: callers may extend the lists.
     return DbtLineage(list(traced.edges), traced.models, list(traced.unresolved))
 
 
+@cache
+def _tracing_code() -> str:
+    """What the edges also depend on: this package's tracing code and sqlglot's version."""
+    here = Path(__file__).resolve().parent
+    sources = [(here / name).read_bytes() for name in ("dbt.py", "sql.py", "model.py")]
+    return hashlib.sha256(b"\0".join([*sources, sqlglot.__version__.encode()])).hexdigest()
+
+
 def _traced_from(manifest: DbtManifest, schema: Schema, nodes: Mapping[str, str]) -> str:
-    """A digest of everything ``_trace`` reads: the relations' columns, their lineage nodes, and each
-    model's name, zone, columns and compiled SQL."""
+    """A digest of everything ``_trace`` reads: the relations' columns, their lineage nodes, each model's
+    name, zone, node, columns and compiled SQL, and the tracing code."""
     models = [
-        (uid, m.name, m.schema, m.column_names, m.compiled_code) for uid, m in sorted(manifest.models.items())
+        (uid, m.name, m.schema, model_node(m), m.column_names, m.compiled_code)
+        for uid, m in sorted(manifest.models.items())
     ]
-    document = json.dumps([schema, nodes, models], sort_keys=True, ensure_ascii=False)
+    document = json.dumps([_tracing_code(), schema, nodes, models], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _read_traced(path: Path) -> DbtLineage | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        edges = [Edge(*row) for row in document["edges"]]
+        return DbtLineage(edges, int(document["models"]), [str(u) for u in document["unresolved"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not written yet, or by a version that wrote something else: traced again
+
+
+def _write_traced(store: Path, key: str, traced: DbtLineage) -> None:
+    """One file per version, written whole (a reader never sees half of it); the newest few are kept."""
+    document = {
+        "edges": [astuple(e) for e in traced.edges],
+        "models": traced.models,
+        "unresolved": traced.unresolved,
+    }
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        partial = store / f".{key}.{os.getpid()}.tmp"
+        partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        partial.replace(store / f"{key}.json")
+        kept = sorted(store.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_STORED_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout: traced again next time
 
 
 def _trace(manifest: DbtManifest, schema: Schema, nodes: Mapping[str, str]) -> DbtLineage:

@@ -19,7 +19,7 @@ from governance.lineage.dbt import dbt_edges
 from governance.lineage.model import Edge, deduplicate
 from governance.lineage.store import LineageRun, write_run
 from infra.clock import china_naive
-from infra.dbt_manifest import DbtManifest, compiled_manifest
+from infra.dbt_manifest import DBT_DIR, DbtManifest, compiled_manifest
 from infra.settings import PROJECT_ROOT
 from infra.zones import (
     ACCESS_GRANTS,
@@ -29,6 +29,10 @@ from infra.zones import (
     SHARING_GAPS,
     SHARING_RATE,
 )
+
+# The dbt edges traced from compiled SQL, next to the compiled manifests they are traced from: every process
+# that loads the Dagster definitions needs them (governance.lineage.dbt.dbt_edges).
+TRACED = DBT_DIR / "target" / "lineage"
 
 
 @cache
@@ -82,13 +86,15 @@ def extract(
     contracts: Mapping[str, DatasetContract] | None = None,
     manifest: DbtManifest | None = None,
     scratch: Path | None = None,
+    traced: Path | None = TRACED,
 ) -> Extraction:
     """Every edge of the project now: contracts, then dbt (compiled SQL; compiled into ``scratch`` if no
-    build left a compiled manifest of today's models), then the sharing KPI."""
+    build left a compiled manifest of today's models; the edges traced from it kept in ``traced``), then the
+    sharing KPI."""
     began = time.monotonic()
     contracts = contracts if contracts is not None else load_contracts()
     manifest = manifest if manifest is not None else compiled_manifest(scratch=scratch)
-    from_dbt = dbt_edges(manifest, contracts)
+    from_dbt = dbt_edges(manifest, contracts, store=traced)
     edges = deduplicate([*contract_edges(contracts.values(), source_fields), *from_dbt.edges, *kpi_edges()])
     return Extraction(edges, len(contracts), from_dbt.models, from_dbt.unresolved, time.monotonic() - began)
 

@@ -190,3 +190,29 @@ def test_dbt_edges_are_traced_once_per_version_of_the_compiled_sql(monkeypatch):
     changed = dbt_edges(_parks_manifest(sql + " where town is not null"), contracts)
     assert len(traced) == 4
     assert any(e.transform == "filter" for e in changed.edges)
+
+
+def test_traced_edges_kept_on_disk_serve_the_next_process(monkeypatch, tmp_path):
+    import governance.lineage.dbt as dbt
+
+    monkeypatch.setattr(dbt, "_TRACED", {})
+    contracts = {"parks": load_contracts()["parks"]}
+    manifest = _parks_manifest('select town from "dbt"."stg"."stg_development__parks" where town is not null')
+    first = dbt_edges(manifest, contracts, store=tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+    # The next process: nothing in memory, and tracing would fail.
+    def untraceable(*_):
+        raise AssertionError("traced again")
+
+    monkeypatch.setattr(dbt, "_TRACED", {})
+    monkeypatch.setattr(dbt, "model_edges", untraceable)
+    again = dbt_edges(manifest, contracts, store=tmp_path)
+    assert (again.edges, again.models, again.unresolved) == (first.edges, first.models, first.unresolved)
+
+    # A file it cannot read is traced again, not trusted.
+    (stored,) = tmp_path.glob("*.json")
+    stored.write_text("{", encoding="utf-8")
+    monkeypatch.setattr(dbt, "_TRACED", {})
+    with pytest.raises(AssertionError, match="traced again"):
+        dbt_edges(manifest, contracts, store=tmp_path)
