@@ -96,3 +96,27 @@ def test_contracts_read_by_libyaml_as_by_the_python_safe_loader():
     for path in contract_paths():
         text = path.read_text(encoding="utf-8")
         assert yaml.load(text, Loader=_YAML_LOADER) == yaml.safe_load(text), path
+
+
+def test_a_contract_that_passed_the_odcs_schema_is_not_checked_again(tmp_path, monkeypatch):
+    import governance.contracts.loader as loader
+
+    monkeypatch.setattr(loader, "ODCS_PASSED", tmp_path / "passed")
+    checked: list[dict] = []
+    real = loader._odcs_validator()
+
+    class Counting:
+        def iter_errors(self, document):
+            checked.append(document)
+            return real.iter_errors(document)
+
+    monkeypatch.setattr(loader, "_odcs_validator", Counting)
+    assert load_contract(EXAMPLE) == load_contract(EXAMPLE)
+    assert len(checked) == 1  # the second load (another process, say) found the first one's pass
+
+    # An edit is a new text: checked again. A contract that fails is never remembered.
+    broken = _broken(tmp_path, lambda d: d["schema"][0]["properties"][0].update(logicalType="uuidish"))
+    for _ in range(2):
+        with pytest.raises(ContractError, match="ODCS"):
+            load_contract(broken)
+    assert len(checked) == 3
