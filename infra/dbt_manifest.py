@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from infra.settings import PROJECT_ROOT
+from infra.settings import PROJECT_ROOT, load_settings
 from infra.zones import MART_ZONES, STAGING, TableName
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
@@ -26,6 +26,12 @@ DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # The target the project is described by (manifest, compiled SQL for lineage), whichever target builds the
 # marts: DuckDB's SQL, compiled against the Iceberg tables of the active profile (docs/adr/0016-…).
 DESCRIBING_TARGET = "embedded"
+
+
+def build_target(home: Path) -> Path:
+    """Where the dbt builds of one home write: a folder per build (manifest, compiled SQL, dbt.log) and the
+    partial parse state the home's next build starts from (docs/adr/0022-dbt-stage-cost.md)."""
+    return home / "dbt-target"
 
 
 class ManifestError(RuntimeError):
@@ -230,17 +236,26 @@ def _incremental_path(model: DbtModel) -> bool:
     )
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a build folder removed since the glob
+        return 0.0
+
+
 def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> DbtManifest:
     """The project's manifest with every model's compiled SQL.
 
     dbt writes compiled SQL into the manifest of every `dbt compile` / `dbt build`; Dagster's dbt runs each
-    use a target folder of their own under ``target/``. The newest such manifest that compiled every model
-    from today's source files is used as it is; otherwise ``dbt compile`` runs into ``scratch`` (a folder
-    of the caller's, so that two users of one checkout never write the same target folder).
+    use a target folder of their own under the home's ``build_target`` (older ones under ``target/``). The
+    newest such manifest that compiled every model from today's source files is used as it is; otherwise
+    ``dbt compile`` runs into ``scratch`` (a folder of the caller's, so that two users of one checkout never
+    write the same target folder).
     """
     current = load_manifest(dbt_dir)
     target = dbt_dir / "target"
-    candidates = sorted(target.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    found = [*target.glob("*/manifest.json"), *build_target(load_settings().home).glob("*/manifest.json")]
+    candidates = sorted(found, key=_mtime, reverse=True)
     for path in [*candidates, target / "manifest.json"]:
         try:
             candidate = _load(path, path.stat().st_mtime)

@@ -19,7 +19,7 @@ from orchestration.asset_metadata import (
     published_mart_metadata,
     zone_tags,
 )
-from orchestration.dbt_project import DBT_PROJECT
+from orchestration.dbt_project import DBT_PROJECT, home_target, keep_partial_parse
 from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.pools import DBT_POOL, table_pool
 from orchestration.resources import LakehouseResource
@@ -92,10 +92,18 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse
     if plan.skip:
         yield from plan.unchanged(context)
         return
-    # The profile picks dbt's target (DuckDB embedded, Trino on the stack) and its connection (ADR 0016).
-    with dbt_environment_set(lakehouse.settings):
-        events = dbt.cli(["build"], context=context).stream()
-        yield from plan.versioned(context, _with_table_metadata(context, events))
+    # The profile picks dbt's target (DuckDB embedded, Trino on the stack) and its connection (ADR 0016);
+    # the build writes under the home, starting from the home's last parse (ADR 0022).
+    with dbt_environment_set(lakehouse.settings), home_target(lakehouse.settings.home) as target:
+        invocation = dbt.cli(["build"], context=context)
+        try:
+            events = invocation.stream()
+            yield from plan.versioned(context, _with_table_metadata(context, events))
+        finally:
+            # A build that failed a test or a model parsed the project all the same; one still running
+            # (the op interrupted) may be writing its state.
+            if invocation.process.poll() is not None:
+                keep_partial_parse(invocation.target_path, target)
 
 
 def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:

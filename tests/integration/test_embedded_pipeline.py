@@ -234,3 +234,28 @@ def _report_page(output: str) -> Path:
     """The HTML file the command says it wrote."""
     (line,) = [line for line in output.splitlines() if line.startswith("written ")]
     return Path(line.split()[1])
+
+
+def test_the_next_dbt_build_in_the_home_parses_only_what_changed(pipeline):
+    """The home's dbt builds write under the home and each starts from the parse state of the one before
+    (docs/adr/0022-dbt-stage-cost.md): dbt's state check passes, no full parse after the first build."""
+    import dagster as dg
+
+    from infra.dbt_manifest import build_target
+    from infra.settings import load_settings
+    from orchestration.definitions import defs
+    from orchestration.defs.marts import dbt_models
+
+    settings = load_settings()
+    target = build_target(settings.home)
+    assert (target / "partial_parse.msgpack").is_file()  # left by the pipeline's build
+    settings.duckdb_path.unlink()  # no DuckDB file: dbt builds again (orchestration/dbt_state.py)
+    job = defs().resolve_implicit_global_asset_job_def()
+    subset = job.get_subset(asset_selection=set(dbt_models.keys), asset_check_selection=dbt_models.check_keys)
+    with dg.DagsterInstance.get() as instance:
+        assert subset.execute_in_process(instance=instance, raise_on_error=False).success
+    builds = sorted(target.glob("dbt_models-*/dbt.log"), key=lambda p: p.stat().st_mtime)
+    assert len(builds) >= 2
+    log = builds[-1].read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in log
+    assert "Partial parsing enabled" in log
