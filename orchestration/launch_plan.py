@@ -37,6 +37,8 @@ from orchestration.defs.quality import FRESHNESS
 from orchestration.gate_summary import GATES_CHECK
 from orchestration.unchanged import (
     CHECK_CODE,
+    MINORS_YEAR_INPUT,
+    PSEUDONYM_KEY_INPUT,
     LastCheck,
     carries,
     decide,
@@ -140,10 +142,8 @@ class InputResolver:
         self._today = today or date.today()
         self._cache: dict[str, str | None] = {}
         self._settings: dict[str, Callable[[], str | None]] = {
-            # staging (orchestration/defs/masking.py): which pseudonym key masked the table
-            "pseudonym_key": self._pseudonym_key,
-            # exchange (orchestration/defs/exchange.py): the year minors are counted in
-            "minors_counted_in": lambda: str(self._today.year),
+            PSEUDONYM_KEY_INPUT: self._pseudonym_key,
+            MINORS_YEAR_INPUT: lambda: str(self._today.year),
         }
 
     @staticmethod

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 # Metadata entry of a materialization or check evaluation holding what went in (JSON, ids and digests only).
 STATE = "skip_state"
+# Input names of the settings a derived table depends on (besides the snapshots of the tables it reads),
+# recorded by the asset and resolved again by the run's plan (launch_plan.InputResolver).
+PSEUDONYM_KEY_INPUT = "pseudonym_key"  # staging: which pseudonym key masked the table
+MINORS_YEAR_INPUT = "minors_counted_in"  # exchange: the year minors are counted in
 # Metadata entry of a check's definition: the code version its results record (for the run's plan, which
 # decides before the check runs whether its last result would stand).
 CHECK_CODE = "code_version"

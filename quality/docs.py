@@ -1,10 +1,10 @@
 """GX Data Docs for auditors: static HTML under ``$LAKEHOUSE_HOME/reports/quality/``.
 
 Each validation stores its sanitised result (JSON, under ``gx-store/``) and rebuilds only its own page
-plus the index, so a pipeline run of ~25 gates pays milliseconds each, not a full site build. Only the
-newest ``KEEP_PER_SUITE`` results of a suite are kept, which bounds the index build. The pages it rebuilds
-are made offline (``quality.docs_offline``: vendored scripts and styles instead of CDNs), so that the site
-renders on an intranet.
+plus the index, not the whole site; GX's builders and views run with their templates compiled and the stored
+results read once per process (``quality.docs_site``). Only the newest ``KEEP_PER_SUITE`` results of a suite
+are kept, which bounds the index build. The pages it rebuilds are made offline (``quality.docs_offline``:
+vendored scripts and styles instead of CDNs), so that the site renders on an intranet.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def publish(ctx: Any, result: Any, suite_name: str, outcome: ValidationOutcome, 
         expectation_suite_identifier=suite_id, run_id=run, batch_identifier=batch
     )
     ctx.validation_results_store.set(key, result)
-    _prune(ctx, suite_name, root)
+    _prune(ctx, suite_id, root)
     ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[key, suite_id])
     page = root.joinpath("validations", *key.to_tuple()).with_suffix(".html")
     # The build rewrote the index, this result's page and the suites' pages: make them offline again.
@@ -58,10 +58,12 @@ def publish(ctx: Any, result: Any, suite_name: str, outcome: ValidationOutcome, 
     return page
 
 
-def _prune(ctx: Any, suite_name: str, root: Path) -> None:
+def _prune(ctx: Any, suite_id: Any, root: Path) -> None:
     """Drop the oldest stored results (and their pages) of a suite beyond ``KEEP_PER_SUITE``."""
     store = ctx.validation_results_store
-    keys = [k for k in store.list_keys() if k.expectation_suite_identifier.name == suite_name]
+    # Only the suite's own folder of the store, not every result of every suite (docs/adr/0021-gate-cost.md).
+    listed = store.store_backend.list_keys(prefix=suite_id.to_tuple())
+    keys = [k for k in map(store.tuple_to_key, listed) if k.expectation_suite_identifier == suite_id]
     keys.sort(key=lambda k: k.run_id.run_time)
     for old in keys[:-KEEP_PER_SUITE] if len(keys) > KEEP_PER_SUITE else []:
         store.remove_key(old)

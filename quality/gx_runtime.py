@@ -17,6 +17,7 @@ from typing import Any
 DATASOURCE = "lakehouse"
 DOCS_SITE = "quality"
 STORE_DIR = "gx-store"
+DOCS_SITE_MODULE = "quality.docs_site"
 
 
 @cache
@@ -44,9 +45,22 @@ def _project_config(docs_root: Path | None) -> Any:
             progress_bars=quiet,
             analytics_enabled=False,
         )
+    # GX's builders and views, with templates compiled and stored results read once per process
+    # (quality/docs_site.py). No profiling section: nothing here profiles, so it rendered nothing and only
+    # listed the result store once more per build.
+    page_view = {"module_name": DOCS_SITE_MODULE, "class_name": "PageView"}
     site = {
         "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {
+            "module_name": DOCS_SITE_MODULE,
+            "class_name": "IndexBuilder",
+            "view": {"module_name": DOCS_SITE_MODULE, "class_name": "IndexPageView"},
+        },
+        "site_section_builders": {
+            "expectations": {"view": page_view},
+            "validations": {"view": page_view},
+            "profiling": "None",
+        },
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_root)},
     }
     return DataContextConfig(

@@ -1,6 +1,7 @@
 """``governance.quality_results``: one row per expectation of every validation (and per freshness check).
 
-Written through ``infra.iceberg.writer`` like every other governance table (append, one commit per validation).
+Written through ``infra.iceberg.writer`` like every other governance table: one append commit per
+validation, and one for all the freshness checks a run evaluates.
 """
 
 from __future__ import annotations
@@ -102,7 +103,12 @@ def append_outcome(catalog: Catalog, outcome: ValidationOutcome) -> None:
 
 
 def append_freshness(catalog: Catalog, status: FreshnessStatus, run_id: str) -> None:
-    append_rows(catalog, [freshness_row(status, run_id)])
+    append_freshness_many(catalog, [status], run_id)
+
+
+def append_freshness_many(catalog: Catalog, statuses: Sequence[FreshnessStatus], run_id: str) -> None:
+    """The rows of several freshness checks of one run, in one commit (one Iceberg snapshot)."""
+    append_rows(catalog, [freshness_row(status, run_id) for status in statuses])
 
 
 def read_results(catalog: Catalog, table_name: str | None = None) -> pa.Table:

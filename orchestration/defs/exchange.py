@@ -25,6 +25,7 @@ from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
 from orchestration.unchanged import (
+    MINORS_YEAR_INPUT,
     code_version,
     data_version_of,
     decide,
@@ -64,7 +65,7 @@ def _resource_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         today = date.today()
         inputs = {
             **snapshots(lakehouse.catalog, [staging_table(contract)]),
-            "minors_counted_in": str(today.year),
+            MINORS_YEAR_INPUT: str(today.year),
         }
         previous, version = previous_materialization(context, key)
         written = snapshots(lakehouse.catalog, [target])

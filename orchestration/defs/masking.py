@@ -18,6 +18,7 @@ from orchestration.keys import table_key
 from orchestration.pools import table_pool
 from orchestration.resources import LakehouseResource
 from orchestration.unchanged import (
+    PSEUDONYM_KEY_INPUT,
     carried_check_result,
     carries,
     code_version,
@@ -101,7 +102,7 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         # what the last run wrote; the privacy gate's last result is then reported again, as it was.
         inputs = {
             **snapshots(lakehouse.catalog, [contract.raw_table]),
-            "pseudonym_key": key_digest(pseudonym_key),
+            PSEUDONYM_KEY_INPUT: key_digest(pseudonym_key),
         }
         previous, version = previous_materialization(context, key)
         written = snapshots(lakehouse.catalog, [target])
