@@ -80,7 +80,8 @@ def main() -> None:
         pipeline = time.perf_counter() - began
         catalog = open_catalog()
 
-        extraction_s, extraction = _best(lambda: extract(source_field_names), args.repeats)
+        extraction_s, extraction = _best(lambda: _trace_afresh(extract), args.repeats)
+        remembered_s, _ = _best(lambda: extract(source_field_names), args.repeats)
         scratch = home / "bench-compile"
         # A fresh compile: what the lineage asset pays when no dbt build left a compiled manifest.
         compiled_began = time.perf_counter()
@@ -117,6 +118,7 @@ def main() -> None:
                 "simulate": round(simulated, 2),
                 "pipeline_materialize_all": round(pipeline, 2),
                 "lineage_extraction": round(extraction_s, 3),
+                "lineage_extraction_remembered": round(remembered_s, 3),
                 "lineage_extraction_with_dbt_compile": round(compile_s, 2),
                 "lineage_record_iceberg": round(record_s, 3),
                 "dossier_all_tables": round(dossier_s, 3),
@@ -142,6 +144,16 @@ def main() -> None:
         print(f"wrote {RESULTS}")
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _trace_afresh(extract: Callable[..., object]) -> object:
+    """What the lineage asset pays the first time it sees this SQL: nothing remembered in the process
+    (``governance.lineage.dbt``) or on disk (``traced=None``)."""
+    import governance.lineage.dbt as dbt_lineage
+    from ingest.connectors import source_field_names
+
+    dbt_lineage._TRACED.clear()
+    return extract(source_field_names, traced=None)
 
 
 def _fresh_compile(dbt_dir: Path, scratch: Path) -> int:
