@@ -22,6 +22,9 @@ from infra.dbt_manifest import DBT_DIR, DBT_EXECUTABLE, build_target
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # dbt's own state for its next parse (dagster-dbt copies it from $DBT_TARGET_PATH into each build's folder).
 PARTIAL_PARSE = "partial_parse.msgpack"
+# Build folders a home keeps: the newest few are enough to read a build's log and compiled SQL after it
+# (compiled_manifest takes the newest); one per run would otherwise pile up for ever on a scheduled home.
+BUILDS_KEPT = 5
 
 
 class LakehouseDbtResource(DbtCliResource):
@@ -84,3 +87,19 @@ def keep_partial_parse(build: Path, target: Path) -> bool:
     shutil.copyfile(written, staged)
     os.replace(staged, target / PARTIAL_PARSE)
     return True
+
+
+def prune_builds(target: Path, keep: int = BUILDS_KEPT) -> list[Path]:
+    """Remove the home's older build folders, keeping the ``keep`` newest; returns those removed.
+
+    Only the dbt op calls it, after its build, and one dbt build runs at a time per home (its pool), so no
+    build is writing a folder old enough to go. A reader that listed a folder just removed skips it
+    (``compiled_manifest``).
+    """
+    builds = sorted(
+        (p for p in target.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    removed = builds[keep:]
+    for build in removed:
+        shutil.rmtree(build, ignore_errors=True)
+    return removed

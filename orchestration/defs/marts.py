@@ -19,7 +19,7 @@ from orchestration.asset_metadata import (
     published_mart_metadata,
     zone_tags,
 )
-from orchestration.dbt_project import DBT_PROJECT, home_target, keep_partial_parse
+from orchestration.dbt_project import DBT_PROJECT, home_target, keep_partial_parse, prune_builds
 from orchestration.gate_summary import gates_check_spec, gates_result
 from orchestration.pools import DBT_POOL, table_pool
 from orchestration.resources import LakehouseResource
@@ -104,6 +104,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse
             # (the op interrupted) may be writing its state.
             if invocation.process.poll() is not None:
                 keep_partial_parse(invocation.target_path, target)
+                prune_builds(target)
 
 
 def _path_tables(model: DbtModel) -> tuple[list[str], list[str]]:

@@ -11,7 +11,13 @@ from pathlib import Path
 import dagster_dbt.core.resource as dagster_dbt_resource
 
 from infra.dbt_manifest import build_target
-from orchestration.dbt_project import PARTIAL_PARSE, dbt_resource, home_target, keep_partial_parse
+from orchestration.dbt_project import (
+    PARTIAL_PARSE,
+    dbt_resource,
+    home_target,
+    keep_partial_parse,
+    prune_builds,
+)
 
 
 def test_dbt_s_version_is_the_installed_one_without_a_subprocess(monkeypatch) -> None:
@@ -46,3 +52,21 @@ def test_a_finished_builds_parse_state_is_kept_for_the_next(tmp_path: Path) -> N
     assert keep_partial_parse(build, target)
     assert (target / PARTIAL_PARSE).read_bytes() == b"state"
     assert sorted(p.name for p in target.iterdir()) == ["dbt_models-abc-123", PARTIAL_PARSE]
+
+
+def test_only_the_newest_builds_are_kept(tmp_path: Path) -> None:
+    target = build_target(tmp_path)
+    for age in range(7):
+        build = target / f"dbt_models-{age}"
+        build.mkdir(parents=True)
+        (build / "manifest.json").write_text("{}")
+        os.utime(build, (1_000_000 - age, 1_000_000 - age))  # dbt_models-0 the newest
+    (target / PARTIAL_PARSE).write_bytes(b"state")
+    removed = prune_builds(target, keep=3)
+    assert sorted(p.name for p in removed) == [f"dbt_models-{age}" for age in range(3, 7)]
+    assert sorted(p.name for p in target.iterdir()) == [
+        "dbt_models-0",
+        "dbt_models-1",
+        "dbt_models-2",
+        PARTIAL_PARSE,
+    ]
