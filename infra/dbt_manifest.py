@@ -8,6 +8,7 @@ only when someone asks for the manifest, never at import.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,13 @@ DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # The target the project is described by (manifest, compiled SQL for lineage), whichever target builds the
 # marts: DuckDB's SQL, compiled against the Iceberg tables of the active profile (docs/adr/0016-…).
 DESCRIBING_TARGET = "embedded"
+# Set in the environment of a compile that only describes the project: the Iceberg source plugin then
+# registers each source empty instead of copying its rows (compiled SQL never reads them), so the compile
+# works in a home whose tables do not exist yet and costs nothing per row.
+DESCRIBE_ONLY_ENV = "LAKEHOUSE_DBT_DESCRIBE_ONLY"
+# Where the embedded target's DuckDB file is, when not the home's (profiles.yml): a describing compile
+# writes its own, so that it never touches (or waits for) the file the home's builds use.
+DUCKDB_PATH_ENV = "LAKEHOUSE_DBT_DUCKDB_PATH"
 
 
 def build_target(home: Path) -> Path:
@@ -271,7 +279,10 @@ def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> D
     command = [str(DBT_EXECUTABLE), "compile", "--quiet", "--project-dir", str(dbt_dir)]
     command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET, "--target-path", str(scratch)]
     command += ["--full-refresh"]  # incremental models as a full build reads them (see _incremental_path)
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    # Same file name as the home's, so that the compiled SQL names the same database.
+    describing = {DESCRIBE_ONLY_ENV: "1", DUCKDB_PATH_ENV: str(scratch / "dbt.duckdb")}
+    environment = {**os.environ, **describing}
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     manifest = scratch / "manifest.json"
     if completed.returncode != 0 or not manifest.exists():
         raise ManifestError(f"dbt compile failed in {dbt_dir}:\n{completed.stdout}\n{completed.stderr}")

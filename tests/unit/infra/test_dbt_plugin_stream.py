@@ -58,3 +58,21 @@ def test_a_view_source_gets_a_table_it_can_read_twice(catalog: Catalog) -> None:
     with _copy_as_dbt_duckdb_does(loaded, "view") as connection:
         counts = [connection.execute("select count(*) from staging.visits").fetchone()[0] for _ in range(2)]
     assert counts == [ROWS, ROWS]
+
+
+def test_a_describing_compile_registers_sources_empty_even_where_no_table_exists(
+    catalog: Catalog, monkeypatch
+) -> None:
+    """`compiled_manifest`'s own compile (lineage in a home before its first run): no table, no rows read."""
+    from infra.dbt_manifest import DESCRIBE_ONLY_ENV
+
+    monkeypatch.setenv(DESCRIBE_ONLY_ENV, "1")
+    loaded = Plugin("iceberg_lakehouse", {}).load(_source({"plugin": "iceberg_lakehouse"}))
+    with _copy_as_dbt_duckdb_does(loaded, "table") as connection:
+        assert connection.execute("select count(*) from staging.visits").fetchone()[0] == 0
+    monkeypatch.delenv(DESCRIBE_ONLY_ENV)
+    _table(catalog)
+    assert (
+        Plugin("iceberg_lakehouse", {}).load(_source({"plugin": "iceberg_lakehouse"})).read_all().num_rows
+        == ROWS
+    )
