@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.launch_plan import plan_first_wave
 from orchestration.unchanged import CHECK_CODE, state_metadata
+from tests.fake_tables import FakeTable
 
 RAW = dg.AssetKey(["raw_x", "a"])
 GATE = dg.AssetCheckKey(RAW, "gx_quality_gate")
@@ -26,19 +27,6 @@ class World:
     units: list[str] = field(default_factory=lambda: ["trips_2026-11-20.csv"])  # all loaded: nothing new
 
 
-class _Snapshot:
-    def __init__(self, snapshot_id: str) -> None:
-        self.snapshot_id = int(snapshot_id)
-
-
-class _Table:
-    def __init__(self, snapshot_id: str) -> None:
-        self._snapshot = _Snapshot(snapshot_id)
-
-    def current_snapshot(self) -> _Snapshot:
-        return self._snapshot
-
-
 class _Catalog:
     def __init__(self, world: World) -> None:
         self.world = world
@@ -46,8 +34,8 @@ class _Catalog:
     def table_exists(self, identifier: str) -> bool:
         return identifier == "raw_x.a"
 
-    def load_table(self, identifier: str) -> _Table:
-        return _Table(self.world.snapshot)
+    def load_table(self, identifier: str) -> FakeTable:
+        return FakeTable(self.world.snapshot)
 
 
 def _job(world: World, declared: bool = True) -> dg.JobDefinition:

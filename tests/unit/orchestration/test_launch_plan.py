@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.launch_plan import plan_launch
 from orchestration.unchanged import state_metadata
+from tests.fake_tables import FakeTable
 
 RAW = dg.AssetKey(["raw_x", "a"])
 STAGED = dg.AssetKey(["staging", "a"])
@@ -26,19 +27,6 @@ class World:
     privacy_passes: bool = True
 
 
-class _Snapshot:
-    def __init__(self, snapshot_id: str) -> None:
-        self.snapshot_id = int(snapshot_id)
-
-
-class _Table:
-    def __init__(self, snapshot_id: str) -> None:
-        self._snapshot = _Snapshot(snapshot_id)
-
-    def current_snapshot(self) -> _Snapshot:
-        return self._snapshot
-
-
 class _Catalog:
     def __init__(self, world: World) -> None:
         self.world = world
@@ -46,8 +34,8 @@ class _Catalog:
     def table_exists(self, identifier: str) -> bool:
         return identifier in ("raw_x.a", "staging.a")
 
-    def load_table(self, identifier: str) -> _Table:
-        return _Table(
+    def load_table(self, identifier: str) -> FakeTable:
+        return FakeTable(
             {"raw_x.a": self.world.raw_snapshot, "staging.a": self.world.staging_snapshot}[identifier]
         )
 
