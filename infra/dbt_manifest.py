@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -244,11 +244,17 @@ def _incremental_path(model: DbtModel) -> bool:
     )
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:  # a build folder removed since the glob
-        return 0.0
+def newest_first(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` by modification time, newest first; one removed since it was listed (another process pruned
+    or replaced it) sorts last instead of failing the caller."""
+
+    def modified(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(paths, key=modified, reverse=True)
 
 
 def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> DbtManifest:
@@ -263,8 +269,7 @@ def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> D
     current = load_manifest(dbt_dir)
     target = dbt_dir / "target"
     found = [*target.glob("*/manifest.json"), *build_target(load_settings().home).glob("*/manifest.json")]
-    candidates = sorted(found, key=_mtime, reverse=True)
-    for path in [*candidates, target / "manifest.json"]:
+    for path in [*newest_first(found), target / "manifest.json"]:
         try:
             candidate = _load(path, path.stat().st_mtime)
         except (OSError, ValueError, KeyError):

@@ -17,7 +17,7 @@ from typing import Any
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from infra.dbt_manifest import DBT_DIR, DBT_EXECUTABLE, build_target
+from infra.dbt_manifest import DBT_DIR, DBT_EXECUTABLE, build_target, newest_first
 
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # dbt's own state for its next parse (dagster-dbt copies it from $DBT_TARGET_PATH into each build's folder).
@@ -96,9 +96,7 @@ def prune_builds(target: Path, keep: int = BUILDS_KEPT) -> list[Path]:
     build is writing a folder old enough to go. A reader that listed a folder just removed skips it
     (``compiled_manifest``).
     """
-    builds = sorted(
-        (p for p in target.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
-    )
+    builds = newest_first(p for p in target.iterdir() if p.is_dir())
     removed = builds[keep:]
     for build in removed:
         shutil.rmtree(build, ignore_errors=True)

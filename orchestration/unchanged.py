@@ -45,6 +45,8 @@ CHECK_CODE = "code_version"
 UNCHANGED = "unchanged"
 # The packages whose code a derived table depends on: a change anywhere in them re-runs the work once.
 CODE_PACKAGES = ("infra", "governance", "quality")
+# The libraries that compute the tables (Presidio, GX, pyiceberg, dbt …) are code too: their pinned versions.
+LOCK_FILE = PROJECT_ROOT / "uv.lock"
 NO_SNAPSHOT = "none"
 _CARRIED = re.compile(r"^(carried forward, [^:]*: )+")
 
@@ -158,12 +160,24 @@ def _package_digest(packages: tuple[str, ...]) -> str:
                 digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
                 digest.update(b"\0")
                 digest.update(path.read_bytes())
+    digest.update(_dependencies())
     return digest.hexdigest()
 
 
+def _dependencies() -> bytes:
+    """The versions of every library installed: the lock file the environment was synced from (the checkout,
+    the image), or, without one (an install from a wheel), the installed distributions themselves. A new
+    Presidio or GX re-runs the masking and the gates once instead of carrying results its predecessor made."""
+    if LOCK_FILE.is_file():
+        return LOCK_FILE.read_bytes()
+    from importlib.metadata import distributions
+
+    return "\n".join(sorted(f"{d.name}=={d.version}" for d in distributions())).encode()
+
+
 def code_version(*files: Path | str, packages: Iterable[str] = CODE_PACKAGES) -> str:
-    """A short digest of the code a derived table depends on: the given files (a contract, the defs module)
-    and every source file of ``packages``. Computed when the definitions load, so a changed checkout is a new
+    """A short digest of the code a derived table depends on: the given files (a contract, the defs module),
+    every source file of ``packages`` and the locked library versions. Computed when the definitions load, so a changed checkout is a new
     code version."""
     digest = hashlib.sha256(_package_digest(tuple(packages)).encode())
     for item in files:

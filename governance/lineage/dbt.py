@@ -22,7 +22,7 @@ from sqlglot import exp
 from governance.contracts import Column, DatasetContract
 from governance.lineage.model import Edge, stg_node
 from governance.lineage.sql import DIALECT, Schema, filter_columns, model_inputs, read_relations
-from infra.dbt_manifest import DbtManifest, DbtModel
+from infra.dbt_manifest import DbtManifest, DbtModel, newest_first
 from infra.zones import MART_ZONES, TableName
 
 _SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
@@ -176,8 +176,7 @@ def _write_traced(store: Path, key: str, traced: DbtLineage) -> None:
         partial = store / f".{key}.{os.getpid()}.tmp"
         partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         partial.replace(store / f"{key}.json")
-        kept = sorted(store.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in kept[_STORED_KEPT:]:
+        for old in newest_first(store.glob("*.json"))[_STORED_KEPT:]:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only checkout: traced again next time

@@ -48,3 +48,13 @@ def test_a_builds_compiled_manifest_under_the_home_is_used(tmp_path: Path, monke
     found = compiled_manifest(project)  # no scratch folder: a `dbt compile` would raise instead
 
     assert found.compiled and found.models["model.test.hourly"].compiled_code == "select 1 as n"
+
+
+def test_a_folder_removed_while_sorting_sorts_last_instead_of_failing(tmp_path: Path) -> None:
+    from infra.dbt_manifest import newest_first
+
+    older, newer, gone = tmp_path / "older", tmp_path / "newer", tmp_path / "gone"
+    for age, folder in enumerate((newer, older)):
+        folder.mkdir()
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))
+    assert newest_first([older, gone, newer]) == [newer, older, gone]

@@ -157,3 +157,26 @@ def test_an_unchanged_asset_says_so_on_its_line() -> None:
 
     line = format_line(AssetLine("staging/parks", "materialised", rows=5, seconds=0.2, note="unchanged"))
     assert line.endswith("0.2 s  unchanged") and "✔ staging/parks" in line
+
+
+def test_a_new_library_version_is_a_new_code_version(tmp_path, monkeypatch) -> None:
+    """Upgrading Presidio or GX must re-run the masking and the gates: the lock file is part of the digest."""
+    from orchestration import unchanged
+
+    lock = tmp_path / "uv.lock"
+    monkeypatch.setattr(unchanged, "LOCK_FILE", lock)
+    versions = []
+    for text in (
+        'name = "presidio-analyzer"\nversion = "2.2.360"\n',
+        'name = "presidio-analyzer"\nversion = "2.2.361"\n',
+    ):
+        lock.write_text(text, encoding="utf-8")
+        unchanged._package_digest.cache_clear()
+        versions.append(unchanged.code_version(packages=("quality",)))
+    lock.unlink()  # no lock file (a wheel install): the installed distributions decide
+    unchanged._package_digest.cache_clear()
+    versions.append(unchanged.code_version(packages=("quality",)))
+    unchanged._package_digest.cache_clear()
+    assert len(set(versions)) == 3
+    assert unchanged.code_version(packages=("quality",)) == versions[2]  # the same environment: stable
+    unchanged._package_digest.cache_clear()
