@@ -111,6 +111,15 @@ def plan_first_wave(
     return wave
 
 
+def unevaluated_freshness(
+    graph: AssetGraph, loads: Iterable[dg.AssetKey], evaluated: Iterable[dg.AssetCheckKey]
+) -> set[dg.AssetCheckKey]:
+    """The freshness checks of ``loads`` the first wave did not evaluate (a failed load skipped their op)."""
+    return {check for key in loads for check in graph.get(key).check_keys if check.name == FRESHNESS} - set(
+        evaluated
+    )
+
+
 def hand_over_checker(catalog: Catalog, location: Path) -> Callable[[dg.AssetKey], list[str]]:
     """``nothing_new`` for :func:`plan_first_wave`: a raw load's hand-over units when all are loaded."""
     from governance.contracts import load_contracts

@@ -184,8 +184,8 @@ def run_assets(
 
         def execute(
             partition: str | None, keys: set[dg.AssetKey], checks: set[dg.AssetCheckKey] = frozenset()
-        ) -> None:
-            """Run ``keys`` with their checks, and ``checks`` of assets not run."""
+        ) -> set[dg.AssetCheckKey]:
+            """Run ``keys`` with their checks, and ``checks`` of assets not run; returns the checks evaluated."""
             run_id = first_id if not outcome.run_ids else make_new_run_id()
             outcome.run_ids.append(run_id)
             recorder = RunRecorder(log, _step_assets(graph, keys), shown, partition)
@@ -213,6 +213,7 @@ def run_assets(
             outcome.assets += record.assets
             outcome.gates_passed += record.gates_passed
             outcome.gates_failed += record.gates_failed
+            return {evaluation.asset_check_key for evaluation in result.get_asset_check_evaluations()}
 
         if planned:
             _run_planned(graph, selected, instance, execute, shown, outcome)
@@ -228,14 +229,20 @@ def _run_planned(
     graph: AssetGraph,
     selected: set[dg.AssetKey],
     instance: dg.DagsterInstance,
-    execute: Callable[[str | None, set[dg.AssetKey]], None],
+    execute: Callable[..., set[dg.AssetCheckKey]],
     shown: Callable[[AssetLine], None],
     outcome: RunOutcome,
 ) -> None:
     """The raw loads first, then only what their results (and everything else recorded) say must run; the
     rest is reported unchanged without a Dagster step (orchestration/launch_plan.py, ADR 0017)."""
     from infra.catalog import open_catalog
-    from orchestration.launch_plan import first_wave, hand_over_checker, plan_first_wave, plan_launch
+    from orchestration.launch_plan import (
+        first_wave,
+        hand_over_checker,
+        plan_first_wave,
+        plan_launch,
+        unevaluated_freshness,
+    )
 
     settings = load_settings()
     catalog = open_catalog(settings)
@@ -246,7 +253,17 @@ def _run_planned(
         outcome.assets.append(line)
         shown(line)
     if wave.start or wave.checks:
-        execute(None, wave.start, wave.checks)
+        evaluated = execute(None, wave.start, wave.checks)
+        failed = {line.asset for line in outcome.assets if line.status == "failed"}
+        missed = unevaluated_freshness(graph, loads, evaluated)
+        if missed and any(key.to_user_string() in failed for key in wave.start):
+            # One op judges every freshness check, and Dagster skips it when one of the loads failed: the
+            # others' (and the failed source's own) age is still news, so they are read without the loads.
+            outcome.notes.append(
+                f"a raw load failed, so its run skipped the freshness checks: {len(missed)} read in a run "
+                "of their own"
+            )
+            execute(None, set(), missed)
     plan = plan_launch(graph, selected - loads, instance, catalog, done=loads)
     for key in sorted(plan.blocked):
         line = AssetLine(key.to_user_string(), "skipped", error=BLOCKED)

@@ -132,3 +132,16 @@ def test_a_run_with_no_new_data_starts_no_file_load_and_a_new_file_starts_its_pa
     assert fourth.success
     assert "unchanged" not in _status(fourth).values()  # every asset was started…
     assert _snapshots(catalog) == after  # …and none wrote anything
+
+    # A database export arrives damaged: its loads fail, and Dagster skips the one op that reads every
+    # source's freshness with them. The run reads freshness again on its own: no source goes unwatched.
+    monkeypatch.delenv("LAKEHOUSE_RUN_UNCHANGED")
+    damaged = next(lakehouse_home.joinpath("sources").glob("*.db"))
+    damaged.write_bytes(b"not a database" * 100)
+    fifth = run_assets(progress=print)
+    status = _status(fifth)
+    failed = sorted(a for a, s in status.items() if s == "failed")
+    assert failed and all(a.startswith("raw_") for a in failed)
+    assert not fifth.success
+    assert _freshness_runs(fifth.run_ids) == set(loads["files"]) | set(loads["asked"])
+    assert any("skipped the freshness checks" in note for note in fifth.notes)
