@@ -108,3 +108,12 @@ def test_a_gate_whose_last_result_would_not_stand_runs_without_the_load(instance
     wave = _wave(job, instance, world)
     assert wave.start == set()
     assert wave.checks == {GATE, FRESHNESS}, change
+
+
+def test_freshness_the_first_wave_did_not_evaluate_is_read_again() -> None:
+    from orchestration.launch_plan import unevaluated_freshness
+
+    graph = _job(World()).asset_layer.asset_graph
+    assert unevaluated_freshness(graph, {RAW}, {GATE}) == {FRESHNESS}  # a failed load skipped the op
+    assert unevaluated_freshness(graph, {RAW}, {GATE, FRESHNESS}) == set()
+    assert unevaluated_freshness(graph, set(), set()) == set()  # no load selected: nothing of ours to read
