@@ -2,21 +2,22 @@
 
 Dagster's SQLite event log builds a new SQLAlchemy engine, opens a connection, commits and closes it for every
 statement group (``SqliteEventLogStorage._connect``); storing one asset event takes several, and reading what
-the run's plan and the skip decisions ask takes more. Measured on a first run at scale 0.1: about 3,700
-connections, 2,500 of them to the cross-run index (``index.db``), each paying ``create_engine``, SQLite's
-open, and on close the WAL checkpoint that the last connection to a database runs
-(docs/adr/0023-event-log-connections.md).
+the run's plan and the skip decisions ask takes more. Counted in a scale-0.1 run that started every asset:
+3,696 connections, 2,545 of them to the cross-run index (``index.db``), each paying ``create_engine``,
+SQLite's open, and on close the WAL checkpoint the last connection to a database runs (docs/adr/0023-…).
 
-Here the index database keeps one engine, whose pool keeps its connection open between statements, with
+Here the index keeps one engine whose pool keeps its connection open between statements, with
 ``synchronous=NORMAL`` (SQLite's setting for WAL: a commit no longer waits for the disk; a power cut may lose
-the last events, never corrupt the file). Each run's own database is left to Dagster: the UI's live event
-stream watches that file for changes (``SqliteEventLogStorageWatchdog``), and an open connection would hold
-its writes in the WAL instead. Everything else (layout under ``$DAGSTER_HOME``, run and schedule storage,
-migrations) is Dagster's ``DagsterSqliteStorage``.
+the last events, never corrupt the file). A run's own database still gets a connection per statement group,
+closed after, as Dagster does it: the UI's live event stream watches that file for changes
+(``SqliteEventLogStorageWatchdog``), and an open connection would hold the run's writes in the WAL instead;
+only its engine is built once per run. Everything else (the layout under ``$DAGSTER_HOME``, run and schedule
+storage, migrations) is Dagster's ``DagsterSqliteStorage``.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,12 +29,14 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 # Dagster's own busy timeout for SQLite (seconds): another process's write waits, it does not fail.
 BUSY_TIMEOUT_SECONDS = 30
 # Connections beyond the one kept: Dagster's schema check opens a second while the first is open.
 OVERFLOW = 4
+# The runs whose engines (no open connection: a NullPool) are kept; a process writes one run at a time.
+RUN_ENGINES_KEPT = 8
 
 
 def _wal_settings(dbapi_connection: Any, _record: Any) -> None:
@@ -47,6 +50,7 @@ class IndexKeptOpenEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: Any = None) -> None:
         self._index_engine: Engine | None = None
+        self._run_engines: OrderedDict[str, Engine] = OrderedDict()
         super().__init__(base_dir, inst_data)
 
     def _index(self) -> Engine:
@@ -63,14 +67,23 @@ class IndexKeptOpenEventLogStorage(SqliteEventLogStorage):
             self._index_engine = engine
         return self._index_engine
 
+    def _run_engine(self, shard: str) -> Engine:
+        """A run's database: Dagster's connection per statement group (closed after, so the file changes and
+        the UI's watcher sees it), only the engine is built once instead of every time."""
+        engine = self._run_engines.pop(shard, None) or create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=NullPool,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+        )
+        self._run_engines[shard] = engine
+        while len(self._run_engines) > RUN_ENGINES_KEPT:
+            self._run_engines.popitem(last=False)
+        return engine
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        if shard != INDEX_SHARD_NAME:
-            with super()._connect(shard) as conn:
-                yield conn
-            return
         with self._db_lock:
-            engine = self._index()
+            engine = self._index() if shard == INDEX_SHARD_NAME else self._run_engine(shard)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
@@ -82,6 +95,7 @@ class IndexKeptOpenEventLogStorage(SqliteEventLogStorage):
             if self._index_engine is not None:
                 self._index_engine.dispose()
                 self._index_engine = None
+            self._run_engines.clear()
         super().dispose()
 
 

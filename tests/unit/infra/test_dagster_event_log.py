@@ -60,3 +60,18 @@ def test_the_index_keeps_its_connection_across_runs_and_another_instance_reads_t
     assert len(list((history / "runs").glob("*.db"))) == 5  # the index and one per run
     with sqlite3.connect(history / "runs" / "index.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_runs_own_database_is_written_through_to_its_file_for_the_uis_watcher(home: Path) -> None:
+    """The UI follows a run by watching its database file change: each statement group there is closed (and
+    its WAL checkpointed into the file) as Dagster does it; only the engine is kept."""
+    with dg.DagsterInstance.get() as instance:
+        result = dg.materialize([measured], instance=instance)
+        log = instance.event_log_storage
+        assert isinstance(log, IndexKeptOpenEventLogStorage)
+        run_file = Path(log.path_for_shard(result.run_id))
+        assert not run_file.with_name(run_file.name + "-wal").exists()
+        with sqlite3.connect(run_file) as conn:  # every event of the run is in the file itself
+            (count,) = conn.execute("SELECT count(*) FROM event_logs").fetchone()
+        assert count == len(instance.all_logs(result.run_id)) > 0
+        assert list(log._run_engines) == [result.run_id]  # built once for the run, not per statement
