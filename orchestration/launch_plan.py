@@ -115,9 +115,8 @@ def unevaluated_freshness(
     graph: AssetGraph, loads: Iterable[dg.AssetKey], evaluated: Iterable[dg.AssetCheckKey]
 ) -> set[dg.AssetCheckKey]:
     """The freshness checks of ``loads`` the first wave did not evaluate (a failed load skipped their op)."""
-    return {check for key in loads for check in graph.get(key).check_keys if check.name == FRESHNESS} - set(
-        evaluated
-    )
+    freshness = {check for key in loads for check in graph.get(key).check_keys if check.name == FRESHNESS}
+    return freshness.difference(evaluated)
 
 
 def hand_over_checker(catalog: Catalog, location: Path) -> Callable[[dg.AssetKey], list[str]]:

@@ -177,8 +177,8 @@ def _dependencies() -> bytes:
 
 def code_version(*files: Path | str, packages: Iterable[str] = CODE_PACKAGES) -> str:
     """A short digest of the code a derived table depends on: the given files (a contract, the defs module),
-    every source file of ``packages`` and the locked library versions. Computed when the definitions load, so a changed checkout is a new
-    code version."""
+    every source file of ``packages`` and the locked library versions. Computed when the definitions load, so
+    a changed checkout is a new code version."""
     digest = hashlib.sha256(_package_digest(tuple(packages)).encode())
     for item in files:
         path = Path(item)
