@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from orchestration.dashboards import specs
+from tests.browser.pages import log_in, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -25,24 +26,9 @@ def page_for(superset_site, chromium) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def open_as(username: str) -> Any:
-        context = chromium.new_context(viewport={"width": 1600, "height": 1300}, locale="zh-CN")
+        context, page = offline_page(chromium, superset_site, {"width": 1600, "height": 1300})
         contexts.append(context)
-        page = context.new_page()
-        page.outside_requests = []
-
-        def route(request_route: Any) -> None:
-            if request_route.request.url.startswith(superset_site.url):
-                request_route.continue_()
-            else:
-                page.outside_requests.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
-        page.goto(f"{superset_site.url}/login/")
-        page.fill("input#username", username)
-        page.fill("input#password", superset_site.user(username).password)
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+        log_in(page, superset_site, username)
         return page
 
     yield open_as

@@ -13,6 +13,7 @@ from governance.column_docs import ColumnDoc
 from orchestration.dashboards import specs
 from orchestration.dashboards.client import SupersetClient
 from orchestration.dashboards.labels import dataset_doc
+from tests.browser.pages import log_in, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -31,24 +32,8 @@ def _noted_column() -> ColumnDoc:
 
 @pytest.fixture
 def analyst_page(superset_site, chromium) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
-    page = context.new_page()
-    outside: list[str] = []
-
-    def route(request_route: Any) -> None:
-        if request_route.request.url.startswith(superset_site.url):
-            request_route.continue_()
-        else:  # offline: nothing may leave the host
-            outside.append(request_route.request.url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.goto(f"{superset_site.url}/login/")
-    page.fill("input#username", ANALYST)
-    page.fill("input#password", superset_site.user(ANALYST).password)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/superset/welcome/**", timeout=60_000)
-    page.outside_requests = outside
+    context, page = offline_page(chromium, superset_site, {"width": 1600, "height": 1100})
+    log_in(page, superset_site, ANALYST)
     yield page
     context.close()
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from orchestration.dashboards.client import SupersetClient, SupersetError
+from tests.browser.pages import log_in, offline_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -40,23 +41,8 @@ def _dataset_id(site: Any, table: str) -> int:
 @pytest.fixture
 def analyst_page(superset_site: Any, chromium: Any) -> Iterator[Any]:
     """The analyst logged in; any request to a host other than Superset's is aborted and recorded."""
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.outside_requests = []
-
-    def route(request_route: Any) -> None:
-        if request_route.request.url.startswith(superset_site.url):
-            request_route.continue_()
-        else:
-            page.outside_requests.append(request_route.request.url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.goto(f"{superset_site.url}/login/")
-    page.fill("input#username", ANALYST)
-    page.fill("input#password", superset_site.user(ANALYST).password)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+    context, page = offline_page(chromium, superset_site, {"width": 1440, "height": 900})
+    log_in(page, superset_site, ANALYST)
     yield page
     context.close()
 
