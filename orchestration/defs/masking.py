@@ -130,13 +130,13 @@ def _staging_asset(contract: DatasetContract) -> dg.AssetsDefinition:
         outcome = None
         if plan.incremental:
             try:
-                outcome = stage_appended(contract, lakehouse.catalog, pseudonym_key, context.run_id, plan)
+                outcome = stage_appended(contract, lakehouse.catalog, pseudonym_key, context.run.run_id, plan)
             except NotIncremental as reason:
                 plan = full(str(reason))
         if outcome is None:
             read = inputs[contract.raw_table]
             outcome = stage_dataset(
-                contract, lakehouse.catalog, pseudonym_key, context.run_id, int(read) if read else None
+                contract, lakehouse.catalog, pseudonym_key, context.run.run_id, int(read) if read else None
             )
         context.log.info(f"{target}: {plan.metadata()['mode']} ({plan.reason})")
         outputs = snapshots(lakehouse.catalog, [target])
