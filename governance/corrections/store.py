@@ -30,7 +30,7 @@ from governance.corrections.rules import (
 from governance.corrections.schema import events_table, metadata, tickets_table
 from governance.corrections.targets import CorrectionTarget
 from governance.sharing.deadlines import now_cst
-from governance.sharing.store import sharing_db_url
+from governance.sharing.store import store_engine
 
 
 class CorrectionStore:
@@ -40,7 +40,7 @@ class CorrectionStore:
 
     @classmethod
     def open(cls, url: str | sa.URL | None = None) -> CorrectionStore:
-        return cls(sa.create_engine(url or sharing_db_url()))
+        return cls(store_engine(url))
 
     # reading ---------------------------------------------------------------------------------------
 

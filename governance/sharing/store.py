@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from governance.catalogue import exchange_table
 from governance.contracts import DatasetContract
@@ -57,6 +58,15 @@ def sharing_db_url(settings: Settings | None = None) -> str | sa.URL:
     )
 
 
+def store_engine(url: str | sa.URL | None = None) -> sa.Engine:
+    """An engine on the sharing database that closes each connection when it is returned.
+
+    Stores are opened per command, sensor tick and provisioning, and dropped without closing: a pooled
+    connection would stay open until garbage collection (PostgreSQL holds a backend per such store).
+    A connection per operation costs a few milliseconds on a database this quiet."""
+    return sa.create_engine(url or sharing_db_url(), poolclass=NullPool)
+
+
 class RequestStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -64,7 +74,7 @@ class RequestStore:
 
     @classmethod
     def open(cls, url: str | sa.URL | None = None) -> RequestStore:
-        return cls(sa.create_engine(url or sharing_db_url()))
+        return cls(store_engine(url))
 
     # reading ---------------------------------------------------------------------------------------
 

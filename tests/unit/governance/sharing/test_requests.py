@@ -214,6 +214,18 @@ def test_the_store_survives_reopening(tmp_path, contracts):
     assert again.get(request.request_id).purpose == request.purpose
 
 
+def test_a_dropped_store_leaves_no_connection_open(tmp_path, contracts):
+    """Stores are opened per command and sensor tick and never closed: each operation must close its own."""
+    store = RequestStore.open(f"sqlite:///{tmp_path / 'sharing.db'}")
+    opened, closed = [], []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    sa.event.listen(store.engine.pool, "close", lambda *_: closed.append(1))
+    request = _create(store, contracts)
+    store.get(request.request_id)
+    store.list()
+    assert opened and len(closed) == len(opened)
+
+
 def test_store_location_follows_the_profile(lakehouse_home, monkeypatch):
     assert str(sharing_db_url()).endswith("state/sharing.db")
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "stack")
