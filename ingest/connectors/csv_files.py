@@ -79,6 +79,7 @@ def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int,
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     found: dict[int, int] = {}
     record = line = 0
+    last = max(wanted)  # once: asked per record, it made a file's cost grow with rows × malformed rows
     try:
         for fields in reader:
             first, line = line + 1, reader.line_num
@@ -87,7 +88,7 @@ def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int,
             record += 1
             if wanted.get(record) == len(fields):
                 found[record] = first
-            if record >= max(wanted):
+            if record >= last:
                 break
     except csv.Error:
         pass  # the rows keep their record numbers as locators
