@@ -82,6 +82,7 @@ bench: install ## benchmarks; results land in bench/results/
 	$(PY) bench/query_pushdown.py
 	$(PY) bench/lineage.py
 	$(PY) bench/backup.py
+	$(PY) bench/damaged_csv.py
 
 # Its own target: ~20 min at scale 1 on 2 loaded cores; starts its own stack (coordinator + up to 2 workers, 7G heap).
 bench-stack: install ## stack benchmark: dbt on Trino with 1 vs 2 workers, analyst queries DuckDB vs Trino
