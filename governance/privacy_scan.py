@@ -70,9 +70,9 @@ def _scan_text(name: str, values: pa.Array, declared: bool = True) -> list[LeakF
     structured column: long building and park names made such a column look like text."""
     # Presidio loads in about a second: only when a scan runs, not with the Dagster definitions.
     from governance.pii.analyzer import analyze_text
-    from governance.pii.prefilter import candidate_mask
+    from governance.pii.prefilter import candidate_cells
 
-    cand = values.filter(candidate_mask(values)).to_pylist()
+    cand = candidate_cells(values)
     counts: dict[str, int] = {}
     examples: dict[str, str] = {}
     for text in cand:

@@ -27,6 +27,7 @@ _FULLWIDTH_ALL = {0xFF01 + i: 0x21 + i for i in range(94)}
 _FULLWIDTH_ALL[0x3000] = 0x20
 # The group separators in either width, and other spaces and dashes people paste in.
 _STRIP_SEPARATORS = {ord(c): None for c in patterns.GROUP_SEPARATORS + "\u3000\u00a0－．—"}
+_INVISIBLE_RE = re.compile(f"[{patterns.INVISIBLE}]")
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -58,8 +59,8 @@ def normalise_fullwidth(value: str) -> str:
 
 
 def normalise_id(value: str) -> str:
-    """Canonical form of an identifier typed by a person: ASCII, no spaces/hyphens, upper case."""
-    return normalise_digits(value).translate(_STRIP_SEPARATORS).upper()
+    """Canonical form of an identifier typed by a person: ASCII, no spaces/hyphens/invisibles, upper case."""
+    return _INVISIBLE_RE.sub("", normalise_digits(value)).translate(_STRIP_SEPARATORS).upper()
 
 
 def resident_id_check_char(first17: str) -> str:

@@ -166,9 +166,9 @@ def _classify_free_text(sample: pa.Array, share_text: float) -> ColumnClassifica
     # Imported here: Presidio costs ~1.5 s to set up and structured columns never need it.
     from governance.pii.analyzer import analyze_text
     from governance.pii.classes import PERSONAL_CLASSES
-    from governance.pii.prefilter import candidate_mask
+    from governance.pii.prefilter import candidate_cells
 
-    candidates = sample.filter(candidate_mask(sample)).to_pylist()
+    candidates = candidate_cells(sample)
     found: dict[str, int] = {}
     cells = 0
     for text in candidates:

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from presidio_analyzer import EntityRecognizer
 
 from governance.pii.analyzer import build_analyzer
+from governance.pii.plain import plain_texts
 
 
 @functools.cache
@@ -48,6 +49,13 @@ def prefilter() -> str:
 def candidate_mask(values: pa.Array) -> pa.Array:
     """Boolean array: cells that may contain personal data (nulls -> False)."""
     return pc.fill_null(pc.match_substring_regex(values, prefilter()), False)
+
+
+def candidate_cells(values: pa.Array) -> list[str]:
+    """The cells of ``values`` that may hold personal data, in plain text (``governance.pii.plain``): what a
+    scan of free text analyses, so that it reads what the masker reads."""
+    plain = plain_texts(values)
+    return plain.filter(candidate_mask(plain)).to_pylist()
 
 
 def candidate_entities(values: pa.Array) -> list[tuple[str, ...]]:

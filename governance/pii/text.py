@@ -23,6 +23,7 @@ from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorCon
 
 from governance.pii.analyzer import analyze_results, build_analyzer, empty_nlp_artifacts
 from governance.pii.classes import LABELS, PERSONAL_CLASSES
+from governance.pii.plain import plain_text, plain_texts
 from governance.pii.prefilter import candidate_entities, candidate_mask
 
 MIN_CELLS_PER_PROCESS = 1000  # below this, starting workers costs more than it saves
@@ -47,8 +48,10 @@ def mask_one(text: str, entities: tuple[str, ...] | None = None) -> tuple[str, d
     """Mask one string with Presidio analyze + anonymize; returns the masked text and findings per class.
 
     The textbook per-cell path (``lakehouse mask-text``, and the baseline the batch path is checked
-    against). ``entities`` limits the recognizers that run; None runs all.
+    against). ``entities`` limits the recognizers that run; None runs all. The text is read, and returned,
+    in plain text (``governance.pii.plain``).
     """
+    text = plain_text(text)
     results = [r for r in analyze_results(text, entities) if r.entity_type in OPERATORS]
     if not results:
         return text, {}
@@ -109,12 +112,14 @@ def _to_string_array(values: pa.Array | pa.ChunkedArray | Sequence[str | None]) 
 
 
 def mask_texts(values: pa.Array | pa.ChunkedArray | Sequence[str | None], processes: int = 1) -> MaskedText:
-    """Mask personal data in free text. Nulls stay null; USCC codes stay (enterprise ids are public)."""
-    arr = _to_string_array(values)
+    """Mask personal data in free text. Nulls stay null; USCC codes stay (enterprise ids are public).
+    Cells are read, and written, in plain text (``governance.pii.plain``)."""
+    given = _to_string_array(values)
+    arr = plain_texts(given)
     cand = candidate_mask(arr)
     idx = np.flatnonzero(cand.to_numpy(zero_copy_only=False))
     if len(idx) == 0:
-        return MaskedText(arr, {}, 0, 0)
+        return MaskedText(arr, {}, 0, _changed(given, arr))
     picked = arr.take(pa.array(idx))
     texts = picked.to_pylist()
     items = list(zip(texts, candidate_entities(picked), strict=True))
@@ -126,9 +131,12 @@ def mask_texts(values: pa.Array | pa.ChunkedArray | Sequence[str | None], proces
     else:
         out = _mask_chunk(items)
     counts: Counter[str] = Counter()
-    changed = 0
-    for (masked, found), original in zip(out, texts, strict=True):
+    for _, found in out:
         counts.update(found)
-        changed += masked != original
     replaced = pc.replace_with_mask(arr, cand, pa.array([m for m, _ in out], type=arr.type))
-    return MaskedText(replaced, dict(counts), len(texts), changed)
+    return MaskedText(replaced, dict(counts), len(texts), _changed(given, replaced))
+
+
+def _changed(before: pa.Array, after: pa.Array) -> int:
+    """Cells whose text changed (masked, or written in plain text)."""
+    return pc.sum(pc.fill_null(pc.not_equal(before, after), False)).as_py() or 0

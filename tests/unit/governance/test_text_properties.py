@@ -4,7 +4,8 @@ identifier or name survives either, whatever the spelling.
 
 Values are planted with valid check digits (GB 11643, Luhn), spelled as people type them: grouped
 4-4-4-4-2, 6-8-4, 3-4-4 or 4-3-4, with spaces, hyphens, dots or full-width separators, full-width digits
-and letters, lower case. Names come from the word lists the simulator draws from (Faker zh_CN).
+and letters, lower case; and as they arrive pasted or transcribed: no-break spaces, en dashes, an invisible
+character inside, digits in Chinese numerals. Names come from the word lists the simulator draws from (Faker zh_CN).
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ REGIONS = ("310115", "310104", "320102", "330106", "110101", "440305", "510104",
 MOBILE_PREFIXES = ("130", "135", "138", "139", "150", "158", "166", "177", "181", "186", "188", "199")
 PROVINCES = "沪苏浙京粤川鄂"
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-SEPARATORS = (" ", "-", ".", "\u3000", "－", "．")
-# Every separator a person types, folded: what is removed before asking whether a value survived.
-_NOT_SIGNIFICANT = str.maketrans("", "", " \t.-·\u3000－．")
+# Typed, and pasted: no-break and narrow no-break spaces, en dash and minus sign (governance.pii.plain).
+SEPARATORS = (" ", "-", ".", "\u3000", "－", "．", "\u00a0", "\u202f", "\u2013", "\u2212")
+ZERO_WIDTH = ("\u200b", "\u00ad", "\u2060", "\ufeff")
+# Every separator a person types, folded, and every invisible character: what is removed before asking
+# whether a value survived. Digits read out in Chinese numerals count as digits.
+_NOT_SIGNIFICANT = str.maketrans(
+    "〇一二三四五六七八九", "0123456789", " \t.-·\u3000－．\u00a0\u202f\u2013\u2212" + "".join(ZERO_WIDTH)
+)
 SURNAMES = tuple(Person.last_names)
 # Given names from the same lists as the simulator's residents. A given name that begins a stop word
 # (身份, 电话, 在, 的 …) is cut there by design: the recognizer is precision-first, so none is planted.
@@ -65,7 +71,12 @@ def grouped(value: str, sizes: tuple[int, ...], sep: str) -> str:
 def spelled(draw, value: str, groupings: tuple[tuple[int, ...], ...]) -> str:
     """``value`` as a person might type it: grouped or not, one separator, maybe full-width."""
     sizes = draw(st.sampled_from(((), *groupings)))
+    if draw(st.integers(0, 5)) == 0:  # read out, and typed in Chinese numerals
+        value = value.translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
     text = grouped(value, sizes, draw(st.sampled_from(SEPARATORS)))
+    if draw(st.integers(0, 5)) == 0:  # pasted with an invisible character inside
+        at = draw(st.integers(1, len(text) - 1))
+        text = text[:at] + draw(st.sampled_from(ZERO_WIDTH)) + text[at:]
     return to_fullwidth(text) if draw(st.booleans()) else text
 
 

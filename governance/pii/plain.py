@@ -1,0 +1,103 @@
+"""Free text as the recognizers must read it: what hides personal data from a pattern without anyone meaning to.
+
+* Invisible characters (zero-width space, soft hyphen, word joiner, byte-order mark, direction marks), pasted
+  from a web page, a Word file or a chat message, split an ID number in two for any pattern: removed.
+* Look-alike spaces (no-break, thin, figure, narrow no-break …) between digit groups are not the space a
+  pattern allows: made ASCII spaces. Dashes (hyphen, en and em dash, minus sign) between two digits: made
+  ``-``. Elsewhere a dash stays (``——`` is Chinese punctuation).
+* Numbers written in Chinese numerals, as 12345 hotline operators transcribe a caller reading out a phone
+  or ID number (一三八…, 幺三八…, 壹叁捌…): a run of at least ``MIN_NUMERAL_RUN`` numerals (one space,
+  hyphen or dot may stand between two) is written in Arabic digits. Shorter runs (二〇二六年, 三号楼, the
+  三 of 张三 before an ID number) stay as written.
+
+Every path that looks for personal data in free text reads the plain text (the batch masker and the
+per-cell one, the leak scan, the column classifier), and the masked text written to the shared zone is the
+plain text: what this changes is invisible, or reads the same. Nothing else is normalised here: full-width
+forms are folded 1:1 by the recognizers themselves, so Chinese punctuation is written back unchanged.
+
+:func:`plain_texts` finds the cells that need any of this with one RE2 pass (``NEEDS_WORK``, a superset:
+a test holds it to that) and rewrites only those, with :func:`plain_text`: one implementation for a cell
+and an array.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from governance.pii.patterns import INVISIBLE
+
+# Spaces other than ASCII's. The ideographic space (U+3000) is full-width: the recognizers fold it.
+SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f"
+DASHES = "\u2010-\u2015\u2212\ufe58\ufe63"
+DIGITS = "0-9\uff10-\uff19"  # ASCII and full-width
+NUMERAL_VALUES = {
+    "〇": "0",
+    "零": "0",
+    "一": "1",
+    "幺": "1",  # "yao", how 1 is read out in a number
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+    "壹": "1",  # the financial capitals, written on forms and receipts
+    "贰": "2",
+    "叁": "3",
+    "肆": "4",
+    "伍": "5",
+    "陆": "6",
+    "柒": "7",
+    "捌": "8",
+    "玖": "9",
+}
+NUMERALS = "".join(NUMERAL_VALUES)
+# What may stand between two digits of a number read out or typed: one space, hyphen, dash or dot, in
+# either width.
+NUMBER_SEPARATORS = " .-\u3000\uff0d\uff0e\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+# The shortest run rewritten: a landline without its area code has 7 digits.
+MIN_NUMERAL_RUN = 7
+
+_SEPARATOR = f"[ .\\-\u3000\uff0d\uff0e{DASHES}]"  # NUMBER_SEPARATORS as a character class
+# Any cell plain_text would change matches this (RE2 and Python alike): a run of 7 numerals has two in a
+# row, so the last alternative is cheap and never misses one.
+NEEDS_WORK = f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]|[{NUMERALS}]{_SEPARATOR}?[{NUMERALS}]"
+
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE}]+")
+_SPACES_RE = re.compile(f"[{SPACES}]")
+_DASH_RE = re.compile(f"(?<=[{DIGITS}])[{DASHES}](?=[{DIGITS}])")
+_RUN_RE = re.compile(f"[{NUMERALS}](?:{_SEPARATOR}?[{NUMERALS}])*")
+_TO_DIGITS = str.maketrans(NUMERAL_VALUES)
+
+
+def _numerals_as_digits(run: re.Match[str]) -> str:
+    text = run.group()
+    numerals = sum(1 for c in text if c not in NUMBER_SEPARATORS)
+    return text.translate(_TO_DIGITS) if numerals >= MIN_NUMERAL_RUN else text
+
+
+def plain_text(text: str) -> str:
+    """``text`` without invisible characters, with ASCII spaces and digit dashes, numbers in digits."""
+    text = _INVISIBLE_RE.sub("", text)
+    text = _SPACES_RE.sub(" ", text)
+    text = _RUN_RE.sub(_numerals_as_digits, text)
+    return _DASH_RE.sub("-", text)
+
+
+def plain_texts(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A string array's cells in plain text (nulls stay null); the array itself when no cell needs it."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    needs = pc.fill_null(pc.match_substring_regex(values, NEEDS_WORK), False)
+    if not pc.any(needs).as_py():
+        return values
+    rewritten = [plain_text(text) for text in values.filter(needs).to_pylist()]
+    return pc.replace_with_mask(values, needs, pa.array(rewritten, type=values.type))

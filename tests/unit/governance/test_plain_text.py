@@ -1,0 +1,113 @@
+"""Personal data in spellings that hide it from a pattern: invisible characters, look-alike spaces and
+dashes, numbers read out in Chinese numerals. Masked by both masking paths, found by the leak scan, and
+nothing else in the text changes."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from gov_gen import resident_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from governance.pii.plain import NEEDS_WORK, plain_text, plain_texts
+from governance.pii.text import mask_one, mask_texts
+from governance.privacy_scan import scan_table
+
+ID = resident_id("310115", "19900101", "123")
+MOBILE = "13812345678"
+TO_NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
+ZWSP, SOFT_HYPHEN, BOM, NBSP, NARROW_NBSP, EN_DASH, MINUS = (
+    "\u200b",
+    "\u00ad",
+    "\ufeff",
+    "\u00a0",
+    "\u202f",
+    "\u2013",
+    "\u2212",
+)
+
+HIDDEN = {
+    "zero-width space between every digit": f"身份证{ZWSP.join(ID)}，请核实",
+    "soft hyphen and byte-order mark inside": f"身份证号{ID[:6]}{SOFT_HYPHEN}{ID[6:14]}{BOM}{ID[14:]}",
+    "no-break spaces between groups": f"身份证 {ID[:6]}{NBSP}{ID[6:14]}{NBSP}{ID[14:]}",
+    "narrow no-break spaces": f"身份证{ID[:6]}{NARROW_NBSP}{ID[6:14]}{NARROW_NBSP}{ID[14:]}",
+    "en dashes between groups": f"身份证：{ID[:6]}{EN_DASH}{ID[6:14]}{EN_DASH}{ID[14:]}",
+    "read out in numerals": f"身份证{ID[:17].translate(TO_NUMERALS)}{ID[17]}",
+}
+HIDDEN_MOBILES = {
+    "numerals": f"回访电话{MOBILE.translate(TO_NUMERALS)}",
+    "yao for one, with spaces": "手机幺三八 幺二三四 五六七八",
+    "financial capitals": "联系电话壹叁捌壹贰叁肆伍陆柒捌",
+    "minus signs": f"电话138{MINUS}1234{MINUS}5678",
+    "zero-width joiner": "电话138\u200d1234\u200d5678",
+}
+
+
+@pytest.mark.parametrize("text", HIDDEN.values(), ids=HIDDEN.keys())
+def test_a_hidden_id_number_is_masked_by_both_paths(text):
+    masked, found = mask_one(text)
+    assert found == {"cn_resident_id": 1}
+    assert "<身份证号>" in masked and ID[6:14] not in masked.replace(ZWSP, "")
+    assert mask_texts([text]).array.to_pylist() == [masked]
+
+
+@pytest.mark.parametrize("text", HIDDEN_MOBILES.values(), ids=HIDDEN_MOBILES.keys())
+def test_a_hidden_mobile_is_masked(text):
+    masked, found = mask_one(text)
+    assert found == {"cn_mobile": 1}, masked
+    assert masked.endswith("<手机号>")
+
+
+def test_the_leak_scan_finds_what_hides_and_names_no_value():
+    table = pa.table({"remark": [*HIDDEN.values(), *HIDDEN_MOBILES.values(), "市民反映路灯不亮"]})
+    findings = {f.pii_class: f for f in scan_table(table, text_columns=["remark"])}
+    assert findings["cn_resident_id"].count == len(HIDDEN)
+    assert findings["cn_mobile"].count == len(HIDDEN_MOBILES)
+    assert ID not in repr(findings) and MOBILE not in repr(findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "二〇二六年三号楼一层",  # short numeral runs: a year, a building, a floor
+        "他说——这事得尽快办",  # em dashes that are Chinese punctuation, not between digits
+        "2026 — 2027 年度",  # … and a spaced one between years
+        "第一二三四五六期",  # six numerals: below the run length
+        "全角空格　保留",
+        "no personal data",
+    ],
+)
+def test_text_without_hidden_characters_is_left_as_written(text):
+    assert plain_text(text) == text
+    assert mask_texts([text]).array.to_pylist() == [text]
+
+
+def test_what_changes_is_invisible_or_reads_the_same():
+    assert plain_text(f"申港{ZWSP}大道{NBSP}88号") == "申港大道 88号"
+    assert plain_text(f"2026{EN_DASH}12{EN_DASH}01") == "2026-12-01"
+    assert plain_text("电话幺三八幺二三四五六七八，三号楼") == "电话13812345678，三号楼"
+    # The 三 of a name before an ID number is no digit of it.
+    assert plain_text(f"张三{ID}") == f"张三{ID}"
+
+
+def test_an_array_needing_nothing_is_returned_as_it_is_and_nulls_stay_null():
+    clean = pa.array(["市民反映积水", None])
+    assert plain_texts(clean) is clean
+    mixed = plain_texts(pa.chunked_array([[f"a{ZWSP}b", None], ["c"]]))
+    assert mixed.to_pylist() == ["ab", None, "c"]
+
+
+ALPHABET = (
+    "0123456789０５ 　-—.·三四五六七八九〇零幺两壹捌张号\u200b\u00ad\ufeff\u00a0\u2009\u202f\u2013\u2212"
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=ALPHABET, max_size=30))
+def test_the_re2_pass_finds_every_cell_plain_text_would_change(text):
+    """plain_texts rewrites only the cells NEEDS_WORK (RE2) flags: it must flag every cell that changes."""
+    flagged = pc.match_substring_regex(pa.array([text]), NEEDS_WORK)[0].as_py()
+    assert flagged or plain_text(text) == text
+    assert plain_texts(pa.array([text])).to_pylist() == [plain_text(text)]
