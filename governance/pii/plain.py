@@ -9,6 +9,9 @@
   or ID number (一三八…, 幺三八…, 壹叁捌…): a run of at least ``MIN_NUMERAL_RUN`` numerals (one space,
   hyphen or dot may stand between two) is written in Arabic digits. Shorter runs (二〇二六年, 三号楼, the
   三 of 张三 before an ID number) stay as written.
+* A number typed digit by digit with a separator after each (3 1 0 1 1 5 …, 1-3-8-…): a run of at least
+  ``MIN_SPACED_RUN`` single digits (an ID number's final X included) is written without the separators.
+  Grouped numbers (138 1234 5678) are the recognizers' business and stay as typed.
 
 Every path that looks for personal data in free text reads the plain text (the batch masker and the
 per-cell one, the leak scan, the column classifier), and the masked text written to the shared zone is the
@@ -64,16 +67,28 @@ NUMBER_SEPARATORS = " .-\u3000\uff0d\uff0e\u2010\u2011\u2012\u2013\u2014\u2015\u
 # The shortest run rewritten: a landline without its area code has 7 digits.
 MIN_NUMERAL_RUN = 7
 
+# The shortest run of single spaced-out digits rewritten: a mobile number has 11.
+MIN_SPACED_RUN = 11
+
 _SEPARATOR = f"[ .\\-\u3000\uff0d\uff0e{DASHES}]"  # NUMBER_SEPARATORS as a character class
 # Any cell plain_text would change matches this (RE2 and Python alike): a run of 7 numerals has two in a
-# row, so the last alternative is cheap and never misses one.
-NEEDS_WORK = f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]|[{NUMERALS}]{_SEPARATOR}?[{NUMERALS}]"
+# row, and a spaced-out run three digits with a separator after each, so the last two alternatives are
+# cheap and never miss one.
+NEEDS_WORK = (
+    f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]|[{NUMERALS}]{_SEPARATOR}?[{NUMERALS}]"
+    f"|[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]"
+)
 
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]+")
 _SPACES_RE = re.compile(f"[{SPACES}]")
 _DASH_RE = re.compile(f"(?<=[{DIGITS}])[{DASHES}](?=[{DIGITS}])")
 _RUN_RE = re.compile(f"[{NUMERALS}](?:{_SEPARATOR}?[{NUMERALS}])*")
 _TO_DIGITS = str.maketrans(NUMERAL_VALUES)
+_SPACED_RE = re.compile(
+    f"(?<![{DIGITS}])[{DIGITS}](?:{_SEPARATOR}[{DIGITS}]){{{MIN_SPACED_RUN - 1},}}"
+    f"(?:{_SEPARATOR}[Xx\uff38\uff58])?(?![{DIGITS}])"
+)
+_SEPARATOR_RE = re.compile(_SEPARATOR)
 
 
 def _numerals_as_digits(run: re.Match[str]) -> str:
@@ -83,11 +98,13 @@ def _numerals_as_digits(run: re.Match[str]) -> str:
 
 
 def plain_text(text: str) -> str:
-    """``text`` without invisible characters, with ASCII spaces and digit dashes, numbers in digits."""
+    """``text`` without invisible characters, with ASCII spaces and digit dashes, numbers in digits and
+    without separators between single digits."""
     text = _INVISIBLE_RE.sub("", text)
     text = _SPACES_RE.sub(" ", text)
     text = _RUN_RE.sub(_numerals_as_digits, text)
-    return _DASH_RE.sub("-", text)
+    text = _DASH_RE.sub("-", text)
+    return _SPACED_RE.sub(lambda run: _SEPARATOR_RE.sub("", run.group()), text)
 
 
 def plain_texts(values: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -35,6 +35,8 @@ HIDDEN = {
     "narrow no-break spaces": f"身份证{ID[:6]}{NARROW_NBSP}{ID[6:14]}{NARROW_NBSP}{ID[14:]}",
     "en dashes between groups": f"身份证：{ID[:6]}{EN_DASH}{ID[6:14]}{EN_DASH}{ID[14:]}",
     "read out in numerals": f"身份证{ID[:17].translate(TO_NUMERALS)}{ID[17]}",
+    "spaced out digit by digit": f"证件号 {' '.join(ID)}。",
+    "dotted digit by digit": f"证件号{'.'.join(ID)}",
 }
 HIDDEN_MOBILES = {
     "numerals": f"回访电话{MOBILE.translate(TO_NUMERALS)}",
@@ -42,6 +44,7 @@ HIDDEN_MOBILES = {
     "financial capitals": "联系电话壹叁捌壹贰叁肆伍陆柒捌",
     "minus signs": f"电话138{MINUS}1234{MINUS}5678",
     "zero-width joiner": "电话138\u200d1234\u200d5678",
+    "hyphen after every digit": f"电话{'-'.join(MOBILE)}",
 }
 
 
@@ -75,6 +78,8 @@ def test_the_leak_scan_finds_what_hides_and_names_no_value():
         "他说——这事得尽快办",  # em dashes that are Chinese punctuation, not between digits
         "2026 — 2027 年度",  # … and a spaced one between years
         "第一二三四五六期",  # six numerals: below the run length
+        "1 2 3 4 5 6 7 8 9 10 11",  # a count, not one number spaced out
+        "服务器 10.0.0.1，版本 1.2.3",
         "全角空格　保留",
         "no personal data",
     ],

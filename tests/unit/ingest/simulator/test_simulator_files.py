@@ -82,11 +82,8 @@ def test_free_text_quotes_personal_data_in_a_share_of_rows(
     tiny_out: Path, contracts: dict[str, DatasetContract]
 ) -> None:
     tickets = read_dataset(tiny_out, contracts["hotline_tickets"])
-    with_pii = [
-        t
-        for t in tickets
-        if t["caller_mobile"] in t["content"] or "身份证" in t["content"] or "车牌" in t["content"]
-    ]
+    # Quoted numbers may be spelled as transcribed (ingest.simulator.text.as_typed): count by the labels.
+    with_pii = [t for t in tickets if any(label in t["content"] for label in ("身份证", "车牌", "回访电话"))]
     assert any("身份证31" in t["content"] for t in tickets), "some complaints quote an ID number"
     assert 0.15 < len(with_pii) / len(tickets) < 0.45
     assert any("\n" in t["content"] for t in tickets), "operators' remarks add line breaks"
