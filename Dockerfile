@@ -4,7 +4,8 @@
 # registry is reachable (not on the project's machines):
 #   docker build -t <registry>/lingang-lakehouse:0.1.0 .
 # The steps are the Makefile's `install`: a pinned uv, then `uv sync --frozen` from uv.lock (without the
-# dev tools, with the `cluster` group: dagster-k8s for the run launcher).
+# dev tools, with the `cluster` group: dagster-k8s for the run launcher), and dbt's own environment from
+# infra/dbt_env/uv.lock into .venv-dbt with the project on its path (docs/adr/0025-…).
 FROM python:3.11-slim
 
 ARG UV_VERSION=0.13.8
@@ -26,7 +27,9 @@ RUN python -m venv /opt/uv && /opt/uv/bin/pip install --no-cache-dir "uv==${UV_V
 WORKDIR /opt/lakehouse
 # Dependencies first (a layer that changes only with the lock), the project's code after.
 COPY pyproject.toml uv.lock README.md ./
-RUN /opt/uv/bin/uv sync --frozen --no-dev --group cluster --no-install-project
+COPY infra/dbt_env/ infra/dbt_env/
+RUN /opt/uv/bin/uv sync --frozen --no-dev --group cluster --no-install-project \
+    && UV_PROJECT_ENVIRONMENT=/opt/lakehouse/.venv-dbt /opt/uv/bin/uv sync --frozen --no-dev --project infra/dbt_env
 
 COPY infra/ infra/
 COPY governance/ governance/
@@ -36,10 +39,11 @@ COPY orchestration/ orchestration/
 COPY dbt_project/ dbt_project/
 # Editable, like `make install`: the code finds dbt_project/ and the contracts beside it (PROJECT_ROOT).
 RUN /opt/uv/bin/uv sync --frozen --no-dev --group cluster \
+    && echo /opt/lakehouse > "$(.venv-dbt/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/lingang_lakehouse.pth" \
     && lakehouse --help > /dev/null
 
 # dbt's manifest baked in: every pod reads the marts' inputs from it without parsing at start-up.
-RUN LAKEHOUSE_HOME=/tmp/lakehouse dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet \
+RUN LAKEHOUSE_HOME=/tmp/lakehouse .venv-dbt/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet \
     && rm -rf /tmp/lakehouse
 
 # Non-root. dbt writes target/ and logs/ when it builds the marts; LAKEHOUSE_HOME is the mounted volume.

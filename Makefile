@@ -12,6 +12,8 @@ export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
 UV := $(CACHE)/tools/bin/uv
 VENV := $(CURDIR)/.venv
+# dbt and its adapters, apart (infra/dbt_env, docs/adr/0025-…): the project's processes never import dbt-core.
+DBT_VENV := $(CURDIR)/.venv-dbt
 PY := $(VENV)/bin/python
 LAKEHOUSE := $(VENV)/bin/lakehouse
 PYTEST := $(VENV)/bin/pytest
@@ -31,7 +33,13 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-groups --compile-bytecode
 	touch $@
 
-install: $(VENV)/.synced ## create .venv from uv.lock
+# dbt's environment; the .pth puts this checkout on its path, for the Iceberg source plugin dbt-duckdb loads.
+$(DBT_VENV)/.synced: infra/dbt_env/uv.lock infra/dbt_env/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(DBT_VENV) $(UV) sync --frozen --project infra/dbt_env --compile-bytecode
+	echo "$(CURDIR)" > "$$($(DBT_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/lingang_lakehouse.pth"
+	touch $@
+
+install: $(VENV)/.synced $(DBT_VENV)/.synced ## create .venv from uv.lock and .venv-dbt from infra/dbt_env/uv.lock
 
 demo: install ## simulate department systems and run the whole pipeline on the embedded profile
 	$(LAKEHOUSE) demo

@@ -16,14 +16,17 @@ from typing import Any
 
 
 def package_versions(packages: Iterable[str]) -> dict[str, str | None]:
+    """Each package's version in the project's environment, else in dbt's own (dbt-core, its adapters)."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from infra.dbt_manifest import dbt_package_version
 
     found: dict[str, str | None] = {}
     for package in packages:
         try:
             found[package] = version(package)
         except PackageNotFoundError:
-            found[package] = None
+            found[package] = dbt_package_version(package)
     return found
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,8 +21,10 @@ from infra.zones import MART_ZONES, STAGING, TableName
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
-# The venv's dbt, whether or not the venv is on PATH (the CLI may be run as .venv/bin/lakehouse).
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# dbt's own environment (infra/dbt_env, made by `make install`; docs/adr/0025-…): dbt-core is never imported
+# by the process that loads the definitions. LAKEHOUSE_DBT_ENV points elsewhere (an image, a shared install).
+DBT_ENVIRONMENT = Path(os.environ.get("LAKEHOUSE_DBT_ENV") or PROJECT_ROOT / ".venv-dbt")
+DBT_EXECUTABLE = DBT_ENVIRONMENT / "bin" / "dbt"
 # The target the project is described by (manifest, compiled SQL for lineage), whichever target builds the
 # marts: DuckDB's SQL, compiled against the Iceberg tables of the active profile (docs/adr/0016-…).
 DESCRIBING_TARGET = "embedded"
@@ -34,6 +35,37 @@ DESCRIBE_ONLY_ENV = "LAKEHOUSE_DBT_DESCRIBE_ONLY"
 # Where the embedded target's DuckDB file is, when not the home's (profiles.yml): a describing compile
 # writes its own, so that it never touches (or waits for) the file the home's builds use.
 DUCKDB_PATH_ENV = "LAKEHOUSE_DBT_DUCKDB_PATH"
+
+
+class DbtNotInstalledError(RuntimeError):
+    """dbt's environment is missing: what to run to make it."""
+
+
+def dbt_executable() -> Path:
+    """dbt's executable in its own environment, or an error that says how to install it."""
+    if not DBT_EXECUTABLE.is_file():
+        raise DbtNotInstalledError(
+            f"dbt is not installed: {DBT_EXECUTABLE} does not exist. Run `make install` (it creates "
+            f"{DBT_ENVIRONMENT.name} from infra/dbt_env/uv.lock), or set LAKEHOUSE_DBT_ENV to dbt's environment."
+        )
+    return DBT_EXECUTABLE
+
+
+def dbt_package_version(name: str) -> str | None:
+    """A package's version in dbt's environment (None: not installed there), read from its installed
+    metadata: no `dbt --version` subprocess, which costs ~2 CPU s."""
+    from importlib.metadata import distributions
+
+    site = [str(p) for p in sorted(DBT_ENVIRONMENT.glob("lib/python*/site-packages"))]
+    return next((dist.version for dist in distributions(name=name, path=site)), None)
+
+
+def dbt_core_version() -> str:
+    """The dbt-core version dbt's environment runs."""
+    found = dbt_package_version("dbt-core")
+    if found is None:
+        raise DbtNotInstalledError(f"no dbt-core in {DBT_ENVIRONMENT}: run `make install`")
+    return found
 
 
 def build_target(home: Path) -> Path:
@@ -151,7 +183,7 @@ def ensure_manifest(dbt_dir: Path = DBT_DIR) -> Path:
     manifest = dbt_dir / "target" / "manifest.json"
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(dbt_dir):
         return manifest
-    command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(dbt_dir)]
+    command = [str(dbt_executable()), "parse", "--quiet", "--project-dir", str(dbt_dir)]
     command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
@@ -281,7 +313,7 @@ def compiled_manifest(dbt_dir: Path = DBT_DIR, scratch: Path | None = None) -> D
             f"no compiled manifest under {target}; run `dbt compile` or pass a scratch folder"
         )
     scratch.mkdir(parents=True, exist_ok=True)
-    command = [str(DBT_EXECUTABLE), "compile", "--quiet", "--project-dir", str(dbt_dir)]
+    command = [str(dbt_executable()), "compile", "--quiet", "--project-dir", str(dbt_dir)]
     command += ["--profiles-dir", str(dbt_dir), "--target", DESCRIBING_TARGET, "--target-path", str(scratch)]
     command += ["--full-refresh"]  # incremental models as a full build reads them (see _incremental_path)
     # Same file name as the home's, so that the compiled SQL names the same database.

@@ -10,14 +10,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from infra.dbt_manifest import DBT_DIR, DBT_EXECUTABLE, build_target, newest_first
+from infra.dbt_manifest import DBT_DIR, build_target, dbt_core_version, dbt_executable, newest_first
 
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # dbt's own state for its next parse (dagster-dbt copies it from $DBT_TARGET_PATH into each build's folder).
@@ -30,8 +29,9 @@ BUILDS_KEPT = 5
 class LakehouseDbtResource(DbtCliResource):
     """dagster-dbt's resource without its two per-build extras we never use:
 
-    - ``dbt --version`` in a subprocess (about 2.4 CPU s) to learn dbt's version: the executable is this
-      venv's dbt (``DBT_EXECUTABLE``), so the installed dbt-core package says it;
+    - ``dbt --version`` in a subprocess (about 2.4 CPU s) to learn dbt's version: the executable is the dbt
+      of dbt's own environment (``infra.dbt_manifest.DBT_ENVIRONMENT``), whose installed dbt-core package
+      says it;
     - a dbt adapter opened in this process (dbt's profile, project and every macro parsed again, about
       2.5 CPU s), a handle only for ``fetch_column_metadata`` / ``fetch_row_counts``, which the dbt op does
       not call: the column schema comes from the manifest (``dbt_model_metadata``).
@@ -39,7 +39,7 @@ class LakehouseDbtResource(DbtCliResource):
 
     @property
     def _cli_version(self) -> version.Version:  # type: ignore[override]
-        return version.parse(installed_version("dbt-core"))
+        return version.parse(dbt_core_version())
 
     def _initialize_dbt_core_adapter(self, args: Any) -> Any:
         return None
@@ -47,7 +47,7 @@ class LakehouseDbtResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     return LakehouseDbtResource(
-        project_dir=DBT_PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+        project_dir=DBT_PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=str(dbt_executable())
     )
 
 

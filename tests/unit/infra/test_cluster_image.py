@@ -27,7 +27,15 @@ def test_lakehouse_image_installs_as_make_install_does() -> None:
     assert f"ARG UV_VERSION={uv_version.group(1)}" in lines
     assert lines[0] == "FROM python:3.11-slim"
     syncs = [line for line in lines if "uv sync" in line]
-    assert syncs and all("--frozen" in line and "--no-dev" in line for line in syncs)
+    assert syncs and all(line.count("--frozen") == line.count("uv sync") for line in syncs)
+    assert all(line.count("--no-dev") == line.count("uv sync") for line in syncs)
+    # dbt's own environment, as `make install` makes it (docs/adr/0025-…): synced, and the project on its path.
+    assert "UV_PROJECT_ENVIRONMENT=$(DBT_VENV) $(UV) sync --frozen --project infra/dbt_env" in makefile
+    assert any(
+        "UV_PROJECT_ENVIRONMENT=/opt/lakehouse/.venv-dbt" in line and "--project infra/dbt_env" in line
+        for line in syncs
+    )
+    assert "lingang_lakehouse.pth" in makefile and any("lingang_lakehouse.pth" in line for line in lines)
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     for group in re.findall(r"--group (\S+)", " ".join(syncs)):
         assert group in pyproject["dependency-groups"]

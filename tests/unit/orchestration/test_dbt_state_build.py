@@ -4,13 +4,13 @@ state of the last finished build kept for the next."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from importlib.metadata import version
 from pathlib import Path
 
 import dagster_dbt.core.resource as dagster_dbt_resource
 
-from infra.dbt_manifest import build_target
+from infra.dbt_manifest import DBT_ENVIRONMENT, build_target
 from orchestration.dbt_project import (
     PARTIAL_PARSE,
     dbt_resource,
@@ -25,7 +25,14 @@ def test_dbt_s_version_is_the_installed_one_without_a_subprocess(monkeypatch) ->
         raise AssertionError(f"started {args}")
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
-    assert str(dbt_resource()._cli_version) == version("dbt-core")
+    installed = [p.name for p in DBT_ENVIRONMENT.glob("lib/python*/site-packages/dbt_core-*.dist-info")]
+    assert len(installed) == 1
+    assert f"dbt_core-{dbt_resource()._cli_version}.dist-info" == installed[0]
+
+
+def test_the_definitions_process_has_no_dbt_core_to_import() -> None:
+    """dbt lives in its own environment (ADR 0025): dagster-dbt then never imports it (~1.6 CPU s a process)."""
+    assert importlib.util.find_spec("dbt") is None
 
 
 def test_no_dbt_adapter_is_opened_in_this_process() -> None:

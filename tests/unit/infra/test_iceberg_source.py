@@ -1,21 +1,15 @@
-"""The dbt plugin streams a source into dbt-duckdb's copy and still serves views a whole table."""
+"""The dbt plugin's sources (infra.iceberg_source) stream into dbt-duckdb's copy and still serve views a whole
+table. The plugin class itself lives in dbt's environment; the dbt builds of the integration tests run it."""
 
 from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
-from dbt.adapters.duckdb.utils import SourceConfig
 from pyiceberg.catalog import Catalog
 
-from infra.dbt_duckdb_iceberg import Plugin
+from infra.iceberg_source import IcebergSources
 
 ROWS = 5000
-
-
-def _source(meta: dict[str, str]) -> SourceConfig:
-    return SourceConfig(
-        name="visits", identifier="visits", schema="staging", database=None, meta=meta, tags=[]
-    )
 
 
 def _table(catalog: Catalog) -> pa.Table:
@@ -42,7 +36,7 @@ def _copy_as_dbt_duckdb_does(loaded: object, materialization: str) -> duckdb.Duc
 
 def test_a_table_source_is_streamed_and_copied_whole(catalog: Catalog) -> None:
     data = _table(catalog)
-    loaded = Plugin("iceberg_lakehouse", {}).load(_source({"plugin": "iceberg_lakehouse"}))
+    loaded = IcebergSources().load("staging.visits", "table")
     assert isinstance(loaded, pa.RecordBatchReader)
     with _copy_as_dbt_duckdb_does(loaded, "table") as connection:
         copied = connection.execute("select * from staging.visits order by visit_id").to_arrow_table()
@@ -51,9 +45,7 @@ def test_a_table_source_is_streamed_and_copied_whole(catalog: Catalog) -> None:
 
 def test_a_view_source_gets_a_table_it_can_read_twice(catalog: Catalog) -> None:
     _table(catalog)
-    loaded = Plugin("iceberg_lakehouse", {}).load(
-        _source({"plugin": "iceberg_lakehouse", "materialization": "view"})
-    )
+    loaded = IcebergSources().load("staging.visits", "view")
     assert isinstance(loaded, pa.Table)
     with _copy_as_dbt_duckdb_does(loaded, "view") as connection:
         counts = [connection.execute("select count(*) from staging.visits").fetchone()[0] for _ in range(2)]
@@ -67,12 +59,9 @@ def test_a_describing_compile_registers_sources_empty_even_where_no_table_exists
     from infra.dbt_manifest import DESCRIBE_ONLY_ENV
 
     monkeypatch.setenv(DESCRIBE_ONLY_ENV, "1")
-    loaded = Plugin("iceberg_lakehouse", {}).load(_source({"plugin": "iceberg_lakehouse"}))
+    loaded = IcebergSources().load("staging.visits", "table")
     with _copy_as_dbt_duckdb_does(loaded, "table") as connection:
         assert connection.execute("select count(*) from staging.visits").fetchone()[0] == 0
     monkeypatch.delenv(DESCRIBE_ONLY_ENV)
     _table(catalog)
-    assert (
-        Plugin("iceberg_lakehouse", {}).load(_source({"plugin": "iceberg_lakehouse"})).read_all().num_rows
-        == ROWS
-    )
+    assert IcebergSources().load("staging.visits", "table").read_all().num_rows == ROWS
