@@ -47,6 +47,8 @@ UNCHANGED = "unchanged"
 CODE_PACKAGES = ("infra", "governance", "quality")
 # The libraries that compute the tables (Presidio, GX, pyiceberg, dbt …) are code too: their pinned versions.
 LOCK_FILE = PROJECT_ROOT / "uv.lock"
+# dbt and its adapters are locked apart (infra/dbt_env, ADR 0025): a new dbt builds the marts again.
+DBT_LOCK_FILE = PROJECT_ROOT / "infra" / "dbt_env" / "uv.lock"
 NO_SNAPSHOT = "none"
 _CARRIED = re.compile(r"^(carried forward, [^:]*: )+")
 
@@ -167,12 +169,14 @@ def _package_digest(packages: tuple[str, ...]) -> str:
 def _dependencies() -> bytes:
     """The versions of every library installed: the lock file the environment was synced from (the checkout,
     the image), or, without one (an install from a wheel), the installed distributions themselves. A new
-    Presidio or GX re-runs the masking and the gates once instead of carrying results its predecessor made."""
+    Presidio or GX re-runs the masking and the gates once instead of carrying results its predecessor made;
+    dbt's own lock is part of it, so a new dbt or adapter builds the marts again."""
+    dbt = DBT_LOCK_FILE.read_bytes() if DBT_LOCK_FILE.is_file() else b""
     if LOCK_FILE.is_file():
-        return LOCK_FILE.read_bytes()
+        return LOCK_FILE.read_bytes() + dbt
     from importlib.metadata import distributions
 
-    return "\n".join(sorted(f"{d.name}=={d.version}" for d in distributions())).encode()
+    return "\n".join(sorted(f"{d.name}=={d.version}" for d in distributions())).encode() + dbt
 
 
 def code_version(*files: Path | str, packages: Iterable[str] = CODE_PACKAGES) -> str:

@@ -180,3 +180,18 @@ def test_a_new_library_version_is_a_new_code_version(tmp_path, monkeypatch) -> N
     assert len(set(versions)) == 3
     assert unchanged.code_version(packages=("quality",)) == versions[2]  # the same environment: stable
     unchanged._package_digest.cache_clear()
+
+
+def test_a_new_dbt_is_a_new_code_version(tmp_path, monkeypatch) -> None:
+    """dbt is locked in its own environment (ADR 0025): a new dbt-core or adapter must build the marts again."""
+    from orchestration import unchanged
+
+    lock = tmp_path / "uv.lock"
+    monkeypatch.setattr(unchanged, "DBT_LOCK_FILE", lock)
+    versions = []
+    for text in ('name = "dbt-core"\nversion = "1.11.16"\n', 'name = "dbt-core"\nversion = "1.11.17"\n'):
+        lock.write_text(text, encoding="utf-8")
+        unchanged._package_digest.cache_clear()
+        versions.append(unchanged.code_version(packages=("quality",)))
+    unchanged._package_digest.cache_clear()
+    assert versions[0] != versions[1]
