@@ -7,7 +7,7 @@
   ``-``. Elsewhere a dash stays (``——`` is Chinese punctuation).
 * Numbers written in Chinese numerals, as 12345 hotline operators transcribe a caller reading out a phone
   or ID number (一三八…, 幺三八…, 壹叁捌…): a run of at least ``MIN_NUMERAL_RUN`` numerals (one space,
-  hyphen or dot may stand between two) is written in Arabic digits. Shorter runs (二〇二六年, 三号楼, the
+  hyphen, dash or dot, in either width, may stand between two) is written in Arabic digits. Shorter runs (二〇二六年, 三号楼, the
   三 of 张三 before an ID number) stay as written.
 * A number typed digit by digit with a separator after each (3 1 0 1 1 5 …, 1-3-8-…): a run of at least
   ``MIN_SPACED_RUN`` single digits (an ID number's final X included) is written without the separators.
