@@ -70,7 +70,7 @@ MIN_NUMERAL_RUN = 7
 # The shortest run of single spaced-out digits rewritten: a mobile number has 11.
 MIN_SPACED_RUN = 11
 
-_SEPARATOR = f"[ .\\-\u3000\uff0d\uff0e{DASHES}]"  # NUMBER_SEPARATORS as a character class
+_SEPARATOR = "[" + NUMBER_SEPARATORS.replace("-", "\\-") + "]"  # RE2 and Python alike
 # Any cell plain_text would change matches this (RE2 and Python alike): a run of 7 numerals has two in a
 # row, and a spaced-out run three digits with a separator after each, so the last two alternatives are
 # cheap and never miss one.
