@@ -6,9 +6,13 @@
   pattern allows: made ASCII spaces. Dashes (hyphen, en and em dash, minus sign) between two digits: made
   ``-``. Elsewhere a dash stays (``——`` is Chinese punctuation).
 * Numbers written in Chinese numerals, as 12345 hotline operators transcribe a caller reading out a phone
-  or ID number (一三八…, 幺三八…, 壹叁捌…): a run of at least ``MIN_NUMERAL_RUN`` numerals (one space,
-  hyphen, dash or dot, in either width, may stand between two) is written in Arabic digits. Shorter runs (二〇二六年, 三号楼, the
-  三 of 张三 before an ID number) stay as written.
+  or ID number (一三八…, 幺三八…, 壹叁捌…), wholly or in part (1381234五六七八): a run of digits and
+  numerals (one space, hyphen, dash or dot, in either width, may stand between two) with at least
+  ``MIN_NUMERAL_RUN`` characters is written in Arabic digits. Shorter runs (二〇二六年, 三号楼) stay as
+  written. A numeral or two glued to either end of a number may be a word's (the 三 of 张三 before a mobile
+  read out, 三楼 after it): when the run is no personal number's shape (``_SHAPE_TIERS``: an ID number, a
+  mobile, a card number, a landline) but is one without them, they stay as written and the number keeps
+  its edge. A number in digits with no more than that glued to it (张三13812345678) is left as typed.
 * A number typed digit by digit with a separator after each (3 1 0 1 1 5 …, 1-3-8-…): a run of at least
   ``MIN_SPACED_RUN`` single digits (an ID number's final X included) is written without the separators.
   Grouped numbers (138 1234 5678) are the recognizers' business and stay as typed.
@@ -26,10 +30,13 @@ and an array.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from governance.pii import patterns
+from governance.pii.checksums import is_valid_resident_id, luhn_ok
 from governance.pii.patterns import INVISIBLE
 
 # Spaces other than ASCII's. The ideographic space (U+3000) is full-width: the recognizers fold it.
@@ -66,35 +73,84 @@ NUMERALS = "".join(NUMERAL_VALUES)
 NUMBER_SEPARATORS = " .-\u3000\uff0d\uff0e\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
 # The shortest run rewritten: a landline without its area code has 7 digits.
 MIN_NUMERAL_RUN = 7
+# How many numerals glued to either end of a number may belong to a word: 张三, 王五六 (a name), 三楼.
+MAX_GLUED = 2
+# What a run read in digits may be: the recognizers' shapes, the two most asked for first (a name's 五
+# before an ID number read out would otherwise make a card number's shape), each with the check that a
+# run without the numerals glued to it must also pass to count as one (a number's edge is not moved on a
+# shape alone: a card number read out would lose its first digit to a 15-digit ID's shape).
+_SHAPE_TIERS: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
+    (
+        re.compile(f"(?:{patterns.resident_id()})|(?:{patterns.mobile_number()})"),
+        lambda digits: len(digits) == 11 or is_valid_resident_id(digits),
+    ),
+    (
+        re.compile(
+            f"(?:{patterns.bank_card()})|(?:{patterns.landline_bare()})|(?:{patterns.local_number()})"
+        ),
+        lambda digits: len(digits) < 16 or luhn_ok(digits),
+    ),
+)
+# Numerals left as written at the (head, tail) of a run, fewest first.
+_TRIMS = sorted(
+    ((head, tail) for head in range(MAX_GLUED + 1) for tail in range(MAX_GLUED + 1) if head or tail),
+    key=lambda trim: (sum(trim), trim[1]),
+)
 
 # The shortest run of single spaced-out digits rewritten: a mobile number has 11.
 MIN_SPACED_RUN = 11
 
 _SEPARATOR = "[" + NUMBER_SEPARATORS.replace("-", "\\-") + "]"  # RE2 and Python alike
-# Any cell plain_text would change matches this (RE2 and Python alike): a run of 7 numerals has two in a
-# row, and a spaced-out run three digits with a separator after each, so the last two alternatives are
-# cheap and never miss one.
+# Any cell plain_text would change matches this (RE2 and Python alike): a run of 7 with a numeral has a
+# numeral beside a numeral or a digit, and a spaced-out run three digits with a separator after each, so
+# the last two alternatives are cheap and never miss one.
 NEEDS_WORK = (
-    f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]|[{NUMERALS}]{_SEPARATOR}?[{NUMERALS}]"
+    f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]"
+    f"|[{NUMERALS}]{_SEPARATOR}?[{DIGITS}{NUMERALS}]|[{DIGITS}]{_SEPARATOR}?[{NUMERALS}]"
     f"|[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]"
 )
 
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]+")
 _SPACES_RE = re.compile(f"[{SPACES}]")
 _DASH_RE = re.compile(f"(?<=[{DIGITS}])[{DASHES}](?=[{DIGITS}])")
-_RUN_RE = re.compile(f"[{NUMERALS}](?:{_SEPARATOR}?[{NUMERALS}])*")
+_CHECK_X = "Xx\uff38\uff58"  # an ID number's last character, in either width
+_RUN_RE = re.compile(
+    f"[{DIGITS}{NUMERALS}](?:{_SEPARATOR}?[{DIGITS}{NUMERALS}])*(?:{_SEPARATOR}?[{_CHECK_X}])?"
+)
 _TO_DIGITS = str.maketrans(NUMERAL_VALUES)
+# Numerals, full-width digits and the check X as ASCII: how a run is compared with the shapes.
+_AS_ASCII = str.maketrans(
+    {**NUMERAL_VALUES, **{chr(0xFF10 + d): str(d) for d in range(10)}, **dict.fromkeys(_CHECK_X, "X")}
+)
 _SPACED_RE = re.compile(
     f"(?<![{DIGITS}])[{DIGITS}](?:{_SEPARATOR}[{DIGITS}]){{{MIN_SPACED_RUN - 1},}}"
-    f"(?:{_SEPARATOR}[Xx\uff38\uff58])?(?![{DIGITS}])"
+    f"(?:{_SEPARATOR}[{_CHECK_X}])?(?![{DIGITS}])"
 )
 _SEPARATOR_RE = re.compile(_SEPARATOR)
 
 
 def _numerals_as_digits(run: re.Match[str]) -> str:
+    """A run of digits and numerals (and single separators) with its numerals written in digits, but for
+    a word's numerals glued to either end of a number (see the module's docstring)."""
     text = run.group()
-    numerals = sum(1 for c in text if c not in NUMBER_SEPARATORS)
-    return text.translate(_TO_DIGITS) if numerals >= MIN_NUMERAL_RUN else text
+    places = [i for i, c in enumerate(text) if c not in NUMBER_SEPARATORS]
+    numerals = [i for i in places if text[i] in NUMERAL_VALUES]
+    if not numerals or len(places) < MIN_NUMERAL_RUN:
+        return text
+    digits = "".join(text[i] for i in places).translate(_AS_ASCII)
+    for shape, valid in _SHAPE_TIERS:
+        if shape.fullmatch(digits):
+            return text.translate(_TO_DIGITS)
+        for head, tail in _TRIMS:
+            glued = places[:head] + places[len(places) - tail :]
+            inner = digits[head : len(digits) - tail]
+            if all(text[i] in NUMERAL_VALUES for i in glued) and shape.fullmatch(inner) and valid(inner):
+                start, end = places[head], places[len(places) - tail - 1] + 1
+                return text[:start] + text[start:end].translate(_TO_DIGITS) + text[end:]
+    edges = set(places[:MAX_GLUED] + places[-MAX_GLUED:])
+    if len(numerals) < len(places) and set(numerals) <= edges:
+        return text  # a number in digits with a word's numerals beside it
+    return text.translate(_TO_DIGITS)
 
 
 def plain_text(text: str) -> str:

@@ -72,9 +72,10 @@ _GROUPS = {11: (3, 4), 18: (6, 8), 15: (6, 6)}  # mobile 3-4-4, ID number 6-8-4,
 
 
 def as_typed(value: str, style: int) -> str:
-    """A number as it reaches the ticket: mostly as the system holds it; in a quarter of the styles, as an
-    operator transcribes or pastes it (read out in Chinese numerals, no-break spaces between the groups,
-    a zero-width space picked up with a copy, digit by digit). Masking must find it in every spelling."""
+    """A number as it reaches the ticket: mostly as the system holds it; in five styles of sixteen, as an
+    operator transcribes or pastes it (read out in Chinese numerals, wholly or from the middle on, no-break
+    spaces between the groups, a zero-width space picked up with a copy, digit by digit). Masking must find
+    it in every spelling."""
     style %= 16
     if not isinstance(value, str):
         return value
@@ -87,6 +88,8 @@ def as_typed(value: str, style: int) -> str:
         return value[:6] + "\u200b" + value[6:]
     if style == 3:
         return " ".join(value)
+    if style == 4:
+        return value[:7] + value[7:].translate(_NUMERALS)
     return value
 
 

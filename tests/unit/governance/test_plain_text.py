@@ -35,6 +35,7 @@ HIDDEN = {
     "narrow no-break spaces": f"身份证{ID[:6]}{NARROW_NBSP}{ID[6:14]}{NARROW_NBSP}{ID[14:]}",
     "en dashes between groups": f"身份证：{ID[:6]}{EN_DASH}{ID[6:14]}{EN_DASH}{ID[14:]}",
     "read out in numerals": f"身份证{ID[:17].translate(TO_NUMERALS)}{ID[17]}",
+    "read out after a name that ends in a numeral": f"王五{ID[:17].translate(TO_NUMERALS)}{ID[17]}",
     "spaced out digit by digit": f"证件号 {' '.join(ID)}。",
     "dotted digit by digit": f"证件号{'.'.join(ID)}",
 }
@@ -45,6 +46,11 @@ HIDDEN_MOBILES = {
     "minus signs": f"电话138{MINUS}1234{MINUS}5678",
     "zero-width joiner": "电话138\u200d1234\u200d5678",
     "hyphen after every digit": f"电话{'-'.join(MOBILE)}",
+    "read out after a name that ends in a numeral": f"联系人张三{MOBILE.translate(TO_NUMERALS)}",
+    "… and a name of two numerals": f"联系人王五六{MOBILE.translate(TO_NUMERALS)}",
+    "half digits, half numerals": f"电话{MOBILE[:7]}{MOBILE[7:].translate(TO_NUMERALS)}",
+    "one numeral among the digits": f"电话{MOBILE[:3]}{MOBILE[3].translate(TO_NUMERALS)}{MOBILE[4:]}",
+    "numerals, then digits, grouped": f"手机{MOBILE[:3].translate(TO_NUMERALS)} {MOBILE[3:7]} {MOBILE[7:]}",
 }
 
 
@@ -59,7 +65,8 @@ def test_a_hidden_id_number_is_masked_by_both_paths(text):
 @pytest.mark.parametrize("text", HIDDEN_MOBILES.values(), ids=HIDDEN_MOBILES.keys())
 def test_a_hidden_mobile_is_masked(text):
     masked, found = mask_one(text)
-    assert found == {"cn_mobile": 1}, masked
+    assert found.pop("cn_mobile") == 1, masked
+    assert set(found) <= {"person_name"}  # 张三 before it is a name, and masked as one
     assert masked.endswith("<手机号>")
 
 
@@ -78,6 +85,8 @@ def test_the_leak_scan_finds_what_hides_and_names_no_value():
         "他说——这事得尽快办",  # em dashes that are Chinese punctuation, not between digits
         "2026 — 2027 年度",  # … and a spaced one between years
         "第一二三四五六期",  # six numerals: below the run length
+        "三号楼1201室，2026年12月",  # digits beside a short numeral run
+        "1号楼三单元402",
         "1 2 3 4 5 6 7 8 9 10 11",  # a count, not one number spaced out
         "服务器 10.0.0.1，版本 1.2.3",
         "全角空格　保留",
@@ -93,8 +102,17 @@ def test_what_changes_is_invisible_or_reads_the_same():
     assert plain_text(f"申港{ZWSP}大道{NBSP}88号") == "申港大道 88号"
     assert plain_text(f"2026{EN_DASH}12{EN_DASH}01") == "2026-12-01"
     assert plain_text("电话幺三八幺二三四五六七八，三号楼") == "电话13812345678，三号楼"
-    # The 三 of a name before an ID number is no digit of it.
+    # The 三 of a name before an ID number is no digit of it, in digits or read out; nor 三楼 after it.
     assert plain_text(f"张三{ID}") == f"张三{ID}"
+    assert plain_text(f"张三{MOBILE}") == f"张三{MOBILE}"
+    assert plain_text(f"张三{MOBILE.translate(TO_NUMERALS)}") == f"张三{MOBILE}"
+    assert plain_text(f"{MOBILE.translate(TO_NUMERALS)}三楼") == f"{MOBILE}三楼"
+    assert plain_text("电话021-5888一二三四") == "电话021-58881234"
+
+
+def test_a_mobile_with_a_floor_glued_after_it_is_masked_and_the_floor_kept():
+    masked, found = mask_one(f"回访{MOBILE.translate(TO_NUMERALS)}三楼")
+    assert found == {"cn_mobile": 1} and masked.endswith("<手机号>三楼")
 
 
 def test_an_array_needing_nothing_is_returned_as_it_is_and_nulls_stay_null():
@@ -105,7 +123,7 @@ def test_an_array_needing_nothing_is_returned_as_it_is_and_nulls_stay_null():
 
 
 ALPHABET = (
-    "0123456789０５ 　-—.·三四五六七八九〇零幺两壹捌张号\u200b\u00ad\ufeff\u00a0\u2009\u202f\u2013\u2212"
+    "0123456789０５X 　-—.·三四五六七八九〇零幺两壹捌张号\u200b\u00ad\ufeff\u00a0\u2009\u202f\u2013\u2212"
 )
 
 
