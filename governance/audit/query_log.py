@@ -1,8 +1,12 @@
 """`governance.query_log`: one row per Trino query (who, which groups, the SQL, tables and columns, state).
 
 Trino's HTTP event listener posts each completed query to our receiver, which appends it to an NDJSON
-spool; `ingest_query_log` loads the spool with our Iceberg writer, keyed by query id, so loading the same
-spool twice (or an event Trino re-sent) adds nothing. The SQL text is stored as written: literals may
+spool; `ingest_query_log` loads what the spool gained since the last load with our Iceberg writer, keyed
+by query id, so loading the same spool twice (or an event Trino re-sent) adds nothing. Where the last load
+stopped (the spool file, its first line's digest, the byte after the last complete line read) is kept as
+the table's watermark, committed with the rows: a load reads only the new lines, not every query since the
+stack began, and a spool replaced, rotated or truncated since (another file, another first line, fewer
+bytes) is read from its start. The SQL text is stored as written: literals may
 quote personal data, which is why the governance zone is for stewards only. The receiver accepts only
 posts carrying Trino's audit token; the posts it refused are counted here (`IngestResult.refused_posts`),
 so a forgery attempt is reported with every load. In the same load, each completed query that wrote a
@@ -13,7 +17,9 @@ governance.lineage_runs / lineage_edges (`governance.lineage.trino`), keyed by q
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +33,7 @@ from sqlglot import exp
 
 from governance.lineage.trino import QueryLineage, query_lineage, record_queries
 from infra.catalog import open_catalog
-from infra.iceberg.writer import commit, ensure_table
+from infra.iceberg.writer import commit, ensure_table, watermark
 from infra.settings import Settings
 from infra.stack.audit import refused_path, spool_path
 from infra.stack.paths import StackPaths
@@ -165,20 +171,67 @@ def event_row(event: Mapping[str, Any], groups_by_user: Mapping[str, Iterable[st
     }
 
 
-def read_spool(path: Path) -> list[dict[str, Any]]:
-    """Every complete JSON line of the spool (a line being written right now is left for the next run)."""
-    if not path.is_file():
-        return []
-    events = []
-    with path.open(encoding="utf-8") as handle:
+@dataclass(frozen=True)
+class SpoolCursor:
+    """Where a load stopped reading the spool: the file (inode), a digest of its first line, and the byte
+    after the last complete line read."""
+
+    inode: int
+    head: str
+    offset: int
+
+    def to_text(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_text(cls, text: str | None) -> SpoolCursor | None:
+        """The cursor a watermark holds; None (read from the start) for none or one not ours."""
+        try:
+            fields = json.loads(text or "")
+            return cls(int(fields["inode"]), str(fields["head"]), int(fields["offset"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+@dataclass(frozen=True)
+class SpoolRead:
+    events: list[dict[str, Any]]
+    cursor: SpoolCursor | None  # None: there is no spool
+
+
+def _digest(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()[:16]
+
+
+def read_spool_since(path: Path, cursor: SpoolCursor | None) -> SpoolRead:
+    """The complete JSON lines of the spool after ``cursor`` (all of them when the cursor is of another file,
+    or the file was cut shorter than it since); a line being written right now is left for the next run."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return SpoolRead([], None)
+    with handle:
+        status = os.fstat(handle.fileno())
+        first = handle.readline()
+        head = _digest(first) if first.endswith(b"\n") else ""
+        same_file = cursor is not None and (cursor.inode, cursor.head) == (status.st_ino, head)
+        offset = cursor.offset if same_file and cursor.offset <= status.st_size else 0
+        handle.seek(offset)
+        events = []
         for line in handle:
-            if not line.endswith("\n"):
+            if not line.endswith(b"\n"):
                 break
+            offset += len(line)
             try:
                 events.append(json.loads(line))
             except ValueError:
                 continue  # a damaged line must not block the rest of the audit trail
-    return events
+    return SpoolRead(events, SpoolCursor(status.st_ino, head, offset))
+
+
+def read_spool(path: Path) -> list[dict[str, Any]]:
+    """Every complete JSON line of the spool (a line being written right now is left for the next run)."""
+    return read_spool_since(path, None).events
 
 
 def parse_groups_file(text: str) -> dict[str, list[str]]:
@@ -194,10 +247,14 @@ def parse_groups_file(text: str) -> dict[str, list[str]]:
 
 
 def load_query_log(
-    catalog: Catalog, events: Iterable[Mapping[str, Any]], groups_by_user: Mapping[str, Iterable[str]]
+    catalog: Catalog,
+    events: Iterable[Mapping[str, Any]],
+    groups_by_user: Mapping[str, Iterable[str]],
+    cursor: SpoolCursor | None = None,
 ) -> IngestResult:
-    """Append the events not yet in governance.query_log (keyed by query id) in one commit, then the
-    lineage of the queries that wrote a table (keyed by query id too)."""
+    """Append the events not yet in governance.query_log (keyed by query id) in one commit, with ``cursor``
+    (where the events were read up to) as the table's watermark, then the lineage of the queries that wrote
+    a table (keyed by query id too)."""
     rows: dict[str, dict[str, Any]] = {}
     lineages: dict[str, QueryLineage] = {}
     count = 0
@@ -209,11 +266,20 @@ def load_query_log(
             lineage = query_lineage(event, row["ended_at"])
             if lineage is not None:
                 lineages[row[KEY]] = lineage
-    ensure_table(catalog, QUERY_LOG, QUERY_LOG_SCHEMA)
-    if not rows:
+    table = ensure_table(catalog, QUERY_LOG, QUERY_LOG_SCHEMA)
+    moved = cursor is not None and cursor != SpoolCursor.from_text(watermark(table))
+    if not rows and not moved:
         return IngestResult(count, 0, None)
     data = pa.Table.from_pylist(list(rows.values()), schema=QUERY_LOG_SCHEMA)
-    result = commit(catalog, QUERY_LOG, data, "append", key=(KEY,))
+    # A re-sent event ends when its first copy did: the keys already loaded are looked for in the batch's
+    # time span only (all of them when an event has no end time).
+    window = "ended_at" if data.num_rows and data.column("ended_at").null_count == 0 else None
+    new_watermark = cursor.to_text() if moved and cursor is not None else None
+    # No rows (lines that were no completed query): the watermark alone, without looking up any key.
+    key = (KEY,) if rows else ()
+    result = commit(catalog, QUERY_LOG, data, "append", key=key, window=window, new_watermark=new_watermark)
+    if not rows:
+        return IngestResult(count, 0, None)
     # After the log: a query's lineage run is never recorded without its log row (who ran what).
     recorded = record_queries(catalog, lineages.values())
     return IngestResult(count, result.rows_written, result.snapshot_id, 0, recorded.runs, recorded.edges)
@@ -232,5 +298,12 @@ def ingest_query_log(settings: Settings) -> IngestResult:
     paths = StackPaths.of(settings)
     groups_file = coordinator_node(settings, paths).etc / "groups.txt"
     groups = parse_groups_file(groups_file.read_text(encoding="utf-8")) if groups_file.is_file() else {}
-    loaded = load_query_log(open_catalog(settings), read_spool(spool_path(paths)), groups)
+    loaded = load_spool(open_catalog(settings), spool_path(paths), groups)
     return dataclasses.replace(loaded, refused_posts=count_refusals(refused_path(paths)))
+
+
+def load_spool(catalog: Catalog, spool: Path, groups_by_user: Mapping[str, Iterable[str]]) -> IngestResult:
+    """Load the events the spool gained since the last load (the cursor in governance.query_log's watermark)."""
+    table = ensure_table(catalog, QUERY_LOG, QUERY_LOG_SCHEMA)
+    read = read_spool_since(spool, SpoolCursor.from_text(watermark(table)))
+    return load_query_log(catalog, read.events, groups_by_user, read.cursor)
