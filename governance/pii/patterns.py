@@ -50,15 +50,16 @@ class Spelling(Enum):
 
 CANONICAL, FOLDED, WRITTEN = Spelling.CANONICAL, Spelling.FOLDED, Spelling.WRITTEN
 
-# Typed between digit groups (3101 1519 9003 0712 34, 138-0013-8000, 310115.1990…), once folded.
-GROUP_SEPARATORS = " \t.-"
+# Typed between digit groups (3101 1519 9003 0712 34, 138-0013-8000, 310115.1990…, 138/1234/5678,
+# 138_1234_5678 as form fields and file names join them), once folded.
+GROUP_SEPARATORS = " \t.-/_"
 # Format characters that render as nothing (soft hyphen, zero-width space and joiners, word joiner,
 # direction marks, byte-order mark): pasted in with a value from a web page or a Word file, never part of
 # it. A character-class body, RE2 and ``re`` alike.
 INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 # What normalisers remove inside an identifier, after NFKC: the group separators, other spaces and
 # dashes, the dots printed on plates, invisible characters. RE2 and ``re`` alike.
-SEPARATOR_CHARS = r"\s.\-—·・•" + INVISIBLE
+SEPARATOR_CHARS = r"\s.\-/_—·・•" + INVISIBLE
 SEPARATOR_RUN = f"[{SEPARATOR_CHARS}]+"
 # Han characters (CJK unified ideographs, extension A, compatibility ideographs) as literal ranges.
 CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"

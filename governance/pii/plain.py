@@ -7,8 +7,8 @@
   ``-``. Elsewhere a dash stays (``——`` is Chinese punctuation).
 * Numbers written in Chinese numerals, as 12345 hotline operators transcribe a caller reading out a phone
   or ID number (一三八…, 幺三八…, 壹叁捌…), wholly or in part (1381234五六七八): a run of digits and
-  numerals (one space, hyphen, dash or dot, in either width, may stand between two) with at least
-  ``MIN_NUMERAL_RUN`` characters is written in Arabic digits. Shorter runs (二〇二六年, 三号楼) stay as
+  numerals (one space, hyphen, dash, dot, slash or underscore, in either width, may stand between two)
+  with at least ``MIN_NUMERAL_RUN`` characters is written in Arabic digits. Shorter runs (二〇二六年, 三号楼) stay as
   written. A numeral or two glued to either end of a number may be a word's (the 三 of 张三 before a mobile
   read out, 三楼 after it): when the run is no personal number's shape (``_SHAPE_TIERS``: an ID number, a
   mobile, a card number, a landline) but is one without them, they stay as written and the number keeps
@@ -68,9 +68,11 @@ NUMERAL_VALUES = {
     "玖": "9",
 }
 NUMERALS = "".join(NUMERAL_VALUES)
-# What may stand between two digits of a number read out or typed: one space, hyphen, dash or dot, in
-# either width.
-NUMBER_SEPARATORS = " .-\u3000\uff0d\uff0e\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+# What may stand between two digits of a number read out or typed: one space, hyphen, dash, dot, slash or
+# underscore, in either width (the recognizers' group separators, ``patterns.GROUP_SEPARATORS``, and more).
+NUMBER_SEPARATORS = (
+    " .-/_\u3000\uff0d\uff0e\uff0f\uff3f\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+)
 # The shortest run rewritten: a landline without its area code has 7 digits.
 MIN_NUMERAL_RUN = 7
 # How many numerals glued to either end of a number may belong to a word: 张三, 王五六 (a name), 三楼.

@@ -63,7 +63,8 @@ class LegacyResidentIdRecognizer(ZhPatternRecognizer):
 
 
 class MobileRecognizer(ZhPatternRecognizer):
-    """Mainland mobile, maybe after +86/0086, grouped 3-4-4 or 4-3-4 by spaces, hyphens or dots."""
+    """Mainland mobile, maybe after +86/0086, grouped 3-4-4 or 4-3-4 by spaces, hyphens, dots, slashes or
+    underscores (``patterns.GROUP_SEPARATORS``)."""
 
     def __init__(self) -> None:
         # Not after "+" either: +1 3812345678 is a foreign number.

@@ -38,6 +38,8 @@ HIDDEN = {
     "read out after a name that ends in a numeral": f"王五{ID[:17].translate(TO_NUMERALS)}{ID[17]}",
     "spaced out digit by digit": f"证件号 {' '.join(ID)}。",
     "dotted digit by digit": f"证件号{'.'.join(ID)}",
+    "slashes between groups": f"身份证{ID[:6]}/{ID[6:14]}/{ID[14:]}",
+    "underscores between groups, as a file name joins them": f"扫描件 身份证_{ID[:6]}_{ID[6:14]}_{ID[14:]}",
 }
 HIDDEN_MOBILES = {
     "numerals": f"回访电话{MOBILE.translate(TO_NUMERALS)}",
@@ -51,6 +53,8 @@ HIDDEN_MOBILES = {
     "half digits, half numerals": f"电话{MOBILE[:7]}{MOBILE[7:].translate(TO_NUMERALS)}",
     "one numeral among the digits": f"电话{MOBILE[:3]}{MOBILE[3].translate(TO_NUMERALS)}{MOBILE[4:]}",
     "numerals, then digits, grouped": f"手机{MOBILE[:3].translate(TO_NUMERALS)} {MOBILE[3:7]} {MOBILE[7:]}",
+    "full-width slashes": f"手机{MOBILE[:3]}／{MOBILE[3:7]}／{MOBILE[7:]}",
+    "numerals with slashes, digit by digit": f"电话{'/'.join(MOBILE.translate(TO_NUMERALS))}",
 }
 
 
@@ -89,6 +93,7 @@ def test_the_leak_scan_finds_what_hides_and_names_no_value():
         "1号楼三单元402",
         "1 2 3 4 5 6 7 8 9 10 11",  # a count, not one number spaced out
         "服务器 10.0.0.1，版本 1.2.3",
+        "日期 2026/12/01，比例 1/3，文件 /data/2026/12/01/part_0001.csv，IMG_20261201_123456.jpg",
         "全角空格　保留",
         "no personal data",
     ],

@@ -28,13 +28,14 @@ REGIONS = ("310115", "310104", "320102", "330106", "110101", "440305", "510104",
 MOBILE_PREFIXES = ("130", "135", "138", "139", "150", "158", "166", "177", "181", "186", "188", "199")
 PROVINCES = "沪苏浙京粤川鄂"
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-# Typed, and pasted: no-break and narrow no-break spaces, en dash and minus sign (governance.pii.plain).
-SEPARATORS = (" ", "-", ".", "\u3000", "－", "．", "\u00a0", "\u202f", "\u2013", "\u2212")
+# Typed (slashes and underscores too: form fields, file names), and pasted: no-break and narrow no-break
+# spaces, en dash and minus sign (governance.pii.plain).
+SEPARATORS = (" ", "-", ".", "/", "_", "\u3000", "－", "．", "／", "\u00a0", "\u202f", "\u2013", "\u2212")
 ZERO_WIDTH = ("\u200b", "\u00ad", "\u2060", "\ufeff")
 # Every separator a person types, folded, and every invisible character: what is removed before asking
 # whether a value survived. Digits read out in Chinese numerals count as digits.
 _NOT_SIGNIFICANT = str.maketrans(
-    "〇一二三四五六七八九", "0123456789", " \t.-·\u3000－．\u00a0\u202f\u2013\u2212" + "".join(ZERO_WIDTH)
+    "〇一二三四五六七八九", "0123456789", " \t.-/_·\u3000－．／\u00a0\u202f\u2013\u2212" + "".join(ZERO_WIDTH)
 )
 SURNAMES = tuple(Person.last_names)
 # Given names from the same lists as the simulator's residents. A given name that begins a stop word
