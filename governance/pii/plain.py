@@ -13,6 +13,9 @@
   read out, 三楼 after it): when the run is no personal number's shape (``_SHAPE_TIERS``: an ID number, a
   mobile, a card number, a landline) but is one without them, they stay as written and the number keeps
   its edge. A number in digits with no more than that glued to it (张三13812345678) is left as typed.
+* Digits of other scripts and styles (Arabic-Indic ٣١٠…, Devanagari, Mongolian, mathematical bold 𝟑𝟏𝟎…,
+  circled ③①⓪…, superscript …): a run of digits in which they stand, with at least ``MIN_NUMERAL_RUN``
+  digits, is written in Arabic digits. Alone or in a short run (50m², a list's ⑴) they stay as written.
 * A number typed digit by digit with a separator after each (3 1 0 1 1 5 …, 1-3-8-…): a run of at least
   ``MIN_SPACED_RUN`` single digits (an ID number's final X included) is written without the separators.
   Grouped numbers (138 1234 5678) are the recognizers' business and stay as typed.
@@ -30,6 +33,7 @@ and an array.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -68,6 +72,36 @@ NUMERAL_VALUES = {
     "玖": "9",
 }
 NUMERALS = "".join(NUMERAL_VALUES)
+# The zeros of Unicode's decimal-digit blocks (category Nd, 0–9 in order) other than ASCII and full-width.
+_DECIMAL_ZEROS = (
+    0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
+    0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
+    0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136,
+    0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50,
+    0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0,
+    0x1E950, 0x1FBF0,
+)  # fmt: skip
+# Characters that are a digit but no decimal digit (superscripts, subscripts, circled, parenthesised, with
+# a full stop, dingbats …): every one Unicode gives a digit value, as inclusive ranges.
+_STYLED_DIGIT_RANGES = (
+    (0xB2, 0xB3), (0xB9, 0xB9), (0x1369, 0x1371), (0x19DA, 0x19DA), (0x2070, 0x2070), (0x2074, 0x2079),
+    (0x2080, 0x2089), (0x2460, 0x2468), (0x2474, 0x247C), (0x2488, 0x2490), (0x24EA, 0x24EA),
+    (0x24F5, 0x24FD), (0x24FF, 0x24FF), (0x2776, 0x277E), (0x2780, 0x2788), (0x278A, 0x2792),
+    (0x10A40, 0x10A43), (0x10E60, 0x10E68), (0x11052, 0x1105A), (0x1F100, 0x1F10A),
+)  # fmt: skip
+OTHER_DIGIT_VALUES = {
+    **{chr(zero + d): str(d) for zero in _DECIMAL_ZEROS for d in range(10)},
+    **{
+        chr(cp): str(unicodedata.digit(chr(cp)))
+        for first, last in _STYLED_DIGIT_RANGES
+        for cp in range(first, last + 1)
+    },
+}
+# The same characters as a character-class body, RE2 and Python alike.
+OTHER_DIGITS = "".join(
+    [f"{chr(zero)}-{chr(zero + 9)}" for zero in _DECIMAL_ZEROS]
+    + [f"{chr(first)}-{chr(last)}" for first, last in _STYLED_DIGIT_RANGES]
+)
 # What may stand between two digits of a number read out or typed: one space, hyphen, dash, dot, slash or
 # underscore, in either width (the recognizers' group separators, ``patterns.GROUP_SEPARATORS``, and more).
 NUMBER_SEPARATORS = (
@@ -107,7 +141,7 @@ _SEPARATOR = "[" + NUMBER_SEPARATORS.replace("-", "\\-") + "]"  # RE2 and Python
 # numeral beside a numeral or a digit, and a spaced-out run three digits with a separator after each, so
 # the last two alternatives are cheap and never miss one.
 NEEDS_WORK = (
-    f"[{INVISIBLE}]|[{SPACES}]|[{DIGITS}][{DASHES}][{DIGITS}]"
+    f"[{INVISIBLE}]|[{SPACES}]|[{OTHER_DIGITS}]|[{DIGITS}][{DASHES}][{DIGITS}]"
     f"|[{NUMERALS}]{_SEPARATOR}?[{DIGITS}{NUMERALS}]|[{DIGITS}]{_SEPARATOR}?[{NUMERALS}]"
     f"|[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]"
 )
@@ -119,6 +153,9 @@ _CHECK_X = "Xx\uff38\uff58"  # an ID number's last character, in either width
 _RUN_RE = re.compile(
     f"[{DIGITS}{NUMERALS}](?:{_SEPARATOR}?[{DIGITS}{NUMERALS}])*(?:{_SEPARATOR}?[{_CHECK_X}])?"
 )
+_OTHER_DIGIT_RE = re.compile(f"[{OTHER_DIGITS}]")
+_OTHER_RUN_RE = re.compile(f"[{DIGITS}{OTHER_DIGITS}](?:{_SEPARATOR}?[{DIGITS}{OTHER_DIGITS}])*")
+_OTHER_TO_DIGITS = str.maketrans(OTHER_DIGIT_VALUES)
 _TO_DIGITS = str.maketrans(NUMERAL_VALUES)
 # Numerals, full-width digits and the check X as ASCII: how a run is compared with the shapes.
 _AS_ASCII = str.maketrans(
@@ -155,11 +192,21 @@ def _numerals_as_digits(run: re.Match[str]) -> str:
     return text.translate(_TO_DIGITS)
 
 
+def _other_digits_as_digits(run: re.Match[str]) -> str:
+    """A run of digits with other scripts' or styled digits in it, written in Arabic digits when it is long
+    enough to be a number (``MIN_NUMERAL_RUN``)."""
+    text = run.group()
+    places = sum(c not in NUMBER_SEPARATORS for c in text)
+    return text.translate(_OTHER_TO_DIGITS) if places >= MIN_NUMERAL_RUN else text
+
+
 def plain_text(text: str) -> str:
-    """``text`` without invisible characters, with ASCII spaces and digit dashes, numbers in digits and
-    without separators between single digits."""
+    """``text`` without invisible characters, with ASCII spaces and digit dashes, numbers in Arabic digits
+    and without separators between single digits."""
     text = _INVISIBLE_RE.sub("", text)
     text = _SPACES_RE.sub(" ", text)
+    if _OTHER_DIGIT_RE.search(text):
+        text = _OTHER_RUN_RE.sub(_other_digits_as_digits, text)
     text = _RUN_RE.sub(_numerals_as_digits, text)
     text = _DASH_RE.sub("-", text)
     return _SPACED_RE.sub(lambda run: _SEPARATOR_RE.sub("", run.group()), text)

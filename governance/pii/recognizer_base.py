@@ -31,6 +31,10 @@ LANGUAGE = "zh"
 FLAGS = re.DOTALL | re.MULTILINE
 NOT_AFTER_ALNUM = r"(?<![0-9A-Za-z])"  # replaces \b before a match
 NOT_BEFORE_ALNUM = r"(?![0-9A-Za-z])"  # and after it
+# For a number whose check or shape is strong enough to stand glued to a word (ID310115…, tel138…): only
+# another digit makes it part of a longer number.
+NOT_AFTER_DIGIT = r"(?<![0-9])"
+NOT_BEFORE_DIGIT = r"(?![0-9])"
 
 
 @dataclass(frozen=True)

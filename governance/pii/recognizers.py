@@ -25,7 +25,14 @@ from governance.pii.classes import (
 from governance.pii.lexicon import CONTEXT
 from governance.pii.names import ChineseNameRecognizer
 from governance.pii.patterns import CJK, PLATE_SEPARATORS
-from governance.pii.recognizer_base import LANGUAGE, Shaped, ZhPatternRecognizer, shaped
+from governance.pii.recognizer_base import (
+    LANGUAGE,
+    NOT_AFTER_DIGIT,
+    NOT_BEFORE_DIGIT,
+    Shaped,
+    ZhPatternRecognizer,
+    shaped,
+)
 
 __all__ = ["LANGUAGE", "ChineseNameRecognizer", "all_recognizers"]
 
@@ -36,7 +43,8 @@ class ResidentIdRecognizer(ZhPatternRecognizer):
     def __init__(self) -> None:
         super().__init__(
             CN_RESIDENT_ID,
-            [shaped("cn_resident_id_18", patterns.resident_id_18, 1.0)],
+            # Checked by date and check character: it may stand glued to letters (ID310115…, No.…).
+            [shaped("cn_resident_id_18", patterns.resident_id_18, 1.0, NOT_AFTER_DIGIT, NOT_BEFORE_DIGIT)],
             CONTEXT[CN_RESIDENT_ID],
         )
 
@@ -64,11 +72,12 @@ class LegacyResidentIdRecognizer(ZhPatternRecognizer):
 
 class MobileRecognizer(ZhPatternRecognizer):
     """Mainland mobile, maybe after +86/0086, grouped 3-4-4 or 4-3-4 by spaces, hyphens, dots, slashes or
-    underscores (``patterns.GROUP_SEPARATORS``)."""
+    underscores (``patterns.GROUP_SEPARATORS``), also glued to letters (tel13812345678, Tel:…): a serial
+    number of exactly a mobile's shape after letters (SN13812345678) is masked too, as leaking one is worse."""
 
     def __init__(self) -> None:
         # Not after "+" either: +1 3812345678 is a foreign number.
-        pattern = shaped("cn_mobile", patterns.mobile, 0.7, before=r"(?<![0-9A-Za-z+])")
+        pattern = shaped("cn_mobile", patterns.mobile, 0.7, r"(?<![0-9+])", NOT_BEFORE_DIGIT)
         super().__init__(CN_MOBILE, [pattern], CONTEXT[CN_MOBILE])
 
 
@@ -107,7 +116,9 @@ class BankCardRecognizer(ZhPatternRecognizer):
     """Bank card: 16–19 digits (grouped by 4 or not), Luhn-valid, issuer prefix 3–6."""
 
     def __init__(self) -> None:
-        super().__init__(BANK_CARD, [shaped("bank_card", patterns.bank_card, 0.8)], CONTEXT[BANK_CARD])
+        # Luhn-checked: it may stand glued to letters (card6222…).
+        card = shaped("bank_card", patterns.bank_card, 0.8, NOT_AFTER_DIGIT, NOT_BEFORE_DIGIT)
+        super().__init__(BANK_CARD, [card], CONTEXT[BANK_CARD])
 
     def check(self, value: str, score: float) -> float | None:
         digits = checksums.normalise_id(value)

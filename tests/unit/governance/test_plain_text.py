@@ -4,6 +4,9 @@ nothing else in the text changes."""
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -11,13 +14,22 @@ from gov_gen import resident_id
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.pii.plain import NEEDS_WORK, plain_text, plain_texts
+from governance.pii.plain import NEEDS_WORK, OTHER_DIGIT_VALUES, plain_text, plain_texts
 from governance.pii.text import mask_one, mask_texts
 from governance.privacy_scan import scan_table
 
 ID = resident_id("310115", "19900101", "123")
 MOBILE = "13812345678"
 TO_NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
+
+
+def _digits_from(zero: int) -> dict[int, str]:
+    return str.maketrans("0123456789", "".join(chr(zero + d) for d in range(10)))
+
+
+ARABIC_INDIC, DEVANAGARI, MONGOLIAN, MATH_BOLD = (_digits_from(z) for z in (0x660, 0x966, 0x1810, 0x1D7CE))
+CIRCLED = str.maketrans("123456789", "①②③④⑤⑥⑦⑧⑨")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 ZWSP, SOFT_HYPHEN, BOM, NBSP, NARROW_NBSP, EN_DASH, MINUS = (
     "\u200b",
     "\u00ad",
@@ -40,6 +52,11 @@ HIDDEN = {
     "dotted digit by digit": f"证件号{'.'.join(ID)}",
     "slashes between groups": f"身份证{ID[:6]}/{ID[6:14]}/{ID[14:]}",
     "underscores between groups, as a file name joins them": f"扫描件 身份证_{ID[:6]}_{ID[6:14]}_{ID[14:]}",
+    "glued to an ASCII label": f"证件ID{ID}已核验",
+    "in Arabic-Indic digits": f"身份证{ID.translate(ARABIC_INDIC)}",
+    "in mathematical bold digits": f"身份证{ID.translate(MATH_BOLD)}",
+    "in circled digits, zero as written": f"身份证{ID.translate(CIRCLED)}",
+    "in Mongolian digits, grouped": f"身份证{ID[:6].translate(MONGOLIAN)} {ID[6:14]} {ID[14:]}",
 }
 HIDDEN_MOBILES = {
     "numerals": f"回访电话{MOBILE.translate(TO_NUMERALS)}",
@@ -55,6 +72,11 @@ HIDDEN_MOBILES = {
     "numerals, then digits, grouped": f"手机{MOBILE[:3].translate(TO_NUMERALS)} {MOBILE[3:7]} {MOBILE[7:]}",
     "full-width slashes": f"手机{MOBILE[:3]}／{MOBILE[3:7]}／{MOBILE[7:]}",
     "numerals with slashes, digit by digit": f"电话{'/'.join(MOBILE.translate(TO_NUMERALS))}",
+    "glued to an ASCII label": f"回访tel{MOBILE}",
+    "glued to a capitalised label": f"联系方式Mobile{MOBILE}",
+    "in Devanagari digits": f"电话{MOBILE.translate(DEVANAGARI)}",
+    "in superscript digits": f"电话{MOBILE.translate(SUPERSCRIPT)}",
+    "half ASCII, half Arabic-Indic": f"电话{MOBILE[:6]}{MOBILE[6:].translate(ARABIC_INDIC)}",
 }
 
 
@@ -115,6 +137,24 @@ def test_what_changes_is_invisible_or_reads_the_same():
     assert plain_text("电话021-5888一二三四") == "电话021-58881234"
 
 
+def test_styled_digits_in_a_short_run_stay_as_written_and_a_long_one_reads_in_digits():
+    for text in ("面积50m²", "⑴市民反映 ⑵已回访", "第①项", "١٢٣ 号"):
+        assert plain_text(text) == text
+    assert plain_text(f"编号{'1234567'.translate(ARABIC_INDIC)}") == "编号1234567"
+
+
+def test_every_character_unicode_gives_a_digit_value_is_read_as_that_digit():
+    """OTHER_DIGIT_VALUES is written out (no scan of Unicode at import): it must hold every character the
+    running Python's Unicode database gives a digit value, but ASCII's and full-width's (folded elsewhere)."""
+    expected = {
+        chr(cp): str(unicodedata.digit(chr(cp)))
+        for cp in range(sys.maxunicode + 1)
+        if unicodedata.digit(chr(cp), None) is not None
+        and not ("0" <= chr(cp) <= "9" or 0xFF10 <= cp <= 0xFF19)
+    }
+    assert {c: v for c, v in OTHER_DIGIT_VALUES.items() if c in expected} == expected
+
+
 def test_a_mobile_with_a_floor_glued_after_it_is_masked_and_the_floor_kept():
     masked, found = mask_one(f"回访{MOBILE.translate(TO_NUMERALS)}三楼")
     assert found == {"cn_mobile": 1} and masked.endswith("<手机号>三楼")
@@ -129,6 +169,7 @@ def test_an_array_needing_nothing_is_returned_as_it_is_and_nulls_stay_null():
 
 ALPHABET = (
     "0123456789０５X 　-—.·三四五六七八九〇零幺两壹捌张号\u200b\u00ad\ufeff\u00a0\u2009\u202f\u2013\u2212"
+    "٣٧१①²𝟖"
 )
 
 
