@@ -163,10 +163,11 @@ def mobile_number(spelling: Spelling = CANONICAL) -> str:
 
 
 def mobile(spelling: Spelling = CANONICAL) -> str:
-    """A mobile number; as typed, maybe after +86 or 0086."""
+    """A mobile number; as typed, maybe after +86, 0086 or a bare 86 (an export's E.164 without its +)."""
     if spelling is CANONICAL:
         return mobile_number(spelling)
-    return "(?:" + country_code(spelling) + separator(spelling) + ")?" + mobile_number(spelling)
+    prefix = "(?:" + country_code(spelling) + "|" + lit("86", spelling) + ")"
+    return "(?:" + prefix + separator(spelling) + ")?" + mobile_number(spelling)
 
 
 def area_code(spelling: Spelling = CANONICAL) -> str:

@@ -73,6 +73,7 @@ HIDDEN_MOBILES = {
     "full-width slashes": f"手机{MOBILE[:3]}／{MOBILE[3:7]}／{MOBILE[7:]}",
     "numerals with slashes, digit by digit": f"电话{'/'.join(MOBILE.translate(TO_NUMERALS))}",
     "glued to an ASCII label": f"回访tel{MOBILE}",
+    "after a bare country code, as an export writes E.164 without its +": f"联系电话86{MOBILE}",
     "glued to a capitalised label": f"联系方式Mobile{MOBILE}",
     "in Devanagari digits": f"电话{MOBILE.translate(DEVANAGARI)}",
     "in superscript digits": f"电话{MOBILE.translate(SUPERSCRIPT)}",
