@@ -97,7 +97,11 @@ def _normalised(values: ArrayLike, pii_class: str | None) -> ArrayLike:
         s = _strip(s, r"[\s()]+")
         s = pc.replace_substring_regex(s, pattern=f"^{patterns.country_code()}-?0?", replacement="0")
         area = patterns.area_code()
-        return pc.replace_substring_regex(s, pattern=f"^({area})-", replacement=r"\1")
+        s = pc.replace_substring_regex(s, pattern=f"^({area})-", replacement=r"\1")
+        # A grouped local number (5888-1234 after the area code): its separator goes, an extension stays.
+        separator = patterns.chars("", literal=patterns.GROUP_SEPARATORS)
+        grouped = f"^({area})([2-8][0-9]{{2,3}}){separator}([0-9]{{4}})((?:-[0-9]{{1,5}})?)$"
+        return pc.replace_substring_regex(s, pattern=grouped, replacement=r"\1\2\3\4")
     if pii_class == BANK_CARD:
         return _strip(s, patterns.SEPARATOR_RUN)
     if pii_class == CN_PLATE:

@@ -178,7 +178,27 @@ def area_code(spelling: Spelling = CANONICAL) -> str:
 
 
 def local_number(spelling: Spelling = CANONICAL) -> str:
-    return _digits(spelling, ranges="2-8") + _digits(spelling, "{6,7}")
+    """7–8 digits from 2–8; as typed, maybe grouped 3-4 or 4-4 (5888 1234, 5888-1234)."""
+    if spelling is CANONICAL:
+        return _digits(spelling, ranges="2-8") + _digits(spelling, "{6,7}")
+    return (
+        _digits(spelling, ranges="2-8")
+        + _digits(spelling, "{2,3}")
+        + separator(spelling)
+        + _digits(spelling, "{4}")
+    )
+
+
+# The labels a local number (no area code) is given after in a text: 电话58881234, 座机：5888 1234.
+LOCAL_NUMBER_LABELS = ("电话", "座机", "固话", "传真")
+
+
+def labelled_local_number(spelling: Spelling = CANONICAL) -> str:
+    """A local number right after its label (and maybe a colon or 是/为), the number in group ``v``."""
+    label = "(?:" + "|".join(LOCAL_NUMBER_LABELS) + ")"
+    between = "(?:" + lit(":", spelling) + "|是|为)?" + chars("", spelling, " ") + "?"
+    number = local_number(spelling)
+    return label + between + (number if spelling is WRITTEN else "(?P<v>" + number + ")")
 
 
 def extension(spelling: Spelling = CANONICAL) -> str:

@@ -28,6 +28,7 @@ from governance.pii.patterns import CJK, PLATE_SEPARATORS
 from governance.pii.recognizer_base import (
     LANGUAGE,
     NOT_AFTER_DIGIT,
+    NOT_BEFORE_ALNUM,
     NOT_BEFORE_DIGIT,
     Shaped,
     ZhPatternRecognizer,
@@ -83,8 +84,9 @@ class MobileRecognizer(ZhPatternRecognizer):
 
 class LandlineRecognizer(ZhPatternRecognizer):
     """Landline: area code (010, 02x, 0xxx) in brackets or followed by a space or hyphen, 7–8 digit
-    number, maybe an extension. Without a separator it looks like any 11–12 digit number: a
-    context word must then lift its low score."""
+    number (maybe grouped 4-4), maybe an extension. Without a separator it looks like any 11–12 digit
+    number: a context word must then lift its low score. Without an area code, only right after its
+    label (电话58881234)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -92,6 +94,8 @@ class LandlineRecognizer(ZhPatternRecognizer):
             [
                 shaped("cn_landline", patterns.landline, 0.6),
                 shaped("cn_landline_bare", patterns.landline_bare, 0.3),
+                # Its label is its context: the number alone (group v) is masked.
+                shaped("cn_landline_local", patterns.labelled_local_number, 0.6, "", NOT_BEFORE_ALNUM),
             ],
             CONTEXT[CN_LANDLINE],
         )

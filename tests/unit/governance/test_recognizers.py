@@ -80,9 +80,44 @@ def test_mobile_look_alikes(text):
     assert found(r.MobileRecognizer(), text) == []
 
 
-@pytest.mark.parametrize("value", ["021-58001234", "(021)58001234", "（021）5800123", "0571-88889999-123"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "021-58001234",
+        "(021)58001234",
+        "（021）5800123",
+        "0571-88889999-123",
+        "021 5800 1234",  # the local number grouped, as printed
+        "(021)5800-1234",
+        "021-5800-1234",
+        "0571 8888_9999-123",
+    ],
+)
 def test_landline_positives(value):
     assert found(r.LandlineRecognizer(), f"办公电话{value}") == [value]
+
+
+@pytest.mark.parametrize("text", ["电话58001234", "座机：5800 1234", "传真是5800123", "固话 5800-1234"])
+def test_a_local_number_is_a_landline_right_after_its_label(text):
+    number = text[next(i for i, c in enumerate(text) if c.isdigit()) :]
+    assert found(r.LandlineRecognizer(), f"{text}，请回电") == [number]
+
+
+@pytest.mark.parametrize(
+    "text", ["编号58001234", "面积58001234平方米", "电话号码共58001234条", "电话580012345"]
+)
+def test_a_local_number_without_its_label_is_no_landline(text):
+    assert found(r.LandlineRecognizer(), text) == []
+
+
+def test_checked_numbers_and_mobiles_glued_to_letters_are_found_but_not_inside_longer_numbers():
+    card = luhn_card("622202123456789012")
+    assert found(r.ResidentIdRecognizer(), f"ID{ID}ok") == [ID]
+    assert found(r.BankCardRecognizer(), f"card{card}") == [card]
+    assert found(r.MobileRecognizer(), "tel13812345678") == ["13812345678"]
+    assert found(r.MobileRecognizer(), "SN8613812345678") == ["8613812345678"]
+    assert found(r.ResidentIdRecognizer(), f"9{ID}") == []
+    assert found(r.MobileRecognizer(), "tel138123456789") == []
 
 
 def test_landline_look_alikes():
