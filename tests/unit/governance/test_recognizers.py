@@ -177,13 +177,20 @@ def test_passport_and_email():
         ("申请人王小明提交材料", "王小明"),
         ("李建国先生来电", "李建国"),
         ("姓名:司马光", "司马光"),
+        ("姓名：张 三，男", "张 三"),  # spaced to align with three-character names
+        ("联系人：陈　小　红 电话", "陈　小　红"),
+        ("联系人：张三 李四", "张三"),  # a space after the given name ends it
+        ("联系人：艾合买提·买买提，电话", "艾合买提·买买提"),
+        ("申请人：米拉.阿不都热合曼", "米拉.阿不都热合曼"),
     ],
 )
 def test_person_name_positives(text, name):
     assert found(r.ChineseNameRecognizer(), text) == [name]
 
 
-@pytest.mark.parametrize("text", ["张江临港园区招商", "王先生来电", "高温预警", "市民反映申港大道积水"])
+@pytest.mark.parametrize(
+    "text", ["张江临港园区招商", "王先生来电", "高温预警", "市民反映申港大道积水", "联系人：王 先生"]
+)
 def test_person_name_needs_label_or_title_and_a_given_name(text):
     assert found(r.ChineseNameRecognizer(), text) == []
 
