@@ -169,21 +169,76 @@ class EmailRecognizer(ZhPatternRecognizer):
 class AddressRecognizer(ZhPatternRecognizer):
     """Address down to a house number: [省][市][区/县][镇/街道][路/街/弄…] + 88号/5弄/1201室.
 
-    A place name without a house number (申港大道, 滴水湖地铁站) is not personal and not matched.
+    A place name without a house number (申港大道, 滴水湖地铁站) is not personal and not matched. The house
+    number may be read out in numerals (八十八弄五号), spaced (88 弄 5 号), end in a bare room number
+    (12号402), or be written the Shanghai way as 弄-号-室 right after a road (申港大道88-5-1201).
     """
 
     # House-number units; 组 is the villagers' group of a rural address (新建村13组85号).
     UNITS = ("号楼", "弄", "号", "栋", "幢", "单元", "室", "层", "楼", "组")
+    PLACE_SUFFIXES = (
+        "省",
+        "自治区",
+        "市",
+        "区",
+        "县",
+        "镇",
+        "乡",
+        "街道",
+        "公路",
+        "大道",
+        "路",
+        "街",
+        "道",
+        "巷",
+        "村",
+        "弄",
+    )
+    ROAD_SUFFIXES = ("公路", "大道", "路", "街", "道", "巷", "村", "弄")
     # Characters that end an address run: verbs/labels around addresses in sentences. Not 和: roads are
     # named with it (万和路, 和平路); "A路和B路8号" is masked a little wider instead.
     _C = r"(?:(?![住址是的于及与电话身份证手机姓患者称反映投诉在，。；：,;:\s])" + CJK + r")"
+    NUMERALS = "〇零一二两三四五六七八九十百千"
+    _SPACE = "[ \u3000]?"
+    _NUMBER = "(?:[0-9]+(?:-[0-9]+)?|[" + NUMERALS + "]+)"  # 3-5号 is a range of house numbers
+    _UNIT = "(?:" + "|".join(UNITS) + ")"
+    HOUSE = (
+        f"{_NUMBER}{_SPACE}{_UNIT}(?:(?:[-之]|{_SPACE}){_NUMBER}{_SPACE}{_UNIT}){{0,4}}"
+        r"(?:-?[0-9]{1,4}(?![0-9]))?"
+    )
+    DASHED = r"[0-9]+(?:-[0-9]+){1,3}(?![0-9])(?!" + _SPACE + _UNIT + ")"
     REGEX = (
         r"(?P<v>(?:" + _C + r"{1,6}(?:省|自治区))?(?:" + _C + r"{1,6}市)?(?:" + _C + r"{1,8}(?:区|县))?"
-        r"(?:" + _C + r"{1,6}(?:镇|乡|街道))?(?:" + _C + r"{1,10}(?:公路|大道|路|街|道|巷|村|弄))?"
-        r"(?:[0-9]+(?:" + "|".join(UNITS) + r")[-之]?){1,5})"
+        r"(?:"
+        + _C
+        + r"{1,6}(?:镇|乡|街道))?(?:"
+        + _C
+        + r"{1,10}(?:公路|大道|路|街|道|巷|村|弄))?"
+        + _SPACE
+        + "(?:"
+        + HOUSE
+        + "|"
+        + DASHED
+        + "))"
     )
-    # Every match holds a house number: a digit (either width) right before a unit.
-    TRIGGER = patterns.chars("0-9", patterns.WRITTEN) + "(?:" + "|".join(UNITS) + ")"
+    # Every match holds a house number: a digit (either width) before a unit, numerals before a unit
+    # right after a road (not 路一直, 道两旁: they would send every other sentence to Presidio), or a dashed
+    # number right after a road.
+    TRIGGER = "|".join(
+        (
+            patterns.chars("0-9", patterns.WRITTEN) + _SPACE + _UNIT,
+            "(?:" + "|".join(ROAD_SUFFIXES) + ")" + _SPACE + "[" + NUMERALS + "]+" + _SPACE + _UNIT,
+            "(?:"
+            + "|".join(ROAD_SUFFIXES)
+            + ")"
+            + _SPACE
+            + patterns.chars("0-9", patterns.WRITTEN)
+            + "+"
+            + patterns.lit("-", patterns.WRITTEN),
+        )
+    )
+    # The value split into its place and its house number: the shortest place the rest is a house of.
+    _SPLIT = re.compile("(?P<place>.+?)" + _SPACE + "(?:(?P<house>" + HOUSE + ")|(?P<dashed>" + DASHED + "))")
 
     def __init__(self) -> None:
         super().__init__(
@@ -191,13 +246,13 @@ class AddressRecognizer(ZhPatternRecognizer):
         )
 
     def check(self, value: str, score: float) -> float | None:
-        head = re.match(r"\D*", value).group(0)
-        # A house number alone (1号线, 302室) is not an address; a place part must precede it.
-        if len(head) < 2 or not re.search(
-            r"(?:省|自治区|市|区|县|镇|乡|街道|公路|大道|路|街|道|巷|村|弄)$", head
-        ):
+        split = self._SPLIT.fullmatch(value)
+        # A house number alone (1号线, 302室, 三号楼) is not an address; a place part must precede it, and
+        # a dashed number (88-5-1201) counts only right after a road.
+        if split is None or len(split.group("place")) < 2:
             return None
-        return score
+        suffixes = self.ROAD_SUFFIXES if split.group("dashed") else self.PLACE_SUFFIXES
+        return score if split.group("place").endswith(suffixes) else None
 
 
 def all_recognizers() -> list[EntityRecognizer]:

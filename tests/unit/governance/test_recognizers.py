@@ -204,6 +204,17 @@ def test_address():
         "万祥镇万和路605弄2号1101室"
     ]  # 和 in a road name
     assert found(rec, "家住书院镇外灶村8组87号，") == ["书院镇外灶村8组87号"]  # villagers' group
+    # Read out in numerals, spaced, with a bare room number, the Shanghai way 弄-号-室, a range.
+    assert found(rec, "住址：申港大道八十八弄五号") == ["申港大道八十八弄五号"]
+    assert found(rec, "家住环湖西一路九十九号，") == ["环湖西一路九十九号"]
+    assert found(rec, "家住申港大道 88 弄 5 号") == ["申港大道 88 弄 5 号"]
+    assert found(rec, "住在芦潮港镇渔港路12号402") == ["芦潮港镇渔港路12号402"]
+    assert found(rec, "地址：申港大道88-5-1201，") == ["申港大道88-5-1201"]
+    assert found(rec, "申港大道3-5号施工") == ["申港大道3-5号"]
+    assert found(rec, "十二月三号来电") == []
+    assert found(rec, "三号楼漏水") == []
+    assert found(rec, "沪芦高速2-3公里") == []
+    assert found(rec, "G1501-2") == []
     assert found(rec, "分3组巡查") == []
     assert found(rec, "滴水湖地铁站1号口") == []
     assert found(rec, "申港大道积水") == []
@@ -231,6 +242,9 @@ def test_prefilter_admits_every_positive():
         "ｚ＠ｅ．ｃｏｍ",
         "李建国先生来电",
         "家住环湖西一路99号",
+        "住址：申港大道八十八弄五号",
+        "地址：申港大道88-5-1201",
+        "家住申港大道 88 弄",
         "护照EA1234567",
     ]
     assert all(pc.match_substring_regex(pa.array(positives), prefilter()).to_pylist())
