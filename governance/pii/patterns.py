@@ -135,10 +135,11 @@ def _digits(spelling: Spelling, count: str = "", ranges: str = "0-9") -> str:
 
 def resident_id_18(spelling: Spelling = CANONICAL) -> str:
     """GB 11643 ID, 18 characters. Typed grouped 6-8-4, 6-4-4-4 or 4-4-4-4-2, so a separator may
-    stand at any even position from the 4th; the date and check digit are the validators' job."""
+    stand at any even position from the 4th, and before the check character (…123 X); the date and
+    check digit are the validators' job."""
     d = _digits(spelling, "{2}")
     head = _digits(spelling, ranges="1-8") + _digits(spelling, "{3}")
-    return grouped(spelling, head, d, d, d, d, d, d, _digits(spelling) + chars("0-9X", spelling))
+    return grouped(spelling, head, d, d, d, d, d, d, _digits(spelling), chars("0-9X", spelling))
 
 
 def resident_id_15(spelling: Spelling = CANONICAL) -> str:
@@ -230,7 +231,8 @@ def plate(spelling: Spelling = CANONICAL) -> str:
     energy = chars("DF", spelling)
     last = chars(PLATE_LETTERS + "0-9", spelling, PLATE_SUFFIXES)
     serial = f"(?:{energy}{alnum}{d}{{4}}|{d}{{5}}{energy}|{alnum}{{4}}{last})"
-    return "[" + PLATE_PROVINCES + "]" + letter + separator(spelling, PLATE_SEPARATORS) + serial
+    province = "[" + PLATE_PROVINCES + "]"
+    return province + separator(spelling, " ") + letter + separator(spelling, PLATE_SEPARATORS) + serial
 
 
 def bank_card(spelling: Spelling = CANONICAL) -> str:
@@ -262,11 +264,18 @@ def passport_official(spelling: Spelling = CANONICAL) -> str:
 
 
 def email(spelling: Spelling = CANONICAL) -> str:
+    """An address; as typed, maybe with the Chinese full stop an input method puts for a dot in its domain
+    (qq。com) and a space either side of the @."""
     local = chars("A-Za-z0-9", spelling) + chars("A-Za-z0-9", spelling, "._%+-") + "*"
     label = chars("A-Za-z0-9", spelling, "-") + "+"
-    dot = lit(".", spelling)
+    dot = lit(".", spelling) if spelling is CANONICAL else "(?:" + lit(".", spelling) + "|。)"
+    at = (
+        lit("@", spelling)
+        if spelling is CANONICAL
+        else separator(spelling, " ") + lit("@", spelling) + separator(spelling, " ")
+    )
     domain = f"{label}(?:{dot}{label})*{dot}" + chars("A-Za-z", spelling) + "{2,24}"
-    return local + lit("@", spelling) + domain
+    return local + at + domain
 
 
 # The shape of each identifier a contract validator or the quality gate names.

@@ -16,6 +16,7 @@
 * Digits of other scripts and styles (Arabic-Indic ٣١٠…, Devanagari, Mongolian, mathematical bold 𝟑𝟏𝟎…,
   circled ③①⓪…, superscript …): a run of digits in which they stand, with at least ``MIN_NUMERAL_RUN``
   digits, is written in Arabic digits. Alone or in a short run (50m², a list's ⑴) they stay as written.
+* An ID number's check character typed as a look-alike of X (×, Ⅹ, ✕ …) after 17 digits: written ``X``.
 * A number typed digit by digit with a separator after each (3 1 0 1 1 5 …, 1-3-8-…): a run of at least
   ``MIN_SPACED_RUN`` single digits (an ID number's final X included) is written without the separators.
   Grouped numbers (138 1234 5678) are the recognizers' business and stay as typed.
@@ -107,6 +108,8 @@ OTHER_DIGITS = "".join(
 NUMBER_SEPARATORS = (
     " .-/_\u3000\uff0d\uff0e\uff0f\uff3f\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
 )
+# What is typed for that X when the keyboard offers none: the multiplication sign, Roman ten, crosses.
+LOOKALIKE_X = "×Ⅹⅹ✕✗╳"
 # The shortest run rewritten: a landline without its area code has 7 digits.
 MIN_NUMERAL_RUN = 7
 # How many numerals glued to either end of a number may belong to a word: 张三, 王五六 (a name), 三楼.
@@ -144,6 +147,7 @@ NEEDS_WORK = (
     f"[{INVISIBLE}]|[{SPACES}]|[{OTHER_DIGITS}]|[{DIGITS}][{DASHES}][{DIGITS}]"
     f"|[{NUMERALS}]{_SEPARATOR}?[{DIGITS}{NUMERALS}]|[{DIGITS}]{_SEPARATOR}?[{NUMERALS}]"
     f"|[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]{_SEPARATOR}[{DIGITS}{NUMERALS}]"
+    f"|[{DIGITS}]{_SEPARATOR}?[{LOOKALIKE_X}]"
 )
 
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]+")
@@ -166,6 +170,10 @@ _SPACED_RE = re.compile(
     f"(?:{_SEPARATOR}[{_CHECK_X}])?(?![{DIGITS}])"
 )
 _SEPARATOR_RE = re.compile(_SEPARATOR)
+# 17 digits and a look-alike of X: an ID number whose check character was typed with what was at hand.
+_LOOKALIKE_CHECK_RE = re.compile(
+    f"(?<![{DIGITS}])([{DIGITS}](?:{_SEPARATOR}?[{DIGITS}]){{16}}{_SEPARATOR}?)[{LOOKALIKE_X}]"
+)
 
 
 def _numerals_as_digits(run: re.Match[str]) -> str:
@@ -209,6 +217,7 @@ def plain_text(text: str) -> str:
         text = _OTHER_RUN_RE.sub(_other_digits_as_digits, text)
     text = _RUN_RE.sub(_numerals_as_digits, text)
     text = _DASH_RE.sub("-", text)
+    text = _LOOKALIKE_CHECK_RE.sub(r"\1X", text)
     return _SPACED_RE.sub(lambda run: _SEPARATOR_RE.sub("", run.group()), text)
 
 

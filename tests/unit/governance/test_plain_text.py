@@ -10,7 +10,7 @@ import unicodedata
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from gov_gen import resident_id
+from gov_gen import resident_id, resident_id_ending_x
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +19,7 @@ from governance.pii.text import mask_one, mask_texts
 from governance.privacy_scan import scan_table
 
 ID = resident_id("310115", "19900101", "123")
+ID_X = resident_id_ending_x()
 MOBILE = "13812345678"
 TO_NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
 
@@ -53,6 +54,8 @@ HIDDEN = {
     "slashes between groups": f"身份证{ID[:6]}/{ID[6:14]}/{ID[14:]}",
     "underscores between groups, as a file name joins them": f"扫描件 身份证_{ID[:6]}_{ID[6:14]}_{ID[14:]}",
     "glued to an ASCII label": f"证件ID{ID}已核验",
+    "check character typed as a multiplication sign": f"身份证{ID_X[:17]}×",
+    "check character typed as Roman ten, after a space": f"身份证{ID_X[:6]} {ID_X[6:14]} {ID_X[14:17]} Ⅹ",
     "in Arabic-Indic digits": f"身份证{ID.translate(ARABIC_INDIC)}",
     "in mathematical bold digits": f"身份证{ID.translate(MATH_BOLD)}",
     "in circled digits, zero as written": f"身份证{ID.translate(CIRCLED)}",
@@ -86,6 +89,7 @@ def test_a_hidden_id_number_is_masked_by_both_paths(text):
     masked, found = mask_one(text)
     assert found == {"cn_resident_id": 1}
     assert "<身份证号>" in masked and ID[6:14] not in masked.replace(ZWSP, "")
+    assert ID_X[6:14] not in masked
     assert mask_texts([text]).array.to_pylist() == [masked]
 
 
@@ -170,7 +174,7 @@ def test_an_array_needing_nothing_is_returned_as_it_is_and_nulls_stay_null():
 
 ALPHABET = (
     "0123456789０５X 　-—.·三四五六七八九〇零幺两壹捌张号\u200b\u00ad\ufeff\u00a0\u2009\u202f\u2013\u2212"
-    "٣٧१①²𝟖"
+    "٣٧१①²𝟖×Ⅹ"
 )
 
 

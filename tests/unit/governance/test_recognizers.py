@@ -128,7 +128,7 @@ def test_landline_look_alikes():
 
 
 @pytest.mark.parametrize(
-    "value", ["沪A12345", "沪AD12345", "沪A12345D", "粤B1234学", "沪A·C8888", "京A1234警"]
+    "value", ["沪A12345", "沪AD12345", "沪A12345D", "粤B1234学", "沪A·C8888", "京A1234警", "沪 A12345"]
 )
 def test_plate_positives(value):
     assert found(r.PlateRecognizer(), f"车辆{value}违停") == [value]
@@ -166,6 +166,9 @@ def test_passport_and_email():
         "ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ"
     ]
     assert found(r.EmailRecognizer(), "版本v1.2@beta") == []
+    # As an input method types it: a Chinese full stop for a dot, spaces around the @.
+    assert found(r.EmailRecognizer(), "邮箱zhangsan@qq。com，") == ["zhangsan@qq。com"]
+    assert found(r.EmailRecognizer(), "发到 zhangsan @ qq.com 谢谢") == ["zhangsan @ qq.com"]
 
 
 @pytest.mark.parametrize(
