@@ -77,6 +77,17 @@ def _valid_birth_date(year: int, month: int, day: int, today: dt.date | None = N
     return year >= MIN_BIRTH_YEAR and born <= (today or dt.date.today())
 
 
+def is_mistyped_resident_id(value: str | None) -> bool:
+    """True for an 18-character ID with a valid province and birth date whose check character is wrong:
+    one digit mistyped, most likely, and still a person's number (region, birth date, sequence)."""
+    s = normalise_id(value or "")
+    if len(s) != 18 or not _ID18_RE.fullmatch(s) or int(s[:2]) not in PROVINCE_CODES:
+        return False
+    if not _valid_birth_date(int(s[6:10]), int(s[10:12]), int(s[12:14])):
+        return False
+    return resident_id_check_char(s[:17]) != s[17]
+
+
 def is_valid_resident_id(value: str | None) -> bool:
     """True for an 18-digit ID with a valid province, birth date and check digit, or a 15-digit
     legacy ID (before 1999, no check digit) with a valid province and birth date.

@@ -39,7 +39,10 @@ __all__ = ["LANGUAGE", "ChineseNameRecognizer", "all_recognizers"]
 
 
 class ResidentIdRecognizer(ZhPatternRecognizer):
-    """18-digit GB 11643 resident ID: region, birth date and check digit must all be valid."""
+    """18-digit GB 11643 resident ID: region, birth date and check digit all valid; or, after an ID word
+    (身份证, 证件号 …), with a wrong check character: a mistyped ID still names its person."""
+
+    MISTYPED = 0.3  # below the threshold: only a context word lifts it
 
     def __init__(self) -> None:
         super().__init__(
@@ -50,11 +53,14 @@ class ResidentIdRecognizer(ZhPatternRecognizer):
         )
 
     def check(self, value: str, score: float) -> float | None:
-        # A checksum-valid id stays above threshold even next to an "order number" label.
-        return 1.0 if checksums.is_valid_resident_id(value) else None
+        if checksums.is_valid_resident_id(value):
+            return 1.0
+        return self.MISTYPED if checksums.is_mistyped_resident_id(value) else None
 
     def context_score(self, text: str, start: int, score: float) -> float:
-        return max(0.7, super().context_score(text, start, score))
+        scored = super().context_score(text, start, score)
+        # A checksum-valid id stays above threshold even next to an "order number" label.
+        return max(0.7, scored) if score >= 1.0 else scored
 
 
 class LegacyResidentIdRecognizer(ZhPatternRecognizer):

@@ -40,7 +40,8 @@ def test_resident_id_positives(value):
 @pytest.mark.parametrize(
     "text",
     [
-        f"身份证{wrong_check_digit(ID)}",
+        wrong_check_digit(ID),  # a wrong check character and no ID word before it
+        f"订单号{wrong_check_digit(ID)}",
         "订单号201903051230451234",  # 18 digits, not an id
         "交易流水123456789012345678",
         f"编号{ID}9",  # 19 digits: an id inside a longer number is not an id
@@ -49,6 +50,12 @@ def test_resident_id_positives(value):
 )
 def test_resident_id_look_alikes(text):
     assert found(r.ResidentIdRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("label", ["身份证", "身份证号：", "证件号码 "])
+def test_a_mistyped_id_after_an_id_word_is_still_an_id(label):
+    mistyped = wrong_check_digit(ID)
+    assert found(r.ResidentIdRecognizer(), f"{label}{mistyped}，已核验") == [mistyped]
 
 
 def test_legacy_id_needs_context_and_valid_date():
