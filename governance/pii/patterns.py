@@ -134,12 +134,11 @@ def _digits(spelling: Spelling, count: str = "", ranges: str = "0-9") -> str:
 
 
 def resident_id_18(spelling: Spelling = CANONICAL) -> str:
-    """GB 11643 ID, 18 characters. Typed grouped 6-8-4, 6-4-4-4 or 4-4-4-4-2, so a separator may
-    stand at any even position from the 4th, and before the check character (…123 X); the date and
-    check digit are the validators' job."""
-    d = _digits(spelling, "{2}")
-    head = _digits(spelling, ranges="1-8") + _digits(spelling, "{3}")
-    return grouped(spelling, head, d, d, d, d, d, d, _digits(spelling), chars("0-9X", spelling))
+    """GB 11643 ID, 18 characters. As typed, a separator may stand between any two of them (6-8-4,
+    6-4-4-4, 4-4-4-4-2, 3-3-4-4-4, … 123 X): the date and check character, which the validators check,
+    keep two numbers typed side by side from reading as one."""
+    head = _digits(spelling, ranges="1-8")
+    return grouped(spelling, head, *[_digits(spelling)] * 16, chars("0-9X", spelling))
 
 
 def resident_id_15(spelling: Spelling = CANONICAL) -> str:

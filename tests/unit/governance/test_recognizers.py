@@ -31,6 +31,10 @@ def classes(text):
         " ".join(ID[i : i + 4] for i in range(0, 18, 4)),  # 3101 1519 9001 0112 3X, as bank forms group
         f"{ID[:6]}.{ID[6:10]}.{ID[10:14]}.{ID[14:]}",
         to_fullwidth(f"{ID[:6]}-{ID[6:14]}-{ID[14:]}"),
+        f"{ID[:3]} {ID[3:6]} {ID[6:10]} {ID[10:14]} {ID[14:]}",  # the region split 3-3
+        f"{ID[:2]}-{ID[2:4]}-{ID[4:6]}-{ID[6:14]}-{ID[14:]}",
+        f"{ID[:9]} {ID[9:]}",
+        f"{ID[0]} {ID[1:]}",
     ],
 )
 def test_resident_id_positives(value):
