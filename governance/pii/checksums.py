@@ -77,15 +77,21 @@ def _valid_birth_date(year: int, month: int, day: int, today: dt.date | None = N
     return year >= MIN_BIRTH_YEAR and born <= (today or dt.date.today())
 
 
+def _id18_region_and_date_valid(s: str) -> bool:
+    """An 18-character ID (normalised) with a valid province and birth date, whatever its check character."""
+    return (
+        len(s) == 18
+        and _ID18_RE.fullmatch(s) is not None
+        and int(s[:2]) in PROVINCE_CODES
+        and _valid_birth_date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    )
+
+
 def is_mistyped_resident_id(value: str | None) -> bool:
     """True for an 18-character ID with a valid province and birth date whose check character is wrong:
     one digit mistyped, most likely, and still a person's number (region, birth date, sequence)."""
     s = normalise_id(value or "")
-    if len(s) != 18 or not _ID18_RE.fullmatch(s) or int(s[:2]) not in PROVINCE_CODES:
-        return False
-    if not _valid_birth_date(int(s[6:10]), int(s[10:12]), int(s[12:14])):
-        return False
-    return resident_id_check_char(s[:17]) != s[17]
+    return _id18_region_and_date_valid(s) and resident_id_check_char(s[:17]) != s[17]
 
 
 def is_valid_resident_id(value: str | None) -> bool:
@@ -97,12 +103,8 @@ def is_valid_resident_id(value: str | None) -> bool:
     if not value:
         return False
     s = normalise_id(value)
-    if len(s) == 18 and _ID18_RE.fullmatch(s):
-        if int(s[:2]) not in PROVINCE_CODES:
-            return False
-        if not _valid_birth_date(int(s[6:10]), int(s[10:12]), int(s[12:14])):
-            return False
-        return resident_id_check_char(s[:17]) == s[17]
+    if len(s) == 18:
+        return _id18_region_and_date_valid(s) and resident_id_check_char(s[:17]) == s[17]
     if len(s) == 15 and _ID15_RE.fullmatch(s):
         return int(s[:2]) in PROVINCE_CODES and _valid_birth_date(
             1900 + int(s[6:8]), int(s[8:10]), int(s[10:12])
