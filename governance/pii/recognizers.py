@@ -182,30 +182,14 @@ class AddressRecognizer(ZhPatternRecognizer):
 
     # House-number units; 组 is the villagers' group of a rural address (新建村13组85号).
     UNITS = ("号楼", "弄", "号", "栋", "幢", "单元", "室", "层", "楼", "组")
-    PLACE_SUFFIXES = (
-        "省",
-        "自治区",
-        "市",
-        "区",
-        "县",
-        "镇",
-        "乡",
-        "街道",
-        "公路",
-        "大道",
-        "路",
-        "街",
-        "道",
-        "巷",
-        "村",
-        "弄",
-    )
     ROAD_SUFFIXES = ("公路", "大道", "路", "街", "道", "巷", "村", "弄")
+    PLACE_SUFFIXES = ("省", "自治区", "市", "区", "县", "镇", "乡", "街道", *ROAD_SUFFIXES)
     # Characters that end an address run: verbs/labels around addresses in sentences. Not 和: roads are
     # named with it (万和路, 和平路); "A路和B路8号" is masked a little wider instead.
     _C = r"(?:(?![住址是的于及与电话身份证手机姓患者称反映投诉在，。；：,;:\s])" + CJK + r")"
     NUMERALS = "〇零一二两三四五六七八九十百千"
     _SPACE = "[ \u3000]?"
+    _ROAD = "(?:" + "|".join(ROAD_SUFFIXES) + ")"
     _NUMBER = "(?:[0-9]+(?:-[0-9]+)?|[" + NUMERALS + "]+)"  # 3-5号 is a range of house numbers
     _UNIT = "(?:" + "|".join(UNITS) + ")"
     HOUSE = (
@@ -214,33 +198,18 @@ class AddressRecognizer(ZhPatternRecognizer):
     )
     DASHED = r"[0-9]+(?:-[0-9]+){1,3}(?![0-9])(?!" + _SPACE + _UNIT + ")"
     REGEX = (
-        r"(?P<v>(?:" + _C + r"{1,6}(?:省|自治区))?(?:" + _C + r"{1,6}市)?(?:" + _C + r"{1,8}(?:区|县))?"
-        r"(?:"
-        + _C
-        + r"{1,6}(?:镇|乡|街道))?(?:"
-        + _C
-        + r"{1,10}(?:公路|大道|路|街|道|巷|村|弄))?"
-        + _SPACE
-        + "(?:"
-        + HOUSE
-        + "|"
-        + DASHED
-        + "))"
+        f"(?P<v>(?:{_C}{{1,6}}(?:省|自治区))?(?:{_C}{{1,6}}市)?(?:{_C}{{1,8}}(?:区|县))?"
+        f"(?:{_C}{{1,6}}(?:镇|乡|街道))?(?:{_C}{{1,10}}{_ROAD})?{_SPACE}(?:{HOUSE}|{DASHED}))"
     )
     # Every match holds a house number: a digit (either width) before a unit, numerals before a unit
     # right after a road (not 路一直, 道两旁: they would send every other sentence to Presidio), or a dashed
     # number right after a road.
+    _WRITTEN_DIGIT = patterns.chars("0-9", patterns.WRITTEN)
     TRIGGER = "|".join(
         (
-            patterns.chars("0-9", patterns.WRITTEN) + _SPACE + _UNIT,
-            "(?:" + "|".join(ROAD_SUFFIXES) + ")" + _SPACE + "[" + NUMERALS + "]+" + _SPACE + _UNIT,
-            "(?:"
-            + "|".join(ROAD_SUFFIXES)
-            + ")"
-            + _SPACE
-            + patterns.chars("0-9", patterns.WRITTEN)
-            + "+"
-            + patterns.lit("-", patterns.WRITTEN),
+            _WRITTEN_DIGIT + _SPACE + _UNIT,
+            _ROAD + _SPACE + "[" + NUMERALS + "]+" + _SPACE + _UNIT,
+            _ROAD + _SPACE + _WRITTEN_DIGIT + "+" + patterns.lit("-", patterns.WRITTEN),
         )
     )
     # The value split into its place and its house number: the shortest place the rest is a house of.
