@@ -50,6 +50,13 @@ GIVEN = "(?:(?:" + NAME_SPACE + CJK + "){1,2}|" + NAME_SPACE + "?" + CJK + "{0,2
 NAME_DOT_CHARS = "·・•‧."
 NAME_DOTS = "[" + NAME_DOT_CHARS + "]"
 DOTTED = CJK + "{1,8}(?:" + NAME_DOTS + CJK + "{1,10}){1,3}"
+# A name in Latin letters (pinyin, maybe with tone marks, or a foreign name), two to four words: Zhang San,
+# ZHANG Xiaoming, Wang Xiao-ming, Zhāng Sān.
+LATIN_LETTER = "[A-Za-z\uff21-\uff3a\uff41-\uff5a\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
+LATIN_NAME = LATIN_LETTER + "{2,}(?:[ \u3000-]" + LATIN_LETTER + "{2,}){1,3}"
+# More names after a labelled one, in a list: 联系人：张三、李四 / 申请人王小明和李红. Not after a space or a
+# comma: 患者张伟 高血压 is one name and a diagnosis.
+LIST_JOINERS = "(?:[、/／]|和|及|与)"
 
 
 class ChineseNameRecognizer(EntityRecognizer):
@@ -59,6 +66,8 @@ class ChineseNameRecognizer(EntityRecognizer):
     # Python patterns: the name is the ``v`` group; what only qualifies it is looked around.
     LABELLED = LABEL + LABEL_GAP + "(?P<v>" + SURNAME + GIVEN + ")"
     LABELLED_DOTTED = LABEL + LABEL_GAP + "(?P<v>" + DOTTED + ")"
+    LABELLED_LATIN = LABEL + LABEL_GAP + "(?P<v>" + LATIN_NAME + ")(?!" + LATIN_LETTER + ")"
+    LISTED = LIST_JOINERS + "(?P<v>" + SURNAME + CJK + "{1,2})"
     TITLED = "(?P<v>" + SURNAME + CJK + "{1,2}?)(?=" + HONORIFIC + ")"
     OPENING = (
         "(?:^|(?<=" + CLAUSE_BREAK + "))(?P<v>" + SURNAME + CJK + "{1,2}?)(?=" + SPOKEN_OR_ANNOTATED + ")"
@@ -68,6 +77,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         (
             LABEL + LABEL_GAP + SURNAME,
             LABEL + LABEL_GAP + CJK + "{1,8}" + NAME_DOTS + CJK,
+            LABEL + LABEL_GAP + LATIN_LETTER + "{2}",
             SURNAME + CJK + "{1,2}" + HONORIFIC,
             "(?:^|" + CLAUSE_BREAK + ")" + SURNAME + CJK + "{1,2}" + SPOKEN_OR_ANNOTATED,
         )
@@ -83,12 +93,16 @@ class ChineseNameRecognizer(EntityRecognizer):
             for p, score in (
                 (self.LABELLED, 0.85),
                 (self.LABELLED_DOTTED, 0.85),
+                (self.LABELLED_LATIN, 0.85),
                 (self.TITLED, 0.75),
                 (self.OPENING, 0.6),
             )
         )
         self._stops = tuple(NAME_STOPS)
         self._word_stops = tuple(stop for stop in NAME_STOPS if len(stop) > 1)
+        self._labelled = self._patterns[0][0]
+        self._listed = re.compile(self.LISTED, FLAGS)
+        self._latin = re.compile(LATIN_LETTER)
         self._compound = tuple(COMPOUND_SURNAMES)
         # Words that begin with a surname character but name a role, not a person (来电人, 公司, 司机).
         self._not_names = tuple(NOT_NAMES | set(NAME_LABELS))
@@ -117,25 +131,42 @@ class ChineseNameRecognizer(EntityRecognizer):
         results = []
         for regex, score in self._patterns:
             for m in regex.finditer(text):
-                start, end = m.span("v")
-                end = self._trim(text, start, end)
-                while end > start and text[end - 1] in NAME_SPACE_CHARS:
-                    end -= 1
-                surname_len = self._surname_len(text, start)
-                given = text[start + surname_len : end].replace(" ", "").replace("\u3000", "")
-                # A surname alone (王先生) identifies nobody; require at least one given character.
-                if not given or text.startswith(self._not_names, start):
-                    continue
-                results.append(
-                    RecognizerResult(
-                        PERSON_NAME,
-                        start,
-                        end,
-                        score,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
+                found = self._name(text, *m.span("v"), score)
+                results += [found] if found else []
+                if regex is self._labelled and found:
+                    results += self._names_listed_after(text, found)
         return EntityRecognizer.remove_duplicates(results)
+
+    def _names_listed_after(self, text: str, first: RecognizerResult) -> list[RecognizerResult]:
+        """The names a list joins to a labelled one (张三、李四和王五), each checked like the first."""
+        names, end = [], first.end
+        while (m := self._listed.match(text, end)) and (found := self._name(text, *m.span("v"), first.score)):
+            names.append(found)
+            end = found.end
+        return names
+
+    def _name(self, text: str, start: int, end: int, score: float) -> RecognizerResult | None:
+        """The name in ``text[start:end]`` once trimmed, or None when no person is named there."""
+        if self._latin.match(text, start):
+            return self._result(start, end, score)
+        end = self._trim(text, start, end)
+        while end > start and text[end - 1] in NAME_SPACE_CHARS:
+            end -= 1
+        surname_len = self._surname_len(text, start)
+        given = text[start + surname_len : end].replace(" ", "").replace("\u3000", "")
+        # A surname alone (王先生) identifies nobody; require at least one given character.
+        if not given or text.startswith(self._not_names, start):
+            return None
+        return self._result(start, end, score)
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            PERSON_NAME,
+            start,
+            end,
+            score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )

@@ -107,9 +107,10 @@ def _normalised(values: ArrayLike, pii_class: str | None) -> ArrayLike:
     if pii_class == CN_PLATE:
         return pc.utf8_upper(_strip(s, patterns.SEPARATOR_RUN))
     if pii_class == EMAIL:
-        # As an input method types it (zhangsan @ qq。com): the full stop is a dot, spaces by the @ go.
-        s = pc.replace_substring_regex(pc.replace_substring(s, "。", "."), r"\s*@\s*", "@")
-        return pc.utf8_lower(pc.utf8_trim_whitespace(s))
+        # As typed (zhangsan @ qq。com) or written out (zhangsan(at)qq dot com): one @, plain dots.
+        s = pc.replace_substring_regex(pc.utf8_trim_whitespace(s), patterns.email_dot(patterns.FOLDED), ".")
+        s = pc.replace_substring_regex(s, patterns.email_at(patterns.FOLDED), "@")
+        return pc.utf8_lower(s)
     if pii_class == PERSON_NAME:
         return _strip(s, r"[\s·•]+")
     return pc.utf8_trim_whitespace(s)

@@ -189,13 +189,16 @@ def local_number(spelling: Spelling = CANONICAL) -> str:
     )
 
 
-# The labels a local number (no area code) is given after in a text: 电话58881234, 座机：5888 1234.
+# The labels a local number (no area code) is given after in a text: 电话58881234, 座机：5888 1234,
+# 电话号码 58881234, Tel: 5888-1234 (the Latin ones in either case).
 LOCAL_NUMBER_LABELS = ("电话", "座机", "固话", "传真")
+LOCAL_NUMBER_LATIN_LABELS = ("tel", "fax")
 
 
 def labelled_local_number(spelling: Spelling = CANONICAL) -> str:
-    """A local number right after its label (and maybe a colon or 是/为), the number in group ``v``."""
-    label = "(?:" + "|".join(LOCAL_NUMBER_LABELS) + ")"
+    """A local number right after its label (and maybe 号码, a colon or 是/为), the number in group ``v``."""
+    latin = [_word(word, spelling) + lit(".", spelling) + "?" for word in LOCAL_NUMBER_LATIN_LABELS]
+    label = "(?:(?:" + "|".join(LOCAL_NUMBER_LABELS) + ")(?:号码)?|" + "|".join(latin) + ")"
     between = "(?:" + lit(":", spelling) + "|是|为)?" + chars("", spelling, " ") + "?"
     number = local_number(spelling)
     return label + between + (number if spelling is WRITTEN else "(?P<v>" + number + ")")
@@ -262,19 +265,56 @@ def passport_official(spelling: Spelling = CANONICAL) -> str:
     return chars("DSP", spelling) + _digits(spelling, "{7,8}")
 
 
+# How an address is written to keep it from harvesters: ``zhangsan(at)qq(dot)com``, ``zhangsan [at] qq.com``,
+# ``zhangsan at qq dot com``, ``zhangsan#qq.com`` (#换成@), ``zhangsan艾特qq.com``; the words in either case.
+OBFUSCATION_BRACKETS = ("()", "[]", "{}", "<>")
+AT_OBFUSCATIONS = ("#", "艾特")
+
+
+def _word(text: str, spelling: Spelling) -> str:
+    """An ASCII word in either case (when typed), in either width (when ``WRITTEN``)."""
+    return "".join(chars(c.upper(), spelling) for c in text) if spelling is not CANONICAL else lit(text)
+
+
+def _obfuscated(word: str, spelling: Spelling) -> str:
+    """``word`` bracketed (maybe spaced inside and out) or between spaces: (at), [ dot ], ' at '."""
+    space = chars("", spelling, " ")
+    w = _word(word, spelling)
+    bracketed = [
+        lit(o, spelling) + space + "*" + w + space + "*" + lit(c, spelling) for o, c in OBFUSCATION_BRACKETS
+    ]
+    return "(?:" + space + "*(?:" + "|".join(bracketed) + ")" + space + "*|" + space + "+" + w + space + "+)"
+
+
+def email_at(spelling: Spelling = CANONICAL) -> str:
+    """What stands for the @ of an address: as typed, maybe spaced, or written out (``AT_OBFUSCATIONS``,
+    :func:`_obfuscated`)."""
+    if spelling is CANONICAL:
+        return lit("@")
+    at = separator(spelling, " ") + lit("@", spelling) + separator(spelling, " ")
+    written_out = [lit(a, spelling) for a in AT_OBFUSCATIONS] + [_obfuscated("at", spelling)]
+    return "(?:" + "|".join([at, *written_out]) + ")"
+
+
+def email_dot(spelling: Spelling = CANONICAL) -> str:
+    """What stands for a dot of an address: as typed, maybe the Chinese full stop an input method puts
+    (qq。com), or written out: (dot), [dot], ' dot '."""
+    if spelling is CANONICAL:
+        return lit(".")
+    return "(?:" + lit(".", spelling) + "|。|" + _obfuscated("dot", spelling) + ")"
+
+
 def email(spelling: Spelling = CANONICAL) -> str:
-    """An address; as typed, maybe with the Chinese full stop an input method puts for a dot in its domain
-    (qq。com) and a space either side of the @."""
-    local = chars("A-Za-z0-9", spelling) + chars("A-Za-z0-9", spelling, "._%+-") + "*"
+    """An address, its @ and dots as :func:`email_at` and :func:`email_dot` read them."""
+    local_char = chars("A-Za-z0-9", spelling, "._%+-")
     label = chars("A-Za-z0-9", spelling, "-") + "+"
-    dot = lit(".", spelling) if spelling is CANONICAL else "(?:" + lit(".", spelling) + "|。)"
-    at = (
-        lit("@", spelling)
-        if spelling is CANONICAL
-        else separator(spelling, " ") + lit("@", spelling) + separator(spelling, " ")
+    dot = email_dot(spelling)
+    local = chars("A-Za-z0-9", spelling) + local_char + "*"
+    if spelling is not CANONICAL:
+        local += "(?:" + _obfuscated("dot", spelling) + local_char + "+)*"
+    return (
+        local + email_at(spelling) + f"{label}(?:{dot}{label})*{dot}" + chars("A-Za-z", spelling) + "{2,24}"
     )
-    domain = f"{label}(?:{dot}{label})*{dot}" + chars("A-Za-z", spelling) + "{2,24}"
-    return local + at + domain
 
 
 # The shape of each identifier a contract validator or the quality gate names.

@@ -35,6 +35,8 @@ NOT_BEFORE_ALNUM = r"(?![0-9A-Za-z])"  # and after it
 # another digit makes it part of a longer number.
 NOT_AFTER_DIGIT = r"(?<![0-9])"
 NOT_BEFORE_DIGIT = r"(?![0-9])"
+# For a match that opens with a word (Tel: 5888 1234): not the end of a longer one (hotel).
+NOT_AFTER_LETTER = r"(?<![A-Za-z])"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from governance.pii.patterns import CJK, PLATE_SEPARATORS
 from governance.pii.recognizer_base import (
     LANGUAGE,
     NOT_AFTER_DIGIT,
+    NOT_AFTER_LETTER,
     NOT_BEFORE_ALNUM,
     NOT_BEFORE_DIGIT,
     Shaped,
@@ -101,7 +102,13 @@ class LandlineRecognizer(ZhPatternRecognizer):
                 shaped("cn_landline", patterns.landline, 0.6),
                 shaped("cn_landline_bare", patterns.landline_bare, 0.3),
                 # Its label is its context: the number alone (group v) is masked.
-                shaped("cn_landline_local", patterns.labelled_local_number, 0.6, "", NOT_BEFORE_ALNUM),
+                shaped(
+                    "cn_landline_local",
+                    patterns.labelled_local_number,
+                    0.6,
+                    NOT_AFTER_LETTER,
+                    NOT_BEFORE_ALNUM,
+                ),
             ],
             CONTEXT[CN_LANDLINE],
         )

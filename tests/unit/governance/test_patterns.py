@@ -106,3 +106,19 @@ def test_prefilter_groups_refuse_a_recognizer_without_a_trigger():
     plain = PatternRecognizer(supported_entity="cn_mobile", deny_list=["x"], supported_language="zh")
     with pytest.raises(TypeError, match="no prefilter trigger"):
         groups_of([*all_recognizers(), plain])
+
+
+def test_an_address_written_out_normalises_to_one_form():
+    # One person, one pseudonym: the spellings a harvester-shy writer uses all read as the address.
+    spellings = [
+        "zhang.san@qq.com",
+        " Zhang.San @ QQ.COM ",
+        "zhang.san@qq。com",
+        "zhang(dot)san(at)qq(dot)com",
+        "zhang.san [ AT ] qq.com",
+        "zhang dot san at qq dot com",
+        "zhang.san#qq.com",
+        "zhang.san艾特qq.com",
+        "ｚｈａｎｇ．ｓａｎ（ａｔ）ｑｑ．ｃｏｍ",
+    ]
+    assert set(normalise(pa.array(spellings), PiiClass.EMAIL).to_pylist()) == {"zhang.san@qq.com"}

@@ -108,14 +108,27 @@ def test_landline_positives(value):
     assert found(r.LandlineRecognizer(), f"办公电话{value}") == [value]
 
 
-@pytest.mark.parametrize("text", ["电话58001234", "座机：5800 1234", "传真是5800123", "固话 5800-1234"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话58001234",
+        "座机：5800 1234",
+        "传真是5800123",
+        "固话 5800-1234",
+        "电话号码：58001234",
+        "Tel: 5800 1234",
+        "TEL：58001234",
+        "fax.5800-1234",
+    ],
+)
 def test_a_local_number_is_a_landline_right_after_its_label(text):
     number = text[next(i for i, c in enumerate(text) if c.isdigit()) :]
     assert found(r.LandlineRecognizer(), f"{text}，请回电") == [number]
 
 
 @pytest.mark.parametrize(
-    "text", ["编号58001234", "面积58001234平方米", "电话号码共58001234条", "电话580012345"]
+    "text",
+    ["编号58001234", "面积58001234平方米", "电话号码共58001234条", "电话580012345", "hotel 58001234 rooms"],
 )
 def test_a_local_number_without_its_label_is_no_landline(text):
     assert found(r.LandlineRecognizer(), text) == []
@@ -180,6 +193,18 @@ def test_passport_and_email():
     # As an input method types it: a Chinese full stop for a dot, spaces around the @.
     assert found(r.EmailRecognizer(), "邮箱zhangsan@qq。com，") == ["zhangsan@qq。com"]
     assert found(r.EmailRecognizer(), "发到 zhangsan @ qq.com 谢谢") == ["zhangsan @ qq.com"]
+    # Written out to keep harvesters off: each is an address.
+    for written in (
+        "zhangsan(at)qq(dot)com",
+        "zhang.san [AT] 163.com",
+        "zhangsan at qq dot com",
+        "zhangsan#qq.com",
+        "zhangsan艾特qq.com",
+        "zhang(dot)san（ａｔ）qq.com",
+    ):
+        assert found(r.EmailRecognizer(), f"邮箱：{written}，谢谢") == [written]
+    for not_an_address in ("C#.net", "会议在 at 10 dot 30", "见面 at home", "编号#2023.12"):
+        assert found(r.EmailRecognizer(), not_an_address) == []
 
 
 @pytest.mark.parametrize(
@@ -196,6 +221,13 @@ def test_passport_and_email():
         ("联系人：张三 李四", "张三"),  # a space after the given name ends it
         ("联系人：艾合买提·买买提，电话", "艾合买提·买买提"),
         ("申请人：米拉.阿不都热合曼", "米拉.阿不都热合曼"),
+        # In Latin letters: pinyin (with or without tone marks, any case), a hyphenated given name.
+        ("联系人：Zhang San 电话", "Zhang San"),
+        ("姓名：ZHANG Xiaoming，男", "ZHANG Xiaoming"),
+        ("姓名: Zhāng Sān", "Zhāng Sān"),
+        ("申请人：Wang Xiao-ming", "Wang Xiao-ming"),
+        ("联系人：Ｚｈａｎｇ　Ｓａｎ，", "Ｚｈａｎｇ　Ｓａｎ"),
+        ("申请人李红提交材料", "李红"),
     ],
 )
 def test_person_name_positives(text, name):
@@ -203,7 +235,33 @@ def test_person_name_positives(text, name):
 
 
 @pytest.mark.parametrize(
-    "text", ["张江临港园区招商", "王先生来电", "高温预警", "市民反映申港大道积水", "联系人：王 先生"]
+    ("text", "names"),
+    [
+        ("联系人：张三、李四和王五，电话", ["张三", "李四", "王五"]),
+        ("申请人王小明和李红提交", ["王小明", "李红"]),
+        ("联系人：张三/李四", ["张三", "李四"]),
+        ("联系人：张三、负责人李四", ["张三", "李四"]),
+        ("患者张伟 高血压", ["张伟"]),  # a space or comma does not make a list: a diagnosis may follow
+        ("患者张伟，高血压", ["张伟"]),
+        ("患者张伟和家属到院", ["张伟"]),
+    ],
+)
+def test_names_listed_after_a_labelled_one(text, names):
+    assert found(r.ChineseNameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张江临港园区招商",
+        "王先生来电",
+        "高温预警",
+        "市民反映申港大道积水",
+        "联系人：王 先生",
+        "患者CT检查",
+        "患者 CT 检查正常",
+        "联系人：N/A",
+    ],
 )
 def test_person_name_needs_label_or_title_and_a_given_name(text):
     assert found(r.ChineseNameRecognizer(), text) == []
@@ -260,6 +318,9 @@ def test_prefilter_admits_every_positive():
         "地址：申港大道88-5-1201",
         "家住申港大道 88 弄",
         "护照EA1234567",
+        "联系人：Ｚｈａｎｇ Ｓａｎ",
+        "邮箱：zhangsan(at)qq(dot)com",
+        "邮箱：ｚｈａｎｇ＃ｑｑ。ｃｏｍ",
     ]
     assert all(pc.match_substring_regex(pa.array(positives), prefilter()).to_pylist())
 
