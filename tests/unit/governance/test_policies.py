@@ -19,7 +19,17 @@ def run(values, policy, pii_class, option=None, key=KEY):
     ("pii_class", "values", "expected"),
     [
         ("cn_resident_id", [ID, to_fullwidth(ID), None], [f"310115********{ID[-4:]}"] * 2 + [None]),
-        ("cn_mobile", ["13812345678", "+86 138-1234-5678", "8613812345678"], ["138****5678"] * 3),
+        (
+            "cn_mobile",
+            [
+                "13812345678",
+                "+86 138-1234-5678",
+                "8613812345678",
+                "(138)1234 5678",
+                "（１３８）１２３４５６７８",
+            ],
+            ["138****5678"] * 5,
+        ),
         (
             "cn_landline",
             [

@@ -78,6 +78,9 @@ def test_legacy_id_needs_context_and_valid_date():
         "138 1234 5678",
         "1381 234 5678",
         "138.1234.5678",
+        "(138)12345678",  # its first group bracketed as an area code is
+        "（１３８） １２３４-５６７８",
+        "+86 (138)1234 5678",
     ],
 )
 def test_mobile_positives(value):
