@@ -108,11 +108,18 @@ NAME_LABELS = (
     "开户人",
     "老人",
     "姓名是",
+    # A person naming themselves or another: 我叫李四, 名叫王小明的男子, 本人张伟.
+    "我叫",
+    "名叫",
+    "本人",
 )
 # Reporting verbs: a clause that opens with a name and one of these quotes a person (刘波来电称…).
 SPEECH_VERBS = ("来电", "致电", "反映", "投诉", "举报", "报称", "表示", "称")
 # In brackets right after a name, these introduce the person's identifiers: 王小明（身份证…）.
 IDENTITY_WORDS = ("身份证", "证件", "电话", "手机", "联系")
+# After a name and 的, these say a person's identifier follows: 张三的手机是…. Only what a place or a
+# thing does not have: 陈列馆的地址, 周边的电话 and 石头的车牌 name no one.
+OWNED_IDENTIFIERS = ("身份证", "证件", "手机", "家庭住址", "户籍", "银行卡", "护照")
 # Words a surname character can start that name a role, not a person ("来电反映", "公司表示"); the
 # name labels are such words too.
 NOT_NAMES = frozenset(

@@ -22,6 +22,7 @@ from governance.pii.lexicon import (
     NAME_LABELS,
     NAME_STOPS,
     NOT_NAMES,
+    OWNED_IDENTIFIERS,
     SINGLE_SURNAMES,
     SPEECH_VERBS,
 )
@@ -33,8 +34,10 @@ LABEL = "(?:" + "|".join(sorted(NAME_LABELS, key=len, reverse=True)) + ")"
 HONORIFIC = "(?:" + "|".join(HONORIFICS) + ")"
 SPEECH_VERB = "(?:" + "|".join(SPEECH_VERBS) + ")"
 ANNOTATION = "[（(](?:" + "|".join(IDENTITY_WORDS) + ")"
-# What follows a name that opens a clause: a reporting verb or the person's identifiers in brackets.
-SPOKEN_OR_ANNOTATED = "(?:" + SPEECH_VERB + "|" + ANNOTATION + ")"
+POSSESSION = "的(?:" + "|".join(OWNED_IDENTIFIERS) + ")"
+# What follows a name that opens a clause: a reporting verb, the person's identifiers in brackets, or
+# 的 and what the identifier is (张三的手机是…).
+SPOKEN_OR_ANNOTATED = "(?:" + SPEECH_VERB + "|" + ANNOTATION + "|" + POSSESSION + ")"
 # Between a label and the name: 姓名：张伟, 联系人为王芳, 患者名叫李强.
 LABEL_GAP = r"(?:[ \t:：,，、(（]|为|是|叫|名叫){0,3}"
 # What a clause opening with a name follows: punctuation or white space, spelled out because RE2's

@@ -243,12 +243,13 @@ def plate(spelling: Spelling = CANONICAL) -> str:
 
 
 def bank_card(spelling: Spelling = CANONICAL) -> str:
-    """Card number: 16–19 digits from an issuer prefix 3–6; as typed, grouped by four."""
+    """Card number: 16–19 digits from an issuer prefix 3–6; as typed, grouped by four, or 6-10 … 6-13 as
+    some banks print a 19-digit debit card (622202 1234567890128)."""
     head = _digits(spelling, ranges="3-6")
     if spelling is CANONICAL:
         return head + _digits(spelling, "{15,18}")
     sep, d = separator(spelling), _digits(spelling)
-    return f"{head}{d}{{3}}(?:{sep}{d}{{4}}){{3}}(?:{sep}{d}{{1,3}})?"
+    return f"{head}(?:{d}{{3}}(?:{sep}{d}{{4}}){{3}}(?:{sep}{d}{{1,3}})?|{d}{{5}}{sep}{d}{{10,13}})"
 
 
 def uscc(spelling: Spelling = CANONICAL) -> str:

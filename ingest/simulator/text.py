@@ -69,13 +69,24 @@ _PLAIN_FRAMES = (
 _OPERATOR_REMARK = "\n处理要求：请于3个工作日内回复市民，并上传处置照片。"
 _NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
 _GROUPS = {11: (3, 4), 18: (6, 8), 15: (6, 6)}  # mobile 3-4-4, ID number 6-8-4, legacy ID 6-6-3
+_FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+
+
+def _regrouped(value: str) -> str:
+    """A mobile with its first group bracketed as an area code is, an ID number in groups of 3-3-4-4-4."""
+    if len(value) == 11:
+        return f"({value[:3]}){value[3:7]} {value[7:]}"
+    if len(value) == 18:
+        return " ".join((value[:3], value[3:6], value[6:10], value[10:14], value[14:]))
+    return value
 
 
 def as_typed(value: str, style: int) -> str:
-    """A number as it reaches the ticket: mostly as the system holds it; in five styles of sixteen, as an
+    """A number as it reaches the ticket: mostly as the system holds it; in seven styles of sixteen, as an
     operator transcribes or pastes it (read out in Chinese numerals, wholly or from the middle on, no-break
-    spaces between the groups, a zero-width space picked up with a copy, digit by digit). Masking must find
-    it in every spelling."""
+    spaces between the groups, a zero-width space picked up with a copy, digit by digit, grouped as the
+    caller read it out, typed with a Chinese input method's full-width digits). Masking must find it in
+    every spelling."""
     style %= 16
     if not isinstance(value, str):
         return value
@@ -90,6 +101,10 @@ def as_typed(value: str, style: int) -> str:
         return " ".join(value)
     if style == 4:
         return value[:7] + value[7:].translate(_NUMERALS)
+    if style == 5:
+        return _regrouped(value)
+    if style == 6:
+        return value.translate(_FULLWIDTH)
     return value
 
 

@@ -172,7 +172,13 @@ def test_bank_card():
     grouped = " ".join(card[i : i + 4] for i in range(0, 19, 4))
     assert found(rec, f"卡号{card}") == [card]
     assert found(rec, f"卡号{grouped}") == [grouped]
-    assert found(rec, f"卡号{wrong_check_digit(card)}") == []
+    # As some banks print a 19-digit debit card, and a 16-digit one split the same way.
+    assert found(rec, f"卡号{card[:6]} {card[6:]}，") == [f"{card[:6]} {card[6:]}"]
+    short = luhn_card("622848", 16)
+    assert found(rec, f"退款至{short[:6]}-{short[6:]}") == [f"{short[:6]}-{short[6:]}"]
+    mistyped = wrong_check_digit(card)
+    assert found(rec, f"卡号{mistyped}") == []
+    assert found(rec, f"卡号{mistyped[:6]} {mistyped[6:]}") == []
     assert found(rec, f"身份证{ID}") == []  # even if an id passes Luhn it is an id, not a card
 
 
@@ -231,6 +237,11 @@ def test_passport_and_email():
         ("申请人：Wang Xiao-ming", "Wang Xiao-ming"),
         ("联系人：Ｚｈａｎｇ　Ｓａｎ，", "Ｚｈａｎｇ　Ｓａｎ"),
         ("申请人李红提交材料", "李红"),
+        # Naming oneself or another: 我叫, 名叫, 本人.
+        ("我叫李四，电话见档案", "李四"),
+        ("名叫王小明的男子", "王小明"),
+        ("本人张伟，身份证见附件", "张伟"),
+        ("本人王芳确认", "王芳"),
     ],
 )
 def test_person_name_positives(text, name):
@@ -334,6 +345,9 @@ def test_a_name_that_opens_a_reported_clause_is_found_but_not_common_words():
     assert mask_one("刘波来电称咨询人才落户政策")[0] == "<姓名>来电称咨询人才落户政策"
     assert mask_one("经核实，王芳反映的问题已处理")[0] == "经核实，<姓名>反映的问题已处理"
     assert mask_one("邱建平（身份证在窗口核验）血压偏高")[0] == "<姓名>（身份证在窗口核验）血压偏高"
+    # 的 and an identifier only a person has.
+    assert mask_one("张三的手机是多少")[0] == "<姓名>的手机是多少"
+    assert mask_one("经核实，张三丰的身份证已过期")[0] == "经核实，<姓名>的身份证已过期"
     # Roles that begin with a surname character are not names: 来电人, 申请人, 公司.
     for text in (
         "市民来电反映：路灯损坏",
@@ -341,6 +355,13 @@ def test_a_name_that_opens_a_reported_clause_is_found_but_not_common_words():
         "高血压患者复诊",
         "来电人反映路灯不亮",
         "公司表示将整改",
+        # A place or a thing has an address, a telephone or a plate too.
+        "陈列馆的地址在哪",
+        "周边的电话打不通",
+        # 本人 and 我叫 before what is not a name.
+        "本人于昨日在小区门口摔倒",
+        "本人要求尽快处理",
+        "我叫了物业三次都没人来",
     ):
         assert mask_one(text)[0] == text
 

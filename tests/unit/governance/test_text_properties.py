@@ -35,7 +35,9 @@ ZERO_WIDTH = ("\u200b", "\u00ad", "\u2060", "\ufeff")
 # Every separator a person types, folded, and every invisible character: what is removed before asking
 # whether a value survived. Digits read out in Chinese numerals count as digits.
 _NOT_SIGNIFICANT = str.maketrans(
-    "〇一二三四五六七八九", "0123456789", " \t.-/_·\u3000－．／\u00a0\u202f\u2013\u2212" + "".join(ZERO_WIDTH)
+    "〇一二三四五六七八九",
+    "0123456789",
+    " \t.-/_·()\u3000－．／（）\u00a0\u202f\u2013\u2212" + "".join(ZERO_WIDTH),
 )
 SURNAMES = tuple(Person.last_names)
 # Given names from the same lists as the simulator's residents. A given name that begins a stop word
