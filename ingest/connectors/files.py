@@ -12,28 +12,54 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.connectors.base import SourceError, SourceUnit, fingerprint_bytes, text_columns
+from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes, text_columns
 from ingest.connectors.file_bytes import read_bytes, read_file, utf8_text
 
 
 def read_ndjson(path: Path) -> SourceUnit:
+    """One record per line. A line that is not a JSON object (cut short, garbled) is one damaged record:
+    it stands as a row of nulls that enforcement quarantines with the reason, as a CSV row with the wrong
+    number of fields does. A file with no readable line at all is refused whole."""
     data = read_bytes(path)
     records: list[dict] = []
     line_numbers: list[int] = []
+    damaged: list[tuple[int, int, str, str]] = []  # position, line, reason, text
     for number, line in enumerate(utf8_text(data, path, "NDJSON").splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{path}: line {number} is not valid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise SourceError(f"{path}: line {number} is not a JSON object")
-        records.append(record)
+        record, problem = _json_object(line)
+        if problem is not None:
+            damaged.append((len(records), number, problem, line))
+        records.append(record or {})
         line_numbers.append(number)
+    if damaged and len(damaged) == len(records):
+        raise SourceError(f"{path}: no line is a JSON object (line {damaged[0][1]}: {damaged[0][2]})")
     fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
     locators = pa.array([f"line {n}" for n in line_numbers], pa.string())
-    return SourceUnit(path.name, fingerprint_bytes(data), text_columns(records, fields), locators)
+    malformed = (
+        Malformed(
+            rows=[at for at, _, _, _ in damaged],
+            locators=[f"line {n}" for _, n, _, _ in damaged],
+            reasons=[why for _, _, why, _ in damaged],
+            raw=[text for _, _, _, text in damaged],
+        )
+        if damaged
+        else None
+    )
+    return SourceUnit(
+        path.name, fingerprint_bytes(data), text_columns(records, fields), locators, malformed=malformed
+    )
+
+
+def _json_object(line: str) -> tuple[dict | None, str | None]:
+    """The line's record, or why it is none (the parser's message names a position, never a value)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    return record, None
 
 
 def _dig(document: object, dotted: str, path: Path) -> list[dict]:

@@ -116,3 +116,48 @@ def test_a_quoted_newline_before_a_ragged_row_moves_its_line_not_its_row(tmp_pat
         ("line 5", None, "row has 8 fields, header has 10")
     ]
     assert unit.locate(pa.array([3], pa.int64())).to_pylist() == ["row 5"]
+
+
+@pytest.fixture(scope="module")
+def traffic_folder(tmp_path_factory):
+    from ingest.simulator import simulate
+
+    out = tmp_path_factory.mktemp("sources")
+    simulate(out, scale=0.01, days=1)
+    return out
+
+
+def _damaged_flow(traffic_folder, tmp_path, damage):
+    (source,) = (traffic_folder / "traffic").glob("flow_*.ndjson")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "traffic"
+    folder.mkdir()
+    (folder / source.name).write_text("\n".join(damage(lines)) + "\n", encoding="utf-8")
+    return lines
+
+
+def test_an_ndjson_line_that_is_not_a_record_is_quarantined_and_the_rest_loads(traffic_folder, tmp_path):
+    def damage(lines):
+        lines = list(lines)
+        lines[2] = lines[2][: len(lines[2]) // 2]  # cut off in the middle of a record
+        lines[4] = "[1, 2]"  # JSON, not an object
+        return lines
+
+    lines = _damaged_flow(traffic_folder, tmp_path, damage)
+    unit, enforced = _read("traffic_flow", tmp_path)
+    assert unit.num_rows == len(lines)  # the damaged lines count in rows in
+    assert enforced.table.num_rows + len(enforced.rejects) == len(lines)
+    quarantined = _quarantined(unit, enforced)
+    assert [(q[0], q[1]) for q in quarantined] == [("line 3", None), ("line 5", None)]
+    assert quarantined[0][2].startswith("not valid JSON (Unterminated string")
+    assert quarantined[1][2] == "not a JSON object"
+    assert quarantined[0][3] == lines[2][: len(lines[2]) // 2]  # the line as the provider wrote it
+    assert unit.locate(pa.array([5], pa.int64())).to_pylist() == ["line 6"]
+
+
+def test_an_ndjson_file_with_no_record_is_refused_whole(traffic_folder, tmp_path):
+    from ingest.connectors import SourceError
+
+    _damaged_flow(traffic_folder, tmp_path, lambda lines: ["not json", "{oops"])
+    with pytest.raises(SourceError, match="no line is a JSON object"):
+        list(iter_units(CONTRACTS["traffic_flow"], tmp_path))
