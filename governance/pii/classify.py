@@ -60,6 +60,7 @@ NAME_HINTS: dict[str, tuple[str, ...]] = {
 }
 _PERSON_NAME_COLUMN = re.compile(
     r"^(?:name|full_?name|real_?name|xm|姓名|真实姓名)$"
+    r"|^(?:pinyin|pinyin_?name|name_?pinyin|english_?name|name_?en|en_?name|拼音|拼音姓名|英文名|英文姓名)$"
     r"|(?:patient|applicant|contact|owner|resident|driver|person|citizen|customer|holder|reporter|caller"
     r"|student|staff|legal_rep|legal_person|guardian|user)_?name$"
     r"|姓名|联系人|患者|申请人|负责人|法定代表人|户主|车主",

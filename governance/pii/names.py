@@ -26,7 +26,7 @@ from governance.pii.lexicon import (
     SINGLE_SURNAMES,
     SPEECH_VERBS,
 )
-from governance.pii.patterns import CJK
+from governance.pii.patterns import CJK, LATIN_LETTER, LATIN_NAME
 from governance.pii.recognizer_base import FLAGS, LANGUAGE
 
 SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SINGLE_SURNAMES + "])"
@@ -53,10 +53,6 @@ GIVEN = "(?:(?:" + NAME_SPACE + CJK + "){1,2}|" + NAME_SPACE + "?" + CJK + "{0,2
 NAME_DOT_CHARS = "·・•‧."
 NAME_DOTS = "[" + NAME_DOT_CHARS + "]"
 DOTTED = CJK + "{1,8}(?:" + NAME_DOTS + CJK + "{1,10}){1,3}"
-# A name in Latin letters (pinyin, maybe with tone marks, or a foreign name), two to four words: Zhang San,
-# ZHANG Xiaoming, Wang Xiao-ming, Zhāng Sān.
-LATIN_LETTER = "[A-Za-z\uff21-\uff3a\uff41-\uff5a\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
-LATIN_NAME = LATIN_LETTER + "{2,}(?:[ \u3000-]" + LATIN_LETTER + "{2,}){1,3}"
 # More names after a labelled one, in a list: 联系人：张三、李四 / 申请人王小明和李红. Not after a space or a
 # comma: 患者张伟 高血压 is one name and a diagnosis.
 LIST_JOINERS = "(?:[、/／]|和|及|与)"

@@ -63,6 +63,11 @@ SEPARATOR_CHARS = r"\s.\-/_—·・•" + INVISIBLE
 SEPARATOR_RUN = f"[{SEPARATOR_CHARS}]+"
 # Han characters (CJK unified ideographs, extension A, compatibility ideographs) as literal ranges.
 CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+# A letter of a name in Latin letters: ASCII or full width, and the accented Latin of pinyin's tone marks.
+LATIN_LETTER = "[A-Za-z\uff21-\uff3a\uff41-\uff5a\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]"
+# A name in Latin letters (pinyin, maybe with tone marks, or a foreign name), two to four words: Zhang San,
+# ZHANG Xiaoming, Wang Xiao-ming, Zhāng Sān.
+LATIN_NAME = LATIN_LETTER + "{2,}(?:[ \u3000-]" + LATIN_LETTER + "{2,}){1,3}"
 
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE_LETTERS = "A-HJ-NP-Z"  # no I or O: they read as 1 and 0

@@ -25,7 +25,7 @@ from governance.pii.classes import (
     PERSON_NAME,
 )
 from governance.pii.lexicon import COMPOUND_SURNAMES, SINGLE_SURNAMES
-from governance.pii.normalise import normalise
+from governance.pii.normalise import as_string, normalise
 
 # Whole cells, after normalising: the canonical spelling of each shape.
 _REGEX = {
@@ -80,6 +80,11 @@ def validate(values: pa.Array, pii_class: str, loose: bool = False) -> np.ndarra
         ok &= ~_to_np(pc.match_substring_regex(norm, _NOT_A_NAME))
     if loose and pii_class in _LOOSE_REGEX:
         ok |= _to_np(pc.match_substring_regex(norm, _LOOSE_REGEX[pii_class]))
+    if loose and pii_class == PERSON_NAME:
+        # In a column named for names, two to four words in Latin letters are a name too (Zhang San):
+        # alone they are any words, so only the column's name makes them one.
+        written = pc.utf8_trim_whitespace(as_string(values))
+        ok |= _to_np(pc.match_substring_regex(written, patterns.whole(patterns.LATIN_NAME)))
     return ok
 
 

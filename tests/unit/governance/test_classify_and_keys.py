@@ -23,6 +23,13 @@ IDS = [resident_id("310115", f"19{60 + i % 40}0{1 + i % 9}1{i % 9}", f"{i % 1000
         ("credit_code", [uscc(f"91310115MA1H7{i:04d}") for i in range(50)], "cn_uscc"),
         ("姓名", ["张伟", "王芳", "欧阳娜娜", "李强", None], "person_name"),
         ("applicant_name", ["张伟", "王芳", "赵敏"], "person_name"),
+        # In Latin letters, where the column's name says names: pinyin, tone marks, full width.
+        (
+            "name_pinyin",
+            ["Zhang San", "WANG Xiaoming", "Zhāng Sān", "Li Xiao-hong", "Ｃｈｅｎ Ｈｏｎｇ"],
+            "person_name",
+        ),
+        ("contact_name", ["Zhang Wei", "Wang Fang", None], "person_name"),
         ("email", ["a@example.com", "b.c@example.org"], "email"),
         ("住址", ["上海市浦东新区南汇新城镇申港大道88号", "泥城镇新城路3弄5号"], "address"),
     ],
@@ -42,6 +49,8 @@ def test_structured_columns(name, values, expected):
         ("amount", ["1,234,567.89", "12.50", "300"]),
         ("town", ["万祥镇", "泥城镇", "书院镇", "芦潮港镇"]),
         ("park_name", ["张江临港园区", "临港科技城", "金桥临港园区"]),
+        ("remark", ["Zhang San", "Wang Fang", "Li Si"]),  # two Latin words are a name only in a name column
+        ("park_name", ["Dishui Lake", "Lingang Park"]),
         ("col", [None, None]),
     ],
 )

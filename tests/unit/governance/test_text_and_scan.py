@@ -154,3 +154,13 @@ def test_whole_value_addresses_count_where_the_column_says_address_or_is_declare
     assert [f.pii_class for f in scan_table(pa.table({"home_address": names}))] == ["address"]
     declared = scan_table(pa.table({"building_name": names}), text_columns=["building_name"])
     assert [f.pii_class for f in declared] == ["address"]
+
+
+def test_names_in_latin_letters_leak_from_a_name_column_and_not_once_masked():
+    from governance.masking.policies import mask
+
+    names = pa.array(["Zhang San", "WANG Xiaoming", "Li Xiao-hong"] * 100)
+    (finding,) = scan_table(pa.table({"resident_name": names}))
+    assert (finding.pii_class, finding.count, finding.example_masked) == ("person_name", 300, "Z*******")
+    assert scan_table(pa.table({"resident_name": mask(names, "person_name")})) == []
+    assert scan_table(pa.table({"landmark": names})) == []  # no name hint: any two words
