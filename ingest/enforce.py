@@ -13,6 +13,7 @@ from governance.contracts import Column, DatasetContract
 from infra.parallel import thread_map
 from ingest.coerce import coerce
 from ingest.connectors import SourceError, SourceUnit, source_field_names
+from ingest.headers import match_headers
 from ingest.validators import VALIDATORS
 
 
@@ -80,6 +81,7 @@ def _found_headers(present: set[str], names: dict[str, str]) -> str:
 
 def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
     names = source_field_names(contract)
+    unit = match_headers(unit, names.values())
     present = set(unit.table.column_names)
     notes = list(unit.notes)
     missing_required = [c for c in contract.source_columns if c.required and names[c.name] not in present]
