@@ -172,8 +172,20 @@ def _check_column(unit: SourceUnit, col: Column, source_name: str) -> tuple[pa.A
         is_valid, problem = VALIDATORS[col.validator]
         invalid = pc.invert(is_valid(values))
         if pc.any(invalid).as_py():
+            as_number = pc.and_(invalid, pc.fill_null(pc.match_substring_regex(values, _SCIENTIFIC), False))
+            if pc.any(as_number).as_py():
+                findings.append((as_number, _reason_for(col, source_name, _STORED_AS_NUMBER)))
             findings.append((invalid, _reason_for(col, source_name, problem, values)))
     return values, findings
+
+
+# An identifier a spreadsheet stored as a number comes out as 3.101151948122361e+17: its digits past the
+# 15th or 16th are gone, and no check can give them back.
+_SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
+_STORED_AS_NUMBER = (
+    "stored as a number in the export (scientific notation): digits past the 15th are lost; ask the provider "
+    "to export this column as text"
+)
 
 
 # A column whose every value fails to parse is a changed export, not a batch of bad rows.

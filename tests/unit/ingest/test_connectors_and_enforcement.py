@@ -115,6 +115,24 @@ def test_xlsx_header_found_below_title_rows(tmp_path):
     assert enforced.table.column("systolic_mmhg").to_pylist() == [120]
 
 
+def test_an_id_number_a_spreadsheet_stored_as_a_number_is_quarantined_saying_so(tmp_path):
+    contract = CONTRACTS["kiosk_checks"]
+    ids = [resident_id("31011519900307002"), resident_id("31011519850101123")]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(_headers("kiosk_checks"))
+    sheet.append(["C1", "K01", float(ids[0]), "2026-11-01 09:00", 120, 80, 5.4])  # digits past the 15th lost
+    sheet.append(["C2", "K01", ids[1][:-1] + "0", "2026-11-01 09:05", 121, 81, 5.5])  # a wrong check digit
+    (tmp_path / "health").mkdir()
+    workbook.save(tmp_path / "health" / "kiosk_checks_2026-11-01.xlsx")
+    (unit,) = iter_units(contract, tmp_path)
+    reasons = enforce(contract, unit).rejects.reasons.to_pylist()
+    assert reasons[0].startswith("身份证号: stored as a number in the export (scientific notation)")
+    assert "ask the provider to export this column as text" in reasons[0]
+    assert reasons[1].startswith("身份证号: 不是有效的身份证号")
+    assert not any(ids[0][:10] in r or ids[1][:10] in r for r in reasons)  # never the value
+
+
 def test_json_pages_become_one_unit(tmp_path):
     contract = CONTRACTS["parking_lots"]
     folder = tmp_path / "parking" / "lots"
