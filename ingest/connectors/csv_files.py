@@ -17,9 +17,13 @@ import pyarrow.csv as pacsv
 
 from ingest.coerce import NULL_TOKENS
 from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes
-from ingest.connectors.file_bytes import decode, ends_inside_utf8_character, read_file
+from ingest.connectors.file_bytes import Decoded, decode, ends_inside_utf8_character, read_file
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
+
+
+def _delimiter(first_line: str) -> str:
+    return max(_CSV_DELIMITERS, key=first_line.count)
 
 
 def _header(first_line: str, delimiter: str) -> list[str]:
@@ -147,7 +151,7 @@ def _read_csv_body(
     header, each standing in the table as a row of nulls.
     """
     start = len(codecs.BOM_UTF8) if memoryview(data)[:3].tobytes() == codecs.BOM_UTF8 else 0
-    delimiter = max(_CSV_DELIMITERS, key=(first_line := _first_line(data, start)).count)
+    delimiter = _delimiter(first_line := _first_line(data, start))
     header = _header(first_line, delimiter)
     if not any(header):
         raise SourceError(f"{path}: empty file (no header row)")
@@ -214,14 +218,18 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
                 table, as_written, malformed = _read_csv_body(data, path, typed)
             except (UnicodeDecodeError, pa.ArrowInvalid):
                 table = None  # not UTF-8 after all: exports are often GBK whatever they declare
+        notes = []
         if table is None:
-            text, used = decode(data.to_pybytes(), encoding, path)
+            decoded = decode(data.to_pybytes(), encoding, path)
+            used = decoded.encoding
             try:
-                utf8 = pa.py_buffer(text.encode("utf-8"))
+                utf8 = pa.py_buffer(decoded.text.encode("utf-8"))
                 table, as_written, malformed = _read_csv_body(utf8, path, typed)
             except pa.ArrowInvalid as exc:
                 raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
-        notes = []
+            if decoded.damaged_lines:
+                malformed = _with_damaged_rows(malformed, decoded)
+                notes.append(_damaged_note(decoded))
         if _norm(used) != _norm(encoding or "utf-8-sig"):
             notes.append(f"declared encoding {encoding} did not decode; read as {used}")
         # Row numbers as a spreadsheet shows them: the header is row 1.
@@ -235,6 +243,52 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
             as_written=as_written,
             malformed=malformed,
         )
+
+
+def _damaged_note(decoded: Decoded) -> str:
+    lines, encoding = decoded.damaged_lines, decoded.encoding.removesuffix("-sig")
+    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return (
+        f"{len(lines)} line(s) hold bytes that are no text in {encoding} (line {shown}): their rows are "
+        "quarantined, the rest is loaded"
+    )
+
+
+def _with_damaged_rows(malformed: Malformed | None, decoded: Decoded) -> Malformed:
+    """``malformed`` and the records that span a line ``decoded`` could not read (a ragged row keeps its own
+    reason). Records are counted as Arrow counts them: blank lines skipped, the header first."""
+    text = decoded.text.removeprefix(codecs.BOM_UTF8.decode())
+    damaged = set(decoded.damaged_lines)
+    known = set(malformed.rows) if malformed else set()
+    encoding = decoded.encoding.removesuffix("-sig")
+    reason = (
+        f"holds bytes that are no text in {encoding} (damaged in transfer, or pasted from a system that writes "
+        "another encoding); ask the provider to resend it"
+    )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    rows, locators, raw = [], [], []
+    record, last_line = -1, 0  # the header is record -1
+    try:
+        for fields in reader:
+            first_line, last_line = last_line + 1, reader.line_num
+            if not fields:
+                continue
+            spanned = damaged.intersection(range(first_line, last_line + 1))
+            if record >= 0 and spanned and record not in known:
+                rows.append(record)
+                locators.append(f"line {min(spanned)}")
+                raw.append(",".join(fields))
+            record += 1
+    except csv.Error:
+        pass  # what was found so far stands; a row not found loads or fails its own checks
+    if malformed is None:
+        return Malformed(rows, locators, [reason] * len(rows), raw)
+    return Malformed(
+        [*malformed.rows, *rows],
+        [*malformed.locators, *locators],
+        [*malformed.reasons, *([reason] * len(rows))],
+        [*malformed.raw, *raw],
+    )
 
 
 def _norm(encoding: str) -> str:

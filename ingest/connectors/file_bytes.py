@@ -3,6 +3,7 @@ where it happened (an export cut inside a multi-byte character), never a value f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import charset_normalizer
@@ -10,28 +11,62 @@ import pyarrow as pa
 
 from ingest.connectors.base import SourceError
 
+# A file in its encoding but for a few lines (damaged in transfer, or pasted from a system that writes
+# another encoding): those lines are their rows' fault, not the file's. More lines than this share (and
+# than DAMAGED_LINES_MIN) say the encoding is wrong, and the file is refused as before.
+DAMAGED_LINES_SHARE = 0.01
+DAMAGED_LINES_MIN = 2
 
-def decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
-    """Decode with the declared encoding; if that fails, detect (exports are often GBK, not UTF-8)."""
-    tried = []
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    # Lines (1-based) that held bytes that are no text in ``encoding``: in ``text`` each such byte is U+FFFD.
+    damaged_lines: tuple[int, ...] = ()
+
+
+def decode(data: bytes, encoding: str | None, path: Path) -> Decoded:
+    """Decode with the declared encoding; if that fails, detect (exports are often GBK, not UTF-8); if a few
+    lines fail in every encoding, decode the rest and say which lines."""
+    candidates = list(dict.fromkeys([encoding or "utf-8-sig", "utf-8-sig", "gb18030"]))
     cut: int | None = None  # where a candidate found the file ending inside a character
-    for candidate in [encoding or "utf-8-sig", "utf-8-sig", "gb18030"]:
-        if candidate in tried:
-            continue
-        tried.append(candidate)
+    for candidate in candidates:
         try:
-            return data.decode(candidate), candidate
+            return Decoded(data.decode(candidate), candidate)
         except UnicodeDecodeError as exc:
             cut = _cut_at(exc, len(data)) if cut is None else cut
     if cut is not None:
         raise SourceError(truncated_message(path, data, cut))
+    for candidate in candidates:
+        if (mostly := _decode_mostly(data, candidate)) is not None:
+            return mostly
     best = charset_normalizer.from_bytes(data).best()
     if best is None or "\x00" in str(best):
         raise SourceError(
-            f"{path}: not a CSV file: it is not text in {', '.join(tried)} or any other encoding detected; "
+            f"{path}: not a CSV file: it is not text in {', '.join(candidates)} or any other encoding detected; "
             "check that it is the CSV export and ask the provider to resend it"
         )
-    return str(best), best.encoding
+    return Decoded(str(best), best.encoding)
+
+
+def _decode_mostly(data: bytes, encoding: str) -> Decoded | None:
+    """``data`` decoded line by line, if only a few lines hold bytes that are no text in ``encoding`` (a
+    newline byte is never inside a character in UTF-8 or GB18030, so lines split cleanly)."""
+    lines = data.split(b"\n")
+    allowed = max(DAMAGED_LINES_MIN, int(len(lines) * DAMAGED_LINES_SHARE))
+    damaged: list[int] = []
+    text: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        codec = encoding if number == 1 else encoding.removesuffix("-sig")  # a BOM only starts the file
+        try:
+            text.append(line.decode(codec))
+        except UnicodeDecodeError:
+            damaged.append(number)
+            if len(damaged) > allowed:
+                return None
+            text.append(line.decode(codec, errors="replace"))
+    return Decoded("\n".join(text), encoding, tuple(damaged))
 
 
 def _offset(exc: UnicodeDecodeError, size: int) -> int:
@@ -68,13 +103,21 @@ def ends_inside_utf8_character(data: pa.Buffer) -> bool:
 
 
 def utf8_text(data: bytes, path: Path, what: str) -> str:
-    """A file that must be UTF-8 (NDJSON, JSON pages), or a SourceError that says where it is not."""
+    """A file that must be UTF-8 (JSON pages), or a SourceError that says where it is not."""
+    return utf8_decoded(data, path, what, damaged_lines_allowed=False).text
+
+
+def utf8_decoded(data: bytes, path: Path, what: str, damaged_lines_allowed: bool = True) -> Decoded:
+    """A file that must be UTF-8; with ``damaged_lines_allowed`` (a file of one record per line), a few
+    lines that are not may be damaged records (``Decoded.damaged_lines``)."""
     try:
-        return data.decode("utf-8-sig")
+        return Decoded(data.decode("utf-8-sig"), "utf-8-sig")
     except UnicodeDecodeError as exc:
         cut = _cut_at(exc, len(data))
         if cut is not None:
             raise SourceError(truncated_message(path, data, cut)) from exc
+        if damaged_lines_allowed and (mostly := _decode_mostly(data, "utf-8-sig")) is not None:
+            return mostly
         at = _offset(exc, len(data))
         line = data[:at].count(b"\n") + 1
         raise SourceError(

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes, text_columns
-from ingest.connectors.file_bytes import read_bytes, read_file, utf8_text
+from ingest.connectors.file_bytes import read_bytes, read_file, utf8_decoded, utf8_text
 
 
 def read_ndjson(path: Path) -> SourceUnit:
@@ -21,13 +21,15 @@ def read_ndjson(path: Path) -> SourceUnit:
     it stands as a row of nulls that enforcement quarantines with the reason, as a CSV row with the wrong
     number of fields does. A file with no readable line at all is refused whole."""
     data = read_bytes(path)
+    decoded = utf8_decoded(data, path, "NDJSON")
+    not_utf8 = set(decoded.damaged_lines)
     records: list[dict] = []
     line_numbers: list[int] = []
     damaged: list[tuple[int, int, str, str]] = []  # position, line, reason, text
-    for number, line in enumerate(utf8_text(data, path, "NDJSON").splitlines(), start=1):
+    for number, line in enumerate(decoded.text.split("\n"), start=1):
         if not line.strip():
             continue
-        record, problem = _json_object(line)
+        record, problem = (None, _NOT_UTF8) if number in not_utf8 else _json_object(line)
         if problem is not None:
             damaged.append((len(records), number, problem, line))
         records.append(record or {})
@@ -49,6 +51,12 @@ def read_ndjson(path: Path) -> SourceUnit:
     return SourceUnit(
         path.name, fingerprint_bytes(data), text_columns(records, fields), locators, malformed=malformed
     )
+
+
+_NOT_UTF8 = (
+    "holds bytes that are no UTF-8 text (damaged in transfer, or pasted from a system that writes another "
+    "encoding); ask the provider to resend it"
+)
 
 
 def _json_object(line: str) -> tuple[dict | None, str | None]:

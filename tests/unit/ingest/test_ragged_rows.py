@@ -155,9 +155,68 @@ def test_an_ndjson_line_that_is_not_a_record_is_quarantined_and_the_rest_loads(t
     assert unit.locate(pa.array([5], pa.int64())).to_pylist() == ["line 6"]
 
 
+def test_an_ndjson_line_damaged_in_transfer_is_quarantined_and_the_rest_loads(traffic_folder, tmp_path):
+    (source,) = (traffic_folder / "traffic").glob("flow_*.ndjson")
+    lines = source.read_bytes().split(b"\n")
+    damaged = bytearray(lines[3])
+    damaged[10] = 0xFF
+    lines[3] = bytes(damaged)
+    (tmp_path / "traffic").mkdir()
+    (tmp_path / "traffic" / source.name).write_bytes(b"\n".join(lines))
+    unit, enforced = _read("traffic_flow", tmp_path)
+    assert (
+        enforced.table.num_rows + len(enforced.rejects)
+        == unit.num_rows
+        == len([x for x in lines if x.strip()])
+    )
+    ((locator, column, reason, raw),) = _quarantined(unit, enforced)
+    assert (locator, column) == ("line 4", None)
+    assert reason.startswith("holds bytes that are no UTF-8 text") and "\ufffd" in raw
+
+
 def test_an_ndjson_file_with_no_record_is_refused_whole(traffic_folder, tmp_path):
     from ingest.connectors import SourceError
 
     _damaged_flow(traffic_folder, tmp_path, lambda lines: ["not json", "{oops"])
     with pytest.raises(SourceError, match="no line is a JSON object"):
         list(iter_units(CONTRACTS["traffic_flow"], tmp_path))
+
+
+def _spoil_line(path, number: int, at: int = 20) -> None:
+    """A byte that is no character in UTF-8 or GB18030, put into line ``number`` (1-based)."""
+    lines = path.read_bytes().split(b"\n")
+    line = bytearray(lines[number - 1])
+    line[at] = 0xFF
+    lines[number - 1] = bytes(line)
+    path.write_bytes(b"\n".join(lines))
+
+
+def test_a_line_damaged_in_transfer_is_quarantined_and_the_rest_loads(tmp_path):
+    rows = [_enterprise(i) for i in range(1, 301)]
+    rows[2][1] = "上海临港企业\n(一期)有限公司"  # a quoted newline before it moves lines, not rows
+    rows[9] = rows[9][:8]  # and a ragged row keeps its own reason
+    path = _enterprises_file(tmp_path, rows)
+    _spoil_line(path, 8)  # record 6 (the header is line 1, record 3 spans lines 4 and 5)
+    _spoil_line(path, 40)
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 300
+    assert enforced.table.num_rows == 297 and len(enforced.rejects) == 3
+    quarantined = {q[0]: q for q in _quarantined(unit, enforced)}
+    assert set(quarantined) == {"line 8", "line 12", "line 40"}
+    assert quarantined["line 12"][2] == "row has 8 fields, header has 10"
+    for line in ("line 8", "line 40"):
+        assert quarantined[line][2].startswith("holds bytes that are no text in gb18030")
+        assert "\ufffd" in quarantined[line][3]  # the row as read, the damaged byte shown as such
+    assert rows[5][0] not in enforced.table.column("uscc").to_pylist()
+    assert rows[6][0] in enforced.table.column("uscc").to_pylist()
+    assert any("2 line(s) hold bytes that are no text in gb18030 (line 8, 40)" in n for n in unit.notes)
+
+
+def test_a_file_with_many_damaged_lines_is_still_refused_as_another_encoding(tmp_path):
+    from ingest.connectors import SourceError
+
+    path = _enterprises_file(tmp_path, [_enterprise(i) for i in range(1, 41)])
+    for number in range(2, 12):
+        _spoil_line(path, number)
+    with pytest.raises(SourceError):  # a quarter of its lines: the encoding is wrong, not a few rows
+        _read("enterprises", tmp_path)
