@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -65,6 +66,23 @@ class SourceUnit:
 
 def fingerprint_bytes(data: bytes | pa.Buffer) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+NOT_AN_OBJECT = "not a JSON object (a record is one object of named fields)"
+
+
+def object_records(items: list, locators: list[str], where: str) -> tuple[list[dict], Malformed | None]:
+    """``items`` of a JSON document, each that is no object (null, a string, a list) standing as an empty
+    record, so it counts in rows in, and set aside as malformed for enforcement to quarantine. A document in
+    which no item is an object is refused."""
+    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if not bad:
+        return items, None
+    if len(bad) == len(items):
+        raise SourceError(f"{where}: no item is a JSON object; ask the provider to export the records again")
+    records = [item if isinstance(item, dict) else {} for item in items]
+    raw = [json.dumps(items[i], ensure_ascii=False, default=str) for i in bad]
+    return records, Malformed(bad, [locators[i] for i in bad], [NOT_AN_OBJECT] * len(bad), raw)
 
 
 def text_columns(records: list[dict], fields: list[str]) -> pa.Table:

@@ -12,7 +12,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes, text_columns
+from ingest.connectors.base import (
+    NOT_AN_OBJECT,
+    Malformed,
+    SourceError,
+    SourceUnit,
+    fingerprint_bytes,
+    object_records,
+    text_columns,
+)
 from ingest.connectors.file_bytes import read_bytes, read_file, utf8_decoded, utf8_text
 
 
@@ -66,7 +74,7 @@ def _json_object(line: str) -> tuple[dict | None, str | None]:
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
     if not isinstance(record, dict):
-        return None, "not a JSON object"
+        return None, NOT_AN_OBJECT
     return record, None
 
 
@@ -96,13 +104,15 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
         items = _dig(document, records_path or "", path)
         records.extend(items)
         locators.extend(f"{path.name} item {i + 1}" for i in range(len(items)))
-    fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
     name = paths[0].parent.name + "/" + (paths[0].name if len(paths) == 1 else f"{len(paths)} pages")
+    records, malformed = object_records(records, locators, name)
+    fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
     return SourceUnit(
         name,
         fingerprint_bytes(b"\0".join(digest)),
         text_columns(records, fields),
         pa.array(locators, pa.string()),
+        malformed=malformed,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pyarrow as pa
 
-from ingest.connectors.base import SourceError, SourceUnit, fingerprint_bytes, text_columns
+from ingest.connectors.base import SourceError, SourceUnit, fingerprint_bytes, object_records, text_columns
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -70,9 +70,12 @@ def iter_pages(
             items, total = _items(body, records_path, where)
             if not items:
                 return
-            fields = list(dict.fromkeys(k for r in items[:1000] for k in r))
-            locators = pa.array([f"page {page} item {i + 1}" for i in range(len(items))], pa.string())
-            yield SourceUnit(where, fingerprint_bytes(body), text_columns(items, fields), locators)
+            labels = [f"page {page} item {i + 1}" for i in range(len(items))]
+            records, malformed = object_records(items, labels, where)
+            fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
+            table = text_columns(records, fields)
+            locators = pa.array(labels, pa.string())
+            yield SourceUnit(where, fingerprint_bytes(body), table, locators, malformed=malformed)
             seen += len(items)
             if (total is not None and seen >= total) or len(items) < page_size:
                 return

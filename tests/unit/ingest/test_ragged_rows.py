@@ -150,7 +150,7 @@ def test_an_ndjson_line_that_is_not_a_record_is_quarantined_and_the_rest_loads(t
     quarantined = _quarantined(unit, enforced)
     assert [(q[0], q[1]) for q in quarantined] == [("line 3", None), ("line 5", None)]
     assert quarantined[0][2].startswith("not valid JSON (Unterminated string")
-    assert quarantined[1][2] == "not a JSON object"
+    assert quarantined[1][2].startswith("not a JSON object")
     assert quarantined[0][3] == lines[2][: len(lines[2]) // 2]  # the line as the provider wrote it
     assert unit.locate(pa.array([5], pa.int64())).to_pylist() == ["line 6"]
 
@@ -220,3 +220,32 @@ def test_a_file_with_many_damaged_lines_is_still_refused_as_another_encoding(tmp
         _spoil_line(path, number)
     with pytest.raises(SourceError):  # a quarter of its lines: the encoding is wrong, not a few rows
         _read("enterprises", tmp_path)
+
+
+def test_an_api_page_item_that_is_not_a_record_is_quarantined_and_the_rest_loads(traffic_folder, tmp_path):
+    import json
+
+    pages = sorted((traffic_folder / "parking" / "sessions").glob("page-*.json"))
+    folder = tmp_path / "parking" / "sessions"
+    folder.mkdir(parents=True)
+    total = 0
+    for number, page in enumerate(pages):
+        document = json.loads(page.read_text(encoding="utf-8"))
+        if number == 0:
+            document["data"]["items"][1] = None
+            document["data"]["items"][3] = "garbled"
+        total += len(document["data"]["items"])
+        (folder / page.name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    unit, enforced = _read("parking_sessions", tmp_path)
+    assert unit.num_rows == total == enforced.table.num_rows + len(enforced.rejects)
+    quarantined = _quarantined(unit, enforced)
+    assert [q[0] for q in quarantined] == [f"{pages[0].name} item 2", f"{pages[0].name} item 4"]
+    assert all(q[2].startswith("not a JSON object") for q in quarantined)
+
+
+def test_a_document_with_no_record_in_it_is_refused():
+    from ingest.connectors import SourceError
+    from ingest.connectors.base import object_records
+
+    with pytest.raises(SourceError, match="page 1: no item is a JSON object"):
+        object_records([None, "x"], ["item 1", "item 2"], "page 1")
