@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,32 +38,50 @@ def page_for(superset_site, chromium) -> Iterator[Any]:
         context.close()
 
 
-def _wait_rendered(page: Any, expected: int) -> None:
-    holders = page.locator(".dashboard-component-chart-holder")
-    holders.nth(expected - 1).wait_for(timeout=60_000)
-    # Every chart has left its loading state when no spinner is left in any chart holder.
-    page.wait_for_function(
-        "() => document.querySelectorAll('.dashboard-component-chart-holder .loading').length === 0",
-        timeout=90_000,
-    )
-    page.wait_for_timeout(1500)  # ECharts animates its first frame
-
-
 def _chart_has_data(holder: Any, viz_type: str) -> bool:
     if viz_type.startswith("echarts") or viz_type == "pie":
         return holder.locator("canvas, svg path").count() > 0
     if viz_type == "table":
         return holder.locator("table tbody tr").count() > 0
     if viz_type == "big_number_total":
-        text = holder.locator(".header-line").inner_text().strip()
+        line = holder.locator(".header-line")
+        text = line.first.inner_text().strip() if line.count() else ""
         return bool(text) and text not in ("N/A", "–", "-")
     raise AssertionError(f"no data check for {viz_type}")
 
 
+def _every_chart_rendered(page: Any, dashboard: Any, seconds: float) -> bool:
+    """Whether, within ``seconds``, every chart of ``dashboard`` is on the page with its data drawn."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        holders = [page.locator(f"[data-test-chart-name='{chart.title}']") for chart in dashboard.charts]
+        if all(
+            holder.count() == 1 and _chart_has_data(holder, chart.viz_type)
+            for holder, chart in zip(holders, dashboard.charts, strict=True)
+        ):
+            page.wait_for_timeout(1500)  # ECharts animates its first frame
+            return True
+        page.wait_for_timeout(1000)
+    return False
+
+
+def _open_dashboard(page: Any, site_url: str, dashboard: Any) -> None:
+    """Open ``dashboard`` and wait until every chart has drawn its data. Once the grid was seen to render
+    and then go blank in CI, right after the dashboards were provisioned: the page is loaded once more then,
+    with a warning; if it stays incomplete, the test's assertions say what is missing."""
+    for attempt in (1, 2):
+        page.goto(f"{site_url}/superset/dashboard/{dashboard.slug}/")
+        if _every_chart_rendered(page, dashboard, seconds=120):
+            return
+        if attempt == 1:
+            warnings.warn(
+                f"dashboard {dashboard.slug} incomplete after its first load; loading it again", stacklevel=2
+            )
+
+
 def test_transport_analyst_sees_every_parking_chart_with_data(page_for, artifacts: Path) -> None:
     page = page_for("analyst_transport")
-    page.goto(f"{page.url.split('/superset/')[0]}/superset/dashboard/{PARKING.slug}/")
-    _wait_rendered(page, len(PARKING.charts))
+    _open_dashboard(page, page.url.split("/superset/")[0], PARKING)
     shot = artifacts / "parking-dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
 
@@ -79,8 +99,7 @@ def test_transport_analyst_sees_every_parking_chart_with_data(page_for, artifact
 
 def test_no_request_leaves_the_machine(page_for, superset_site) -> None:
     page = page_for("analyst_transport")
-    page.goto(f"{superset_site.url}/superset/dashboard/{PARKING.slug}/")
-    _wait_rendered(page, len(PARKING.charts))
+    _open_dashboard(page, superset_site.url, PARKING)
     # The telemetry pixel is refused by our Content Security Policy before any request is made;
     # the route above would catch (and abort) anything else that tried to leave.
     assert page.outside_requests == []
