@@ -68,14 +68,15 @@ def _shape(value: str, limit: int = 24) -> str:
 _SHAPE_LEGEND = "9 digit, a letter, 汉 Chinese character"
 
 
-def _found_headers(present: set[str], names: dict[str, str]) -> str:
+def _found_headers(present: set[str], names: dict[str, str], encoding: str | None) -> str:
     """The header names found, unless none is the contract's: then the "header" is likely a data row (a file
-    without its header line), whose cells must not be echoed."""
+    without its header line), or text read in the wrong encoding, whose cells must not be echoed."""
     if present & set(names.values()):
         return f"found {sorted(present)}"
+    read_as = f", or the file not in {encoding} (the encoding it was read in)" if encoding else ""
     return (
         f"found {len(present)} columns, none named as the contract expects: is the header row missing, "
-        "or the delimiter not one of , ; tab |?"
+        f"the delimiter not one of , ; tab |{read_as}?"
     )
 
 
@@ -88,7 +89,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
     if missing_required and unit.num_rows:
         listed = ", ".join(f"{c.label} (expected header '{names[c.name]}')" for c in missing_required)
         raise SourceError(
-            f"{unit.name}: required columns missing: {listed}; {_found_headers(present, names)}"
+            f"{unit.name}: required columns missing: {listed}; {_found_headers(present, names, unit.encoding)}"
         )
     unexpected = sorted(present - set(names.values()))
     shown = (

@@ -41,6 +41,7 @@ class SourceUnit:
     # For a unit read typed straight away: how to read it again with every value as the source wrote it.
     as_written: Callable[[], pa.Table] | None = None
     malformed: Malformed | None = None
+    encoding: str | None = None  # for text read from bytes in an encoding not fixed by the format
 
     def written_table(self) -> pa.Table:
         return self.as_written() if self.as_written is not None else self.table

@@ -7,8 +7,9 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -77,25 +78,50 @@ def _with_malformed_rows(table: pa.Table, positions: list[int]) -> pa.Table:
     return pa.concat_tables(pieces)
 
 
-def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int, int]:
-    """Record number (the header is 1; blank lines are skipped, as Arrow counts) -> the line it starts on,
-    for the ``wanted`` records (number -> fields) where Python's reader finds as many fields as Arrow did."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found: dict[int, int] = {}
-    record = line = 0
-    last = max(wanted)  # once: asked per record, it made a file's cost grow with rows × malformed rows
+@dataclass(frozen=True)
+class _Record:
+    number: int  # as Arrow counts records: the header is 1, blank lines are skipped
+    first_line: int
+    last_line: int
+    fields: int
+    written: str  # its lines as the file has them (delimiters, quotes), without the final line break
+
+
+def _records(text: str, delimiter: str) -> Iterator[_Record]:
+    """The records of CSV ``text`` with where each stands, walked by Python's reader (Arrow does not say
+    which lines a record spans). Stops quietly where the reader gives up: the records after keep their
+    record numbers as locators."""
+    lines: list[str] = []
+
+    def kept(source: Iterable[str]) -> Iterator[str]:
+        for line in source:
+            lines.append(line)
+            yield line
+
+    reader = csv.reader(kept(io.StringIO(text, newline="")), delimiter=delimiter)
+    number = last_line = 0
     try:
         for fields in reader:
-            first, line = line + 1, reader.line_num
-            if not fields:
-                continue
-            record += 1
-            if wanted.get(record) == len(fields):
-                found[record] = first
-            if record >= last:
-                break
+            first_line, last_line = last_line + 1, reader.line_num
+            written = "".join(lines).rstrip("\r\n")
+            lines.clear()
+            if fields:
+                number += 1
+                yield _Record(number, first_line, last_line, len(fields), written)
     except csv.Error:
-        pass  # the rows keep their record numbers as locators
+        return
+
+
+def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int, int]:
+    """Record number -> the line it starts on, for the ``wanted`` records (number -> fields) where Python's
+    reader finds as many fields as Arrow did."""
+    found: dict[int, int] = {}
+    last = max(wanted)  # once: asked per record, it made a file's cost grow with rows × malformed rows
+    for record in _records(text, delimiter):
+        if wanted.get(record.number) == record.fields:
+            found[record.number] = record.first_line
+        if record.number >= last:
+            break
     return found
 
 
@@ -242,6 +268,7 @@ def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | N
             row_label=("row ", 2),
             as_written=as_written,
             malformed=malformed,
+            encoding=used.removesuffix("-sig"),
         )
 
 
@@ -265,22 +292,14 @@ def _with_damaged_rows(malformed: Malformed | None, decoded: Decoded) -> Malform
         f"holds bytes that are no text in {encoding} (damaged in transfer, or pasted from a system that writes "
         "another encoding); ask the provider to resend it"
     )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
     rows, locators, raw = [], [], []
-    record, last_line = -1, 0  # the header is record -1
-    try:
-        for fields in reader:
-            first_line, last_line = last_line + 1, reader.line_num
-            if not fields:
-                continue
-            spanned = damaged.intersection(range(first_line, last_line + 1))
-            if record >= 0 and spanned and record not in known:
-                rows.append(record)
-                locators.append(f"line {min(spanned)}")
-                raw.append(",".join(fields))
-            record += 1
-    except csv.Error:
-        pass  # what was found so far stands; a row not found loads or fails its own checks
+    for record in _records(text, _delimiter(text.split("\n", 1)[0])):
+        row = record.number - 2  # the header is record 1
+        spanned = damaged.intersection(range(record.first_line, record.last_line + 1))
+        if row >= 0 and spanned and row not in known:
+            rows.append(row)
+            locators.append(f"line {min(spanned)}")
+            raw.append(record.written)
     if malformed is None:
         return Malformed(rows, locators, [reason] * len(rows), raw)
     return Malformed(

@@ -6,6 +6,7 @@ The watermark is only advanced by the writer's commit: a failed load reads the s
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -13,15 +14,26 @@ import sqlalchemy as sa
 from ingest.connectors.base import SourceError, SourceUnit
 
 
+def _column_types(engine: sa.Engine, table: str, display: str) -> dict[str, Any]:
+    """The table's columns and their types, or a SourceError that says what the database holds instead."""
+    inspector = sa.inspect(engine)
+    if inspector.has_table(table):
+        return {c["name"]: c["type"] for c in inspector.get_columns(table)}
+    others = sorted(inspector.get_table_names())
+    holds = (
+        f"it holds {len(others)} other table(s): {', '.join(others[:10])}{' …' if len(others) > 10 else ''}"
+        if others
+        else "it holds no table at all: an empty or unfinished export? ask the provider to resend it"
+    )
+    raise SourceError(f"{display}: the database has no table '{table}'; {holds}")
+
+
 def read_table(
     url: str, table: str, fields: list[str], watermark: str | None, after: str | None, display: str
 ) -> SourceUnit:
     engine = sa.create_engine(url)
     try:
-        inspector = sa.inspect(engine)
-        if not inspector.has_table(table):
-            raise SourceError(f"{display}: the database has no table '{table}'")
-        reflected = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+        reflected = _column_types(engine, table, display)
         present = list(reflected)
         selected = [f for f in fields if f in present] + [c for c in present if c not in fields]
         source = sa.table(table, *(sa.column(name) for name in selected))
@@ -61,10 +73,7 @@ def pending_rows(
     compares, without reading the rows themselves."""
     engine = sa.create_engine(url)
     try:
-        inspector = sa.inspect(engine)
-        if not inspector.has_table(table):
-            raise SourceError(f"{display}: the database has no table '{table}'")
-        reflected = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+        reflected = _column_types(engine, table, display)
         if watermark not in reflected:
             raise SourceError(f"{display}: table '{table}' has no watermark column '{watermark}'")
         mark = sa.column(watermark)

@@ -171,6 +171,18 @@ def test_sqlite_reads_incrementally_after_the_watermark(tmp_path):
     assert enforce(contract, later).table.column("step_id").type == pa.int64()
 
 
+def test_a_database_without_the_table_says_what_it_holds_instead(tmp_path):
+    contract = CONTRACTS["approval_steps"]
+    db = tmp_path / "online_service_hall.db"
+    db.touch()  # an export that never got written: SQLite reads an empty file as an empty database
+    with pytest.raises(SourceError, match="no table 'approval_steps'; it holds no table at all"):
+        list(iter_units(contract, tmp_path))
+    with sqlite3.connect(db) as connection:
+        connection.execute("create table approval_step (step_id integer)")
+    with pytest.raises(SourceError, match=r"it holds 1 other table\(s\): approval_step$"):
+        list(iter_units(contract, tmp_path))
+
+
 def test_no_matching_files_is_a_clear_error(tmp_path):
     with pytest.raises(SourceError, match=re.escape("no files match 'traffic/flow_*.ndjson'")):
         list(iter_units(CONTRACTS["traffic_flow"], tmp_path))

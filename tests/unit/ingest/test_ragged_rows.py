@@ -195,6 +195,7 @@ def test_a_line_damaged_in_transfer_is_quarantined_and_the_rest_loads(tmp_path):
     rows = [_enterprise(i) for i in range(1, 301)]
     rows[2][1] = "上海临港企业\n(一期)有限公司"  # a quoted newline before it moves lines, not rows
     rows[9] = rows[9][:8]  # and a ragged row keeps its own reason
+    rows[5][1] = "上海临港企业6有限公司,二期"  # quoted: the damaged row is kept as written, quotes and all
     path = _enterprises_file(tmp_path, rows)
     _spoil_line(path, 8)  # record 6 (the header is line 1, record 3 spans lines 4 and 5)
     _spoil_line(path, 40)
@@ -207,6 +208,8 @@ def test_a_line_damaged_in_transfer_is_quarantined_and_the_rest_loads(tmp_path):
     for line in ("line 8", "line 40"):
         assert quarantined[line][2].startswith("holds bytes that are no text in gb18030")
         assert "\ufffd" in quarantined[line][3]  # the row as read, the damaged byte shown as such
+    written = path.read_bytes().split(b"\n")[7].decode("gb18030", errors="replace").rstrip("\r")
+    assert quarantined["line 8"][3] == written  # as the file has it: delimiters and quotes kept
     assert rows[5][0] not in enforced.table.column("uscc").to_pylist()
     assert rows[6][0] in enforced.table.column("uscc").to_pylist()
     assert any("2 line(s) hold bytes that are no text in gb18030 (line 8, 40)" in n for n in unit.notes)
@@ -218,7 +221,9 @@ def test_a_file_with_many_damaged_lines_is_still_refused_as_another_encoding(tmp
     path = _enterprises_file(tmp_path, [_enterprise(i) for i in range(1, 41)])
     for number in range(2, 12):
         _spoil_line(path, number)
-    with pytest.raises(SourceError):  # a quarter of its lines: the encoding is wrong, not a few rows
+    # A quarter of its lines: the encoding is wrong, not a few rows. Read in the encoding detection chose,
+    # no header matches, and the message says the encoding may be why.
+    with pytest.raises(SourceError, match=r"or the file not in \S+ \(the encoding it was read in\)"):
         _read("enterprises", tmp_path)
 
 
