@@ -10,6 +10,8 @@ tables the query only inspects are created empty, with their schema and comments
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
 import pyarrow as pa
 import sqlglot
@@ -37,15 +39,23 @@ class QueryError(ValueError):
 
 
 def _parse(sql: str) -> exp.Expression:
+    sqlglot_log = logging.getLogger("sqlglot")
+    level = sqlglot_log.level
+    # sqlglot warns on stderr when it keeps a statement it does not know as a bare command; the refusal
+    # below names that statement, and the warning would echo the whole query text.
+    sqlglot_log.setLevel(logging.ERROR)
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise QueryError(f"cannot parse the SQL: {exc}") from exc
+    finally:
+        sqlglot_log.setLevel(level)
     if len(statements) != 1 or statements[0] is None:
         raise QueryError("give exactly one statement")
     statement = statements[0]
     if not isinstance(statement, READ_ONLY_ROOTS):
-        raise QueryError(f"only read-only queries are allowed here, not {statement.key.upper()}")
+        kind = statement.name if isinstance(statement, exp.Command) else statement.key
+        raise QueryError(f"only read-only queries are allowed here, not {kind.upper()}")
     return statement
 
 

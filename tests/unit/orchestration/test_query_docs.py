@@ -92,3 +92,10 @@ def test_file_reading_table_functions_stay_refused(catalog) -> None:
         run_sql(catalog, "select * from read_csv('/etc/passwd')")
     with pytest.raises(QueryError, match="qualify"):
         referenced_tables("select * from parking_sessions")
+
+
+@pytest.mark.parametrize(("sql", "named"), [("call pg_sleep(1)", "CALL"), ("pragma version", "PRAGMA")])
+def test_a_statement_that_is_no_query_is_refused_by_name_without_echoing_it(sql, named, caplog) -> None:
+    with pytest.raises(QueryError, match=f"not {named}$"):
+        referenced_tables(sql)
+    assert not [r for r in caplog.records if sql in r.getMessage()]  # sqlglot's own warning quotes it
