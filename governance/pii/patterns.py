@@ -162,10 +162,11 @@ def country_code(spelling: Spelling = CANONICAL) -> str:
 
 
 def mobile_number(spelling: Spelling = CANONICAL) -> str:
-    """Mainland mobile, 11 digits from 13x to 19x, grouped 3-4-4 or 4-3-4; as typed, maybe with its first
-    group bracketed as a landline's area code is: (138)1234 5678."""
+    """Mainland mobile, 11 digits from 13x to 19x, grouped 3-4-4, 4-3-4 or 4-4-3 (as a caller reads it out);
+    as typed, maybe with its first group bracketed as a landline's area code is: (138)1234 5678."""
     head = lit("1", spelling) + _digits(spelling, ranges="3-9") + _digits(spelling)
-    rest = (_digits(spelling), _digits(spelling, "{3}"), _digits(spelling, "{4}"))
+    one, three = _digits(spelling), _digits(spelling, "{3}")
+    rest = (one, three, one, three)
     if spelling is CANONICAL:
         return grouped(spelling, head, *rest)
     bracketed = lit("(", spelling) + head + lit(")", spelling) + separator(spelling, " ")

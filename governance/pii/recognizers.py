@@ -79,7 +79,7 @@ class LegacyResidentIdRecognizer(ZhPatternRecognizer):
 
 
 class MobileRecognizer(ZhPatternRecognizer):
-    """Mainland mobile, maybe after +86/0086, grouped 3-4-4 or 4-3-4 by spaces, hyphens, dots, slashes or
+    """Mainland mobile, maybe after +86/0086, grouped 3-4-4, 4-3-4 or 4-4-3 by spaces, hyphens, dots, slashes or
     underscores (``patterns.GROUP_SEPARATORS``), also glued to letters (tel13812345678, Tel:…): a serial
     number of exactly a mobile's shape after letters (SN13812345678) is masked too, as leaking one is worse."""
 

@@ -81,12 +81,17 @@ def _regrouped(value: str) -> str:
     return value
 
 
+def _read_out_in_fours(value: str) -> str:
+    """A number grouped in fours from its start, as a caller reads it out: 1381 2345 678."""
+    return " ".join(value[at : at + 4] for at in range(0, len(value), 4))
+
+
 def as_typed(value: str, style: int) -> str:
-    """A number as it reaches the ticket: mostly as the system holds it; in seven styles of sixteen, as an
+    """A number as it reaches the ticket: mostly as the system holds it; in eight styles of sixteen, as an
     operator transcribes or pastes it (read out in Chinese numerals, wholly or from the middle on, no-break
     spaces between the groups, a zero-width space picked up with a copy, digit by digit, grouped as the
-    caller read it out, typed with a Chinese input method's full-width digits). Masking must find it in
-    every spelling."""
+    caller read it out, in other groups or in fours, typed with a Chinese input method's full-width
+    digits). Masking must find it in every spelling."""
     style %= 16
     if not isinstance(value, str):
         return value
@@ -105,6 +110,8 @@ def as_typed(value: str, style: int) -> str:
         return _regrouped(value)
     if style == 6:
         return value.translate(_FULLWIDTH)
+    if style == 7:
+        return _read_out_in_fours(value)
     return value
 
 

@@ -77,6 +77,8 @@ def test_legacy_id_needs_context_and_valid_date():
         "0086 13812345678",
         "138 1234 5678",
         "1381 234 5678",
+        "1381 2345 678",  # grouped as a caller reads it out
+        "138-1234-5678",
         "138.1234.5678",
         "(138)12345678",  # its first group bracketed as an area code is
         "（１３８） １２３４-５６７８",
