@@ -195,9 +195,24 @@ NAME_STOPS = (
 )
 
 # Raw-window context words per class (scored on characters, not lemmas: Chinese has no spaces).
+# An ID's labels in English as exports and forms write them (ID No., idcard=, id_no, ID:); lower case, as the
+# text before a value is compared lower-cased. Not "id" alone: paid, valid and said end in it.
+ID_LABELS_LATIN = (
+    "id card",
+    "id no",
+    "idcard",
+    "id_card",
+    "id-card",
+    "id_no",
+    "id-no",
+    "id number",
+    "identity",
+    "id:",
+    "id=",
+)
 CONTEXT = {
-    "cn_resident_id": ("身份证", "证件号", "身份号码", "公民身份", "证号", "sfz", "id card", "id no"),
-    "cn_resident_id_legacy": ("身份证", "证件号", "身份号码", "公民身份", "证号", "旧证", "id card"),
+    "cn_resident_id": ("身份证", "证件号", "身份号码", "公民身份", "证号", "sfz", *ID_LABELS_LATIN),
+    "cn_resident_id_legacy": ("身份证", "证件号", "身份号码", "公民身份", "证号", "旧证", *ID_LABELS_LATIN),
     "cn_mobile": ("手机", "电话", "联系方式", "致电", "来电", "tel", "mobile", "phone"),
     "cn_landline": ("电话", "座机", "固话", "传真", "办公", "tel", "phone", "fax"),
     "bank_card": ("银行卡", "卡号", "账号", "帐号", "开户", "银行", "借记卡", "信用卡", "card"),

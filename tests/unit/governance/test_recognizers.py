@@ -56,7 +56,10 @@ def test_resident_id_look_alikes(text):
     assert found(r.ResidentIdRecognizer(), text) == []
 
 
-@pytest.mark.parametrize("label", ["身份证", "身份证号：", "证件号码 "])
+@pytest.mark.parametrize(
+    "label",
+    ["身份证", "身份证号：", "证件号码 ", "ID:", "ID：", "idcard=", "id_no ", "ID No. ", "ID card: "],
+)
 def test_a_mistyped_id_after_an_id_word_is_still_an_id(label):
     mistyped = wrong_check_digit(ID)
     assert found(r.ResidentIdRecognizer(), f"{label}{mistyped}，已核验") == [mistyped]
