@@ -180,7 +180,7 @@ class EmailRecognizer(ZhPatternRecognizer):
 
 
 class AddressRecognizer(ZhPatternRecognizer):
-    """Address down to a house number: [省][市][区/县][镇/街道][路/街/弄…] + 88号/5弄/1201室.
+    """Address down to a house number: [省][市][区/县][镇/街道][路/街/弄…][小区/苑…] + 88号/5弄/1201室.
 
     A place name without a house number (申港大道, 滴水湖地铁站) is not personal and not matched. The house
     number may be read out in numerals (八十八弄五号), spaced (88 弄 5 号), end in a bare room number
@@ -190,13 +190,17 @@ class AddressRecognizer(ZhPatternRecognizer):
     # House-number units; 组 is the villagers' group of a rural address (新建村13组85号).
     UNITS = ("号楼", "弄", "号", "栋", "幢", "单元", "室", "层", "楼", "组")
     ROAD_SUFFIXES = ("公路", "大道", "路", "街", "道", "巷", "村", "弄")
-    PLACE_SUFFIXES = ("省", "自治区", "市", "区", "县", "镇", "乡", "街道", *ROAD_SUFFIXES)
+    # A housing estate named without its road (滴水湖馨苑11号楼502, 港城新天地小区3号): what residents give as
+    # where they live. Not 园 or 城 alone: 产业园, 体育城 and the like hold no one's home.
+    ESTATE_SUFFIXES = ("小区", "花园", "家园", "公寓", "新村", "苑", "宿舍", "公馆", "邸", "庄园")
+    PLACE_SUFFIXES = ("省", "自治区", "市", "区", "县", "镇", "乡", "街道", *ROAD_SUFFIXES, *ESTATE_SUFFIXES)
     # Characters that end an address run: verbs/labels around addresses in sentences. Not 和: roads are
     # named with it (万和路, 和平路); "A路和B路8号" is masked a little wider instead.
     _C = r"(?:(?![住址是的于及与电话身份证手机姓患者称反映投诉在，。；：,;:\s])" + CJK + r")"
     NUMERALS = "〇零一二两三四五六七八九十百千"
     _SPACE = "[ \u3000]?"
     _ROAD = "(?:" + "|".join(ROAD_SUFFIXES) + ")"
+    _ESTATE = "(?:" + "|".join(ESTATE_SUFFIXES) + ")"
     _NUMBER = "(?:[0-9]+(?:-[0-9]+)?|[" + NUMERALS + "]+)"  # 3-5号 is a range of house numbers
     _UNIT = "(?:" + "|".join(UNITS) + ")"
     HOUSE = (
@@ -206,7 +210,8 @@ class AddressRecognizer(ZhPatternRecognizer):
     DASHED = r"[0-9]+(?:-[0-9]+){1,3}(?![0-9])(?!" + _SPACE + _UNIT + ")"
     REGEX = (
         f"(?P<v>(?:{_C}{{1,6}}(?:省|自治区))?(?:{_C}{{1,6}}市)?(?:{_C}{{1,8}}(?:区|县))?"
-        f"(?:{_C}{{1,6}}(?:镇|乡|街道))?(?:{_C}{{1,10}}{_ROAD})?{_SPACE}(?:{HOUSE}|{DASHED}))"
+        f"(?:{_C}{{1,6}}(?:镇|乡|街道))?(?:{_C}{{1,10}}{_ROAD})?(?:{_C}{{1,10}}{_ESTATE})?"
+        f"{_SPACE}(?:{HOUSE}|{DASHED}))"
     )
     # Every match holds a house number: a digit (either width) before a unit, numerals before a unit
     # right after a road (not 路一直, 道两旁: they would send every other sentence to Presidio), or a dashed

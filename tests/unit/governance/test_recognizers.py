@@ -308,6 +308,11 @@ def test_address():
     assert found(rec, "G1501-2") == []
     assert found(rec, "分3组巡查") == []
     assert found(rec, "滴水湖地铁站1号口") == []
+    # A housing estate without its road; not a business park.
+    assert found(rec, "家住临港新城滴水湖馨苑11号楼502") == ["临港新城滴水湖馨苑11号楼502"]
+    assert found(rec, "住在港城新天地小区3号1201室，") == ["港城新天地小区3号1201室"]
+    assert "".join(found(rec, "环湖西二路888号海湾花园6栋，")) == "环湖西二路888号海湾花园6栋"  # all of it
+    assert found(rec, "临港科技产业园3号楼施工") == []
     assert found(rec, "申港大道积水") == []
 
 
