@@ -216,7 +216,7 @@ CONTEXT = {
     "cn_mobile": ("手机", "电话", "联系方式", "致电", "来电", "tel", "mobile", "phone"),
     "cn_landline": ("电话", "座机", "固话", "传真", "办公", "tel", "phone", "fax"),
     "bank_card": ("银行卡", "卡号", "账号", "帐号", "开户", "银行", "借记卡", "信用卡", "card"),
-    "passport": ("护照", "passport", "证件"),
+    "passport": ("护照", "passport", "证件", "通行证", "回乡证", "台胞证"),
     "email": ("邮箱", "email", "邮件", "e-mail"),
     "cn_plate": ("车牌", "号牌", "车辆", "牌照", "plate"),
     "address": ("住址", "地址", "家住", "居住", "现住", "住在", "户籍", "address"),

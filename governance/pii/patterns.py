@@ -277,6 +277,17 @@ def passport_official(spelling: Spelling = CANONICAL) -> str:
     return chars("DSP", spelling) + _digits(spelling, "{7,8}")
 
 
+def travel_permit(spelling: Spelling = CANONICAL) -> str:
+    """Travel permits a resident shows instead of a passport: to Hong Kong and Macau (C + 8 digits, C +
+    letter + 7), to Taiwan (L + 8), the Hong Kong and Macau residents' home-return permit (H/M + 8 or 10).
+    A letter and digits like any code: only a context word tells."""
+    d = _digits(spelling)
+    to_hong_kong_or_taiwan = chars("CL", spelling) + d + "{8}"
+    lettered = chars("C", spelling) + chars(PLATE_LETTERS, spelling) + d + "{7}"
+    home_return = chars("HM", spelling) + d + "{8}(?:" + d + "{2})?"
+    return f"(?:{to_hong_kong_or_taiwan}|{lettered}|{home_return})"
+
+
 # How an address is written to keep it from harvesters: ``zhangsan(at)qq(dot)com``, ``zhangsan [at] qq.com``,
 # ``zhangsan at qq dot com``, ``zhangsan#qq.com`` (#换成@), ``zhangsan艾特qq.com``; the words in either case.
 OBFUSCATION_BRACKETS = ("()", "[]", "{}", "<>")

@@ -156,7 +156,8 @@ class UsccRecognizer(ZhPatternRecognizer):
 
 
 class PassportRecognizer(ZhPatternRecognizer):
-    """PRC passports: E/G + 8 digits, E + letter + 7 digits; D/S/P (official) need a context word."""
+    """PRC passports: E/G + 8 digits, E + letter + 7 digits; D/S/P (official) and the travel permits to Hong
+    Kong, Macau and Taiwan and home-return permits need a context word."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -164,6 +165,7 @@ class PassportRecognizer(ZhPatternRecognizer):
             [
                 shaped("passport", patterns.passport, 0.6),
                 shaped("passport_official", patterns.passport_official, 0.3),
+                shaped("travel_permit", patterns.travel_permit, 0.3),
             ],
             CONTEXT[PASSPORT],
         )

@@ -199,6 +199,12 @@ def test_passport_and_email():
     assert found(r.PassportRecognizer(), "护照EA1234567") == ["EA1234567"]
     assert found(r.PassportRecognizer(), "型号XE12345678Z") == []
     assert found(r.PassportRecognizer(), "编号D1234567") == []  # official series needs 护照 nearby
+    # Travel permits, after their names only.
+    assert found(r.PassportRecognizer(), "港澳通行证C12345678") == ["C12345678"]
+    assert found(r.PassportRecognizer(), "往来港澳通行证号CA1234567，") == ["CA1234567"]
+    assert found(r.PassportRecognizer(), "回乡证H1234567890") == ["H1234567890"]
+    assert found(r.PassportRecognizer(), "台湾通行证L12345678") == ["L12345678"]
+    assert found(r.PassportRecognizer(), "型号C12345678") == []
     assert found(r.EmailRecognizer(), "邮箱zhang.wei@example.com。") == ["zhang.wei@example.com"]
     assert found(r.EmailRecognizer(), "发至ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ") == [
         "ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ"
