@@ -99,3 +99,16 @@ def test_a_statement_that_is_no_query_is_refused_by_name_without_echoing_it(sql,
     with pytest.raises(QueryError, match=f"not {named}$"):
         referenced_tables(sql)
     assert not [r for r in caplog.records if sql in r.getMessage()]  # sqlglot's own warning quotes it
+
+
+def test_a_query_cannot_read_the_environment_or_change_duckdb_settings(catalog) -> None:
+    with pytest.raises(QueryError, match="getenv"):  # the process's secrets live there
+        run_sql(catalog, "select getenv('HOME') as home")
+    setting = run_sql(catalog, "select current_setting('enable_external_access') as v")
+    assert setting.column("v").to_pylist() == [False]
+
+
+def test_a_query_that_does_not_parse_is_refused_saying_where_without_quoting_it() -> None:
+    with pytest.raises(QueryError, match=r"line 1, column \d+$") as refused:
+        referenced_tables("select * from exchange.residents where id_number = '310115194812236125' and (")
+    assert "310115" not in str(refused.value) and "\x1b" not in str(refused.value)
