@@ -107,6 +107,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
 
     length = unit.num_rows
     reason = _malformed_reasons(unit)  # a row the connector could not split is rejected first
+    reason = _repeated_header_rows(unit, [names[c.name] for c in contract.source_columns], reason)
     culprit = pa.nulls(length, pa.string())
 
     def check(col: Column) -> tuple[pa.Array, list[Finding]]:
@@ -154,6 +155,29 @@ def _malformed_reasons(unit: SourceUnit) -> pa.Array:
     for row, why in zip(unit.malformed.rows, unit.malformed.reasons, strict=True):
         reasons[row] = why
     return pa.array(reasons, pa.string())
+
+
+REPEATED_HEADER = "the header row again, not a record (two exports joined into one file?)"
+
+
+def _repeated_header_rows(unit: SourceUnit, source_names: list[str], reason: pa.Array) -> pa.Array:
+    """``reason`` with :data:`REPEATED_HEADER` for each row whose text cells are the header's names (cells of
+    a typed column cannot be: a header cell would have sent the file to the text path)."""
+    text = [
+        name
+        for name in source_names
+        if name in unit.table.column_names and pa.types.is_string(unit.table.schema.field(name).type)
+    ]
+    if len(text) < 2:
+        return reason
+    repeated = None
+    for name in text:
+        same = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(unit.table.column(name)), name), False)
+        repeated = same if repeated is None else pc.and_(repeated, same)
+        if not pc.any(repeated).as_py():
+            return reason
+    marked = pc.if_else(pc.and_(repeated, pc.is_null(reason)), REPEATED_HEADER, reason)
+    return marked.combine_chunks() if isinstance(marked, pa.ChunkedArray) else marked
 
 
 def _check_column(unit: SourceUnit, col: Column, source_name: str) -> tuple[pa.Array, list[Finding]]:

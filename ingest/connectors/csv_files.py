@@ -157,6 +157,14 @@ def _contains(data: pa.Buffer, needle: bytes) -> bool:
     )
 
 
+def _lf_lines(data: pa.Buffer) -> pa.Buffer:
+    """A file whose lines end in CR alone (Excel for Mac's "CSV (Macintosh)") with LF instead, so that every
+    reader below counts the same lines; any other file as it is."""
+    if _contains(data, b"\n") or not _contains(data, b"\r"):
+        return data
+    return pa.py_buffer(data.to_pybytes().replace(b"\r", b"\n"))
+
+
 def _first_line(data: pa.Buffer, start: int) -> str:
     view, size = memoryview(data), 1 << 16
     while True:
@@ -232,9 +240,10 @@ def _csv_problem(exc: pa.ArrowInvalid) -> str:
 def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | None = None) -> SourceUnit:
     """A CSV file in any Chinese encoding. ``typed``: source columns worth trying to read typed at once
     (timestamps, dates, numbers); a file where any of their cells does not parse is read as text."""
-    data = read_file(path)
+    written = read_file(path)
+    data = _lf_lines(written)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        fingerprint = pool.submit(fingerprint_bytes, data)  # hashing releases the GIL: overlap the parse
+        fingerprint = pool.submit(fingerprint_bytes, written)  # hashing releases the GIL: overlap the parse
         declared = (encoding or "utf-8").lower().replace("_", "-")
         used = declared
         table = as_written = malformed = None

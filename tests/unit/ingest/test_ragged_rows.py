@@ -254,3 +254,30 @@ def test_a_document_with_no_record_in_it_is_refused():
 
     with pytest.raises(SourceError, match="page 1: no item is a JSON object"):
         object_records([None, "x"], ["item 1", "item 2"], "page 1")
+
+
+def test_a_header_row_repeated_inside_the_file_is_quarantined_as_such(tmp_path):
+    rows = [_enterprise(i) for i in range(1, 21)]
+    header = _headers("enterprises")
+    # Two exports joined, the second one's header cells padded.
+    text = _csv_text(header, rows[:10]) + _csv_text([f" {h}" for h in header], rows[10:])
+    folder = tmp_path / "development"
+    folder.mkdir()
+    (folder / "enterprises_2026-11-21.csv").write_bytes(text.encode("gb18030"))
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 21 and enforced.table.num_rows == 20
+    assert _quarantined(unit, enforced)[0][:3] == (
+        "row 12",
+        None,
+        "the header row again, not a record (two exports joined into one file?)",
+    )
+
+
+def test_lines_ending_in_a_carriage_return_alone_are_read_as_lines(tmp_path):
+    rows = [_enterprise(i) for i in range(1, 21)]
+    rows[4] = rows[4][:8]  # a ragged row keeps its own line
+    path = _enterprises_file(tmp_path, rows)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r"))  # Excel for Mac's "CSV (Macintosh)"
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 20 and enforced.table.num_rows == 19
+    assert _quarantined(unit, enforced)[0][:3] == ("line 6", None, "row has 8 fields, header has 10")
