@@ -43,6 +43,8 @@ def read_ndjson(path: Path) -> SourceUnit:
         records.append(record or {})
         line_numbers.append(number)
     if damaged and len(damaged) == len(records):
+        if (array := _json_array(decoded.text)) is not None:
+            return _array_unit(path, data, array)
         raise SourceError(f"{path}: no line is a JSON object (line {damaged[0][1]}: {damaged[0][2]})")
     fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
     locators = pa.array([f"line {n}" for n in line_numbers], pa.string())
@@ -58,6 +60,44 @@ def read_ndjson(path: Path) -> SourceUnit:
     )
     return SourceUnit(
         path.name, fingerprint_bytes(data), text_columns(records, fields), locators, malformed=malformed
+    )
+
+
+def _json_array(text: str) -> list | None:
+    """The file as one JSON array (records exported as a list instead of one per line), or None."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return document if isinstance(document, list) else None
+
+
+def _array_unit(path: Path, data: bytes, items: list) -> SourceUnit:
+    """A file of NDJSON records delivered as one JSON array: its items are the records, found by position."""
+    return _items_unit(
+        path.name,
+        fingerprint_bytes(data),
+        items,
+        [f"item {i}" for i in range(1, len(items) + 1)],
+        notes=[f"{path.name}: one JSON array, not one record per line: read item by item"],
+    )
+
+
+def _items_unit(
+    name: str, fingerprint: str, items: list, locators: list[str], notes: list[str] | None = None
+) -> SourceUnit:
+    """A unit of a JSON document's items; an item that is no object is set aside (``object_records``)."""
+    records, malformed = object_records(items, locators, name)
+    fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
+    return SourceUnit(
+        name,
+        fingerprint,
+        text_columns(records, fields),
+        pa.array(locators, pa.string()),
+        notes=notes or [],
+        malformed=malformed,
     )
 
 
@@ -97,6 +137,8 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
     for path in paths:
         data = read_bytes(path)
         digest.append(data)
+        if not data.strip():
+            raise SourceError(f"{path}: empty file, no JSON page; ask the provider to resend it")
         try:
             document = json.loads(utf8_text(data, path, "JSON pages"))
         except json.JSONDecodeError as exc:
@@ -105,15 +147,7 @@ def read_json_pages(paths: list[Path], records_path: str | None) -> SourceUnit:
         records.extend(items)
         locators.extend(f"{path.name} item {i + 1}" for i in range(len(items)))
     name = paths[0].parent.name + "/" + (paths[0].name if len(paths) == 1 else f"{len(paths)} pages")
-    records, malformed = object_records(records, locators, name)
-    fields = list(dict.fromkeys(k for r in records[:1000] for k in r))
-    return SourceUnit(
-        name,
-        fingerprint_bytes(b"\0".join(digest)),
-        text_columns(records, fields),
-        pa.array(locators, pa.string()),
-        malformed=malformed,
-    )
+    return _items_unit(name, fingerprint_bytes(b"\0".join(digest)), records, locators)
 
 
 # What a damaged workbook raises from inside openpyxl: not a zip (0 bytes, cut short, another file type), a

@@ -281,3 +281,30 @@ def test_lines_ending_in_a_carriage_return_alone_are_read_as_lines(tmp_path):
     unit, enforced = _read("enterprises", tmp_path)
     assert unit.num_rows == 20 and enforced.table.num_rows == 19
     assert _quarantined(unit, enforced)[0][:3] == ("line 6", None, "row has 8 fields, header has 10")
+
+
+def test_ndjson_records_delivered_as_one_json_array_are_read_item_by_item(traffic_folder, tmp_path):
+    import json
+
+    def as_array(lines):
+        items = [json.loads(line) for line in lines]
+        items[2] = None  # an item that is no record is still its record's fault
+        return [json.dumps(items, ensure_ascii=False, indent=1)]
+
+    lines = _damaged_flow(traffic_folder, tmp_path, as_array)
+    unit, enforced = _read("traffic_flow", tmp_path)
+    assert unit.num_rows == len(lines) == enforced.table.num_rows + 1
+    assert _quarantined(unit, enforced)[0][:2] == ("item 3", None)
+    assert any("one JSON array, not one record per line" in note for note in unit.notes)
+
+
+def test_an_empty_json_page_is_refused_saying_so(traffic_folder, tmp_path):
+    from ingest.connectors import SourceError
+
+    folder = tmp_path / "parking" / "sessions"
+    folder.mkdir(parents=True)
+    for page in sorted((traffic_folder / "parking" / "sessions").glob("page-*.json")):
+        (folder / page.name).write_bytes(page.read_bytes())
+    (folder / "page-0001.json").write_bytes(b"")
+    with pytest.raises(SourceError, match=r"page-0001\.json: empty file, no JSON page"):
+        _read("parking_sessions", tmp_path)
