@@ -10,17 +10,13 @@ refused: which of the two is meant cannot be guessed.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
 from ingest.connectors import SourceError, SourceUnit
+from ingest.connectors.base import header_key
 
-
-def header_key(name: str) -> str:
-    """What a header says once look-alikes are folded: NFKC, no format characters, no white space, any case."""
-    visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
-    return "".join(unicodedata.normalize("NFKC", visible).split()).casefold()
+__all__ = ["header_key", "match_headers"]
 
 
 def match_headers(unit: SourceUnit, expected: Iterable[str]) -> SourceUnit:

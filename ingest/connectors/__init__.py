@@ -149,7 +149,7 @@ def iter_units(
         if kind == "json_pages":
             yield read_json_pages([path], source.records)
         elif kind == "csv":
-            yield read_csv(path, source.encoding, typed_read_hints(contract))
+            yield read_csv(path, source.encoding, typed_read_hints(contract), fields)
         elif kind == "ndjson":
             yield read_ndjson(path)
         elif kind == "xlsx":

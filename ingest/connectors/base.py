@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -12,6 +13,19 @@ import pyarrow as pa
 
 class SourceError(ValueError):
     """A source that cannot be read at all; the message names the file and what to do."""
+
+
+def header_key(name: str) -> str:
+    """What a header says once look-alikes are folded: NFKC, no format characters, no white space, any case."""
+    visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    return "".join(unicodedata.normalize("NFKC", visible).split()).casefold()
+
+
+def is_header_row(cells: Iterable[str], expected: Iterable[str]) -> bool:
+    """Whether a row of a file is its header: it names at least half of the contract's columns (a title row
+    above it, as spreadsheets carry, names none)."""
+    wanted = {header_key(name) for name in expected}
+    return len(wanted & {header_key(cell) for cell in cells}) >= max(1, len(wanted) // 2)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingest.coerce import NULL_TOKENS
-from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes
+from ingest.connectors.base import Malformed, SourceError, SourceUnit, fingerprint_bytes, is_header_row
 from ingest.connectors.file_bytes import Decoded, decode, ends_inside_utf8_character, read_file
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
@@ -125,13 +125,17 @@ def _start_lines(text: str, delimiter: str, wanted: dict[int, int]) -> dict[int,
     return found
 
 
-def _malformed(body: pa.Buffer, delimiter: str, rows: list) -> Malformed:
-    """Where each row with the wrong number of fields is, what is wrong, and its raw text."""
+def _malformed(body: pa.Buffer, delimiter: str, rows: list, title_lines: int) -> Malformed:
+    """Where each row with the wrong number of fields is, what is wrong, and its raw text. ``body`` starts
+    at the header, below ``title_lines`` lines."""
     text = body.to_pybytes().decode("utf-8")
     lines = _start_lines(text, delimiter, {r.number: r.actual_columns for r in rows})
     return Malformed(
         rows=[r.number - 2 for r in rows],  # the header is record 1
-        locators=[f"line {lines[r.number]}" if r.number in lines else f"row {r.number}" for r in rows],
+        locators=[
+            f"line {lines[r.number] + title_lines}" if r.number in lines else f"row {r.number + title_lines}"
+            for r in rows
+        ],
         reasons=[f"row has {r.actual_columns} fields, header has {r.expected_columns}" for r in rows],
         raw=[r.text for r in rows],
     )
@@ -175,17 +179,53 @@ def _first_line(data: pa.Buffer, start: int) -> str:
         size *= 4
 
 
+# How far down a header may stand below title lines (as in workbooks: files.read_xlsx looks as far).
+TITLE_LINES_MAX = 30
+
+
+def _names_header(line: str, expected: list[str]) -> bool:
+    return any(is_header_row(_header(line, d), expected) for d in _CSV_DELIMITERS)
+
+
+def _header_line(data: pa.Buffer, start: int, expected: list[str] | None) -> tuple[int, str, int]:
+    """Where the header line starts, the line, and how many title lines stand above it (a workbook saved
+    as CSV keeps its title rows: 健康小屋自助检测数据导出 2026-11-01,,,). The first line when it is the
+    header, when no line within TITLE_LINES_MAX is, or when the contract's names are not known."""
+    first = _first_line(data, start)
+    if not expected or _names_header(first, expected):
+        return start, first, 0
+    offset, line = start, first
+    for skipped in range(1, TITLE_LINES_MAX + 1):
+        offset += len(line.encode("utf-8")) + 1  # the line and its LF (a CR before it is in the line)
+        if offset >= len(data):
+            break
+        line = _first_line(data, offset)
+        if _names_header(line, expected):
+            return offset, line, skipped
+    return start, first, 0
+
+
+@dataclass(frozen=True)
+class _Body:
+    table: pa.Table
+    as_written: Callable[[], pa.Table] | None  # for a table read typed: how to read it again as text
+    malformed: Malformed | None
+    title_lines: int  # lines above the header
+
+
 def _read_csv_body(
-    data: pa.Buffer, path: Path, typed: dict[str, pa.DataType] | None
-) -> tuple[pa.Table, Callable[[], pa.Table] | None, Malformed | None]:
+    data: pa.Buffer, path: Path, typed: dict[str, pa.DataType] | None, expected: list[str] | None
+) -> _Body:
     """The table, typed where every cell of a hinted column parses; else all text (enforcement parses).
 
-    ``data`` is UTF-8, with or without BOM. Returns the table; when it was read typed, how to read it again
-    with every value as written (for quarantine); and the rows with another number of fields than the
-    header, each standing in the table as a row of nulls.
+    ``data`` is UTF-8, with or without BOM; ``expected``, the contract's header names, finds the header
+    below title lines. Returns the table; when it was read typed, how to read it again with every value as
+    written (for quarantine); the rows with another number of fields than the header, each standing in
+    the table as a row of nulls; and how many title lines were skipped.
     """
     start = len(codecs.BOM_UTF8) if memoryview(data)[:3].tobytes() == codecs.BOM_UTF8 else 0
-    delimiter = _delimiter(first_line := _first_line(data, start))
+    start, first_line, title_lines = _header_line(data, start, expected)
+    delimiter = _delimiter(first_line)
     header = _header(first_line, delimiter)
     if not any(header):
         raise SourceError(f"{path}: empty file (no header row)")
@@ -210,17 +250,17 @@ def _read_csv_body(
         return _with_malformed_rows(table, [r.number - 2 for r in ragged]) if ragged else table
 
     def malformed() -> Malformed | None:
-        return _malformed(body, delimiter, ragged) if ragged else None
+        return _malformed(body, delimiter, ragged, title_lines) if ragged else None
 
     if hints:
         try:
             table = read(as_text | hints)
             if _typed_read_holds(table, hints):
-                return table, lambda: read(as_text), malformed()
+                return _Body(table, lambda: read(as_text), malformed(), title_lines)
         except pa.ArrowInvalid:
             pass  # some cell is not in Arrow's own format: enforcement parses (and reports) it from text
     try:
-        return read(as_text), None, malformed()
+        return _Body(read(as_text), None, malformed(), title_lines)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise
@@ -237,45 +277,54 @@ def _csv_problem(exc: pa.ArrowInvalid) -> str:
     return "it does not split into rows and fields; check delimiter and quoting"
 
 
-def read_csv(path: Path, encoding: str | None, typed: dict[str, pa.DataType] | None = None) -> SourceUnit:
+def read_csv(
+    path: Path,
+    encoding: str | None,
+    typed: dict[str, pa.DataType] | None = None,
+    expected: list[str] | None = None,
+) -> SourceUnit:
     """A CSV file in any Chinese encoding. ``typed``: source columns worth trying to read typed at once
-    (timestamps, dates, numbers); a file where any of their cells does not parse is read as text."""
+    (timestamps, dates, numbers); a file where any of their cells does not parse is read as text.
+    ``expected``: the contract's header names, to find the header below title lines."""
     written = read_file(path)
     data = _lf_lines(written)
     with ThreadPoolExecutor(max_workers=1) as pool:
         fingerprint = pool.submit(fingerprint_bytes, written)  # hashing releases the GIL: overlap the parse
         declared = (encoding or "utf-8").lower().replace("_", "-")
         used = declared
-        table = as_written = malformed = None
+        body: _Body | None = None
         # A file cut inside its last character goes to decode(), which says so.
         if declared in ("utf-8", "utf8", "utf-8-sig") and not ends_inside_utf8_character(data):
             try:
-                table, as_written, malformed = _read_csv_body(data, path, typed)
+                body = _read_csv_body(data, path, typed, expected)
             except (UnicodeDecodeError, pa.ArrowInvalid):
-                table = None  # not UTF-8 after all: exports are often GBK whatever they declare
+                body = None  # not UTF-8 after all: exports are often GBK whatever they declare
         notes = []
-        if table is None:
+        malformed = body.malformed if body else None
+        if body is None:
             decoded = decode(data.to_pybytes(), encoding, path)
             used = decoded.encoding
             try:
-                utf8 = pa.py_buffer(decoded.text.encode("utf-8"))
-                table, as_written, malformed = _read_csv_body(utf8, path, typed)
+                body = _read_csv_body(pa.py_buffer(decoded.text.encode("utf-8")), path, typed, expected)
             except pa.ArrowInvalid as exc:
                 raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
+            malformed = body.malformed
             if decoded.damaged_lines:
-                malformed = _with_damaged_rows(malformed, decoded)
+                malformed = _with_damaged_rows(malformed, decoded, body.title_lines)
                 notes.append(_damaged_note(decoded))
         if _norm(used) != _norm(encoding or "utf-8-sig"):
             notes.append(f"declared encoding {encoding} did not decode; read as {used}")
-        # Row numbers as a spreadsheet shows them: the header is row 1.
+        if body.title_lines:
+            notes.append(f"{path.name}: the header is on line {body.title_lines + 1}, below title lines")
+        # Row numbers as a spreadsheet shows them: the header is row 1, or below its title rows.
         return SourceUnit(
             path.name,
             fingerprint.result(),
-            table,
+            body.table,
             None,
             notes=notes,
-            row_label=("row ", 2),
-            as_written=as_written,
+            row_label=("row ", 2 + body.title_lines),
+            as_written=body.as_written,
             malformed=malformed,
             encoding=used.removesuffix("-sig"),
         )
@@ -290,10 +339,11 @@ def _damaged_note(decoded: Decoded) -> str:
     )
 
 
-def _with_damaged_rows(malformed: Malformed | None, decoded: Decoded) -> Malformed:
+def _with_damaged_rows(malformed: Malformed | None, decoded: Decoded, title_lines: int) -> Malformed:
     """``malformed`` and the records that span a line ``decoded`` could not read (a ragged row keeps its own
-    reason). Records are counted as Arrow counts them: blank lines skipped, the header first."""
-    text = decoded.text.removeprefix(codecs.BOM_UTF8.decode())
+    reason). Records are counted as Arrow counts them: blank lines skipped, the header (below
+    ``title_lines``) first."""
+    text = decoded.text.removeprefix(codecs.BOM_UTF8.decode()).split("\n", title_lines)[-1]
     damaged = set(decoded.damaged_lines)
     known = set(malformed.rows) if malformed else set()
     encoding = decoded.encoding.removesuffix("-sig")
@@ -304,7 +354,8 @@ def _with_damaged_rows(malformed: Malformed | None, decoded: Decoded) -> Malform
     rows, locators, raw = [], [], []
     for record in _records(text, _delimiter(text.split("\n", 1)[0])):
         row = record.number - 2  # the header is record 1
-        spanned = damaged.intersection(range(record.first_line, record.last_line + 1))
+        first_line, last_line = record.first_line + title_lines, record.last_line + title_lines
+        spanned = damaged.intersection(range(first_line, last_line + 1))
         if row >= 0 and spanned and row not in known:
             rows.append(row)
             locators.append(f"line {min(spanned)}")

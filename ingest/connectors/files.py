@@ -18,6 +18,7 @@ from ingest.connectors.base import (
     SourceError,
     SourceUnit,
     fingerprint_bytes,
+    is_header_row,
     object_records,
     text_columns,
 )
@@ -199,7 +200,6 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
     workbook = _open_workbook(data, path)
     records: list[dict] = []
     locators: list[str] = []
-    wanted = set(expected_headers)
     try:
         for sheet in workbook.worksheets:
             rows = sheet.iter_rows(values_only=True)
@@ -207,7 +207,7 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
             for number, row in enumerate(rows, start=1):
                 cells = ["" if c is None else str(c).strip() for c in row]
                 if header is None:
-                    if len(wanted & set(cells)) >= max(1, len(wanted) // 2):
+                    if is_header_row(cells, expected_headers):
                         header = cells
                     elif number > 30:
                         break
@@ -227,7 +227,8 @@ def read_xlsx(path: Path, expected_headers: list[str]) -> SourceUnit:
         raise SourceError(_xlsx_damaged(path, exc)) from exc
     finally:
         workbook.close()
-    fields = [h for h in expected_headers if any(h in r for r in records[:1])] or expected_headers
+    # The file's own header names (enforcement matches them to the contract's), or, with no row, the contract's.
+    fields = list(records[0]) if records else expected_headers
     return SourceUnit(
         path.name, fingerprint_bytes(data), text_columns(records, fields), pa.array(locators, pa.string())
     )

@@ -308,3 +308,23 @@ def test_an_empty_json_page_is_refused_saying_so(traffic_folder, tmp_path):
     (folder / "page-0001.json").write_bytes(b"")
     with pytest.raises(SourceError, match=r"page-0001\.json: empty file, no JSON page"):
         _read("parking_sessions", tmp_path)
+
+
+def test_a_header_below_title_lines_is_found_and_rows_keep_the_files_numbers(tmp_path):
+    """A workbook saved as CSV keeps its title rows: the header is found below them, and every locator
+    still names the file's own line or row."""
+    rows = [_enterprise(i) for i in range(1, 41)]
+    rows[5] = rows[5][:8]  # ragged, on line 10: the header is on line 4, the first row on line 5
+    rows[9][0] = "X" + rows[9][0][1:]  # an invalid USCC, on row 14 as a spreadsheet numbers it
+    title = "临港企业名录导出（2026-11-21）,,,,,,,,,\r\n,,,,,,,,,\r\n导出人：系统\r\n"
+    path = _enterprises_file(tmp_path, rows)
+    path.write_bytes(title.encode("gb18030") + path.read_bytes())
+    _spoil_line(path, 24)  # a byte that is no text, in the row on line 24
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 40 and enforced.table.num_rows == 37
+    reasons = {q[0]: q[2] for q in _quarantined(unit, enforced)}
+    assert sorted(reasons) == ["line 10", "line 24", "row 14"]
+    assert reasons["line 10"] == "row has 8 fields, header has 10"
+    assert reasons["row 14"].startswith("统一社会信用代码: 不是有效的统一社会信用代码")
+    assert reasons["line 24"].startswith("holds bytes that are no text in gb18030")
+    assert any("the header is on line 4, below title lines" in note for note in unit.notes)
