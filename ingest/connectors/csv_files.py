@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,7 +78,7 @@ def _with_malformed_rows(table: pa.Table, positions: list[int]) -> pa.Table:
     return pa.concat_tables(pieces)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Record:
     number: int  # as Arrow counts records: the header is 1, blank lines are skipped
     first_line: int
@@ -205,7 +205,7 @@ def _header_line(data: pa.Buffer, start: int, expected: list[str] | None) -> tup
     return start, first, 0
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Body:
     table: pa.Table
     as_written: Callable[[], pa.Table] | None  # for a table read typed: how to read it again as text
@@ -300,7 +300,6 @@ def read_csv(
             except (UnicodeDecodeError, pa.ArrowInvalid):
                 body = None  # not UTF-8 after all: exports are often GBK whatever they declare
         notes = []
-        malformed = body.malformed if body else None
         if body is None:
             decoded = decode(data.to_pybytes(), encoding, path)
             used = decoded.encoding
@@ -308,9 +307,9 @@ def read_csv(
                 body = _read_csv_body(pa.py_buffer(decoded.text.encode("utf-8")), path, typed, expected)
             except pa.ArrowInvalid as exc:
                 raise SourceError(f"{path}: not a readable CSV file ({_csv_problem(exc)})") from exc
-            malformed = body.malformed
             if decoded.damaged_lines:
-                malformed = _with_damaged_rows(malformed, decoded, body.title_lines)
+                damaged = _with_damaged_rows(body.malformed, decoded, body.title_lines)
+                body = dataclasses.replace(body, malformed=damaged)
                 notes.append(_damaged_note(decoded))
         if _norm(used) != _norm(encoding or "utf-8-sig"):
             notes.append(f"declared encoding {encoding} did not decode; read as {used}")
@@ -325,7 +324,7 @@ def read_csv(
             notes=notes,
             row_label=("row ", 2 + body.title_lines),
             as_written=body.as_written,
-            malformed=malformed,
+            malformed=body.malformed,
             encoding=used.removesuffix("-sig"),
         )
 
