@@ -1,8 +1,9 @@
 """Property: whatever damage a department's CSV export carries, every row is accounted for and no message
 carries the personal data in it (issue #13). Hypothesis writes enterprises exports (GB18030 or UTF-8) with
 ragged rows, shifted rows, quoted newlines, stray quotes, blank lines, bad dates, null tokens, full-width
-digits, duplicate keys, resident IDs typed into the phone column and personal data in a typed column,
-between valid rows; each is loaded into a fresh embedded lakehouse."""
+digits, duplicate keys, resident IDs typed into the phone column, personal data in a typed column, the
+header again and a byte that is no text, between valid rows, below title lines, with lines ending in CRLF,
+LF or CR alone; each is loaded into a fresh embedded lakehouse."""
 
 import os
 import tempfile
@@ -41,6 +42,8 @@ DAMAGES = (
     "personal_in_typed_column",
     "duplicate_key",
     "blank_line",
+    "header_again",
+    "byte_not_text",
 )
 # Each example loads into its own lakehouse; in memory where there is /dev/shm (SQLite commits are 3x cheaper).
 SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
@@ -71,9 +74,11 @@ def damaged_exports(draw) -> tuple[bytes, str, int, bool]:
     """The file's bytes, its encoding, how many rows were written, and whether a stray quote may have
     joined rows (then the reader cannot know how many there were)."""
     count = draw(st.integers(1, 25))
-    newline = draw(st.sampled_from(("\r\n", "\n")))
-    lines = [",".join(HEADER)]
-    written, stray = 0, False
+    newline = draw(st.sampled_from(("\r\n", "\n", "\r")))  # CR alone: Excel for Mac
+    # Title lines above the header, as a workbook saved as CSV keeps them.
+    titles = draw(st.sampled_from(([], ["企业名录导出" + "," * 9], ["企业名录导出", "," * 9])))
+    lines = [*titles, ",".join(HEADER)]
+    written, stray, spoiled = 0, False, False
     for i in range(1, count + 1):
         fields = _row(i, draw)
         damage = draw(st.sampled_from((None, None, *DAMAGES)))
@@ -103,12 +108,18 @@ def damaged_exports(draw) -> tuple[bytes, str, int, bool]:
         if damage == "stray_quote":
             cut = draw(st.integers(0, len(line)))
             line, stray = line[:cut] + '"' + line[cut:], True
+        if damage == "header_again":  # two exports joined: the second one's header is a row in
+            lines.append(",".join(HEADER))
+            written += 1
+        if damage == "byte_not_text" and not spoiled:  # one byte damaged in transfer: at most 2 lines may be
+            line, spoiled = line + "\udcff", True
         lines.append(line)
         written += 1
         if damage == "blank_line":
             lines.append("")
     encoding = draw(st.sampled_from(("gb18030", "utf-8")))
-    return (newline.join(lines) + newline).encode(encoding), encoding, written, stray
+    text = newline.join(lines) + newline
+    return text.encode(encoding, errors="surrogateescape"), encoding, written, stray
 
 
 def _load(body: bytes, home: Path):
