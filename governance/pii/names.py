@@ -33,7 +33,9 @@ SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SINGLE_SURNAMES + "])"
 LABEL = "(?:" + "|".join(sorted(NAME_LABELS, key=len, reverse=True)) + ")"
 HONORIFIC = "(?:" + "|".join(HONORIFICS) + ")"
 SPEECH_VERB = "(?:" + "|".join(SPEECH_VERBS) + ")"
-ANNOTATION = "[（(](?:" + "|".join(IDENTITY_WORDS) + ")"
+# In brackets right after a name: a word introducing the person's identifier, or the identifier itself, a
+# mobile or the start of an ID number (region and birth year): 王伟(13812345678), 王伟（310115 1948…）.
+ANNOTATION = "[（(](?:" + "|".join(IDENTITY_WORDS) + "|1[3-9][0-9]{9}|[1-8][0-9]{5}(?:19|20)[0-9]{2})"
 POSSESSION = "的(?:" + "|".join(OWNED_IDENTIFIERS) + ")"
 # What follows a name that opens a clause: a reporting verb, the person's identifiers in brackets, or
 # 的 and what the identifier is (张三的手机是…).

@@ -205,8 +205,10 @@ class AddressRecognizer(ZhPatternRecognizer):
     _ESTATE = "(?:" + "|".join(ESTATE_SUFFIXES) + ")"
     _NUMBER = "(?:[0-9]+(?:-[0-9]+)?|[" + NUMERALS + "]+)"  # 3-5号 is a range of house numbers
     _UNIT = "(?:" + "|".join(UNITS) + ")"
+    # An estate's phase before its building (新苑3期12号楼): only so, as 二期 alone names no home.
+    _PHASE = f"(?:{_NUMBER}{_SPACE}期{_SPACE})?"
     HOUSE = (
-        f"{_NUMBER}{_SPACE}{_UNIT}(?:(?:[-之]|{_SPACE}){_NUMBER}{_SPACE}{_UNIT}){{0,4}}"
+        f"{_PHASE}{_NUMBER}{_SPACE}{_UNIT}(?:(?:[-之]|{_SPACE}){_NUMBER}{_SPACE}{_UNIT}){{0,4}}"
         r"(?:-?[0-9]{1,4}(?![0-9]))?"
     )
     DASHED = r"[0-9]+(?:-[0-9]+){1,3}(?![0-9])(?!" + _SPACE + _UNIT + ")"
@@ -223,9 +225,18 @@ class AddressRecognizer(ZhPatternRecognizer):
         (
             _WRITTEN_DIGIT + _SPACE + _UNIT,
             _ROAD + _SPACE + "[" + NUMERALS + "]+" + _SPACE + _UNIT,
-            _ROAD + _SPACE + _WRITTEN_DIGIT + "+" + patterns.lit("-", patterns.WRITTEN),
+            "(?:"
+            + _ROAD
+            + "|"
+            + _ESTATE
+            + ")"
+            + _SPACE
+            + _WRITTEN_DIGIT
+            + "+"
+            + patterns.lit("-", patterns.WRITTEN),
         )
     )
+    _DASHED_AFTER = (*ROAD_SUFFIXES, *ESTATE_SUFFIXES)
     # The value split into its place and its house number: the shortest place the rest is a house of.
     _SPLIT = re.compile("(?P<place>.+?)" + _SPACE + "(?:(?P<house>" + HOUSE + ")|(?P<dashed>" + DASHED + "))")
 
@@ -237,10 +248,10 @@ class AddressRecognizer(ZhPatternRecognizer):
     def check(self, value: str, score: float) -> float | None:
         split = self._SPLIT.fullmatch(value)
         # A house number alone (1号线, 302室, 三号楼) is not an address; a place part must precede it, and
-        # a dashed number (88-5-1201) counts only right after a road.
+        # a dashed number (88-5-1201, 12-502) counts only right after a road or an estate.
         if split is None or len(split.group("place")) < 2:
             return None
-        suffixes = self.ROAD_SUFFIXES if split.group("dashed") else self.PLACE_SUFFIXES
+        suffixes = self._DASHED_AFTER if split.group("dashed") else self.PLACE_SUFFIXES
         return score if split.group("place").endswith(suffixes) else None
 
 

@@ -319,6 +319,9 @@ def test_address():
     assert found(rec, "住在港城新天地小区3号1201室，") == ["港城新天地小区3号1201室"]
     assert "".join(found(rec, "环湖西二路888号海湾花园6栋，")) == "环湖西二路888号海湾花园6栋"  # all of it
     assert found(rec, "临港科技产业园3号楼施工") == []
+    assert found(rec, "住临港家园12-502，") == ["临港家园12-502"]  # building-room after an estate
+    assert found(rec, "家住港城新苑3期12号楼502室") == ["港城新苑3期12号楼502室"]  # with the estate's phase
+    assert found(rec, "港城新苑二期交付") == []
     assert found(rec, "申港大道积水") == []
 
 
@@ -364,6 +367,10 @@ def test_a_name_that_opens_a_reported_clause_is_found_but_not_common_words():
     # 的 and an identifier only a person has.
     assert mask_one("张三的手机是多少")[0] == "<姓名>的手机是多少"
     assert mask_one("经核实，张三丰的身份证已过期")[0] == "经核实，<姓名>的身份证已过期"
+    # Its own mobile or ID number in brackets after it.
+    assert mask_one("王伟(13812345678)已登记")[0] == "<姓名>(<手机号>)已登记"
+    assert mask_one(f"经核实，李娜（{ID}）符合条件")[0] == "经核实，<姓名>（<身份证号>）符合条件"
+    assert mask_one("，万科(2019)年报")[0] == "，万科(2019)年报"
     # Roles that begin with a surname character are not names: 来电人, 申请人, 公司.
     for text in (
         "市民来电反映：路灯损坏",
