@@ -108,6 +108,7 @@ def enforce(contract: DatasetContract, unit: SourceUnit) -> Enforced:
     length = unit.num_rows
     reason = _malformed_reasons(unit)  # a row the connector could not split is rejected first
     reason = _repeated_header_rows(unit, [names[c.name] for c in contract.source_columns], reason)
+    reason = _totals_rows(unit, reason)
     culprit = pa.nulls(length, pa.string())
 
     def check(col: Column) -> tuple[pa.Array, list[Finding]]:
@@ -176,7 +177,26 @@ def _repeated_header_rows(unit: SourceUnit, source_names: list[str], reason: pa.
         repeated = same if repeated is None else pc.and_(repeated, same)
         if not pc.any(repeated).as_py():
             return reason
-    marked = pc.if_else(pc.and_(repeated, pc.is_null(reason)), REPEATED_HEADER, reason)
+    return _marked(reason, repeated, REPEATED_HEADER)
+
+
+TOTALS_ROW = "a totals row (合计, 总计 …), not a record: a spreadsheet's sum line exported with the data"
+TOTALS_LABELS = ("合计", "总计", "总合计", "小计", "共计", "total", "totals", "subtotal", "grand total")
+
+
+def _totals_rows(unit: SourceUnit, reason: pa.Array) -> pa.Array:
+    """``reason`` with :data:`TOTALS_ROW` for each row whose first cell (in the file's order) is a totals
+    label, 合计 or 合计：."""
+    if not unit.table.num_columns or not pa.types.is_string(unit.table.schema.field(0).type):
+        return reason
+    label = pc.utf8_lower(pc.utf8_trim(unit.table.column(0), " :：\u3000"))
+    totals = pc.fill_null(pc.is_in(label, value_set=pa.array(TOTALS_LABELS)), False)
+    return _marked(reason, totals, TOTALS_ROW) if pc.any(totals).as_py() else reason
+
+
+def _marked(reason: pa.Array, rows: pa.Array | pa.ChunkedArray, why: str) -> pa.Array:
+    """``reason`` with ``why`` for the ``rows`` that have no reason yet."""
+    marked = pc.if_else(pc.and_(rows, pc.is_null(reason)), why, reason)
     return marked.combine_chunks() if isinstance(marked, pa.ChunkedArray) else marked
 
 

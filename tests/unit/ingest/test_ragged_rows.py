@@ -328,3 +328,13 @@ def test_a_header_below_title_lines_is_found_and_rows_keep_the_files_numbers(tmp
     assert reasons["row 14"].startswith("统一社会信用代码: 不是有效的统一社会信用代码")
     assert reasons["line 24"].startswith("holds bytes that are no text in gb18030")
     assert any("the header is on line 4, below title lines" in note for note in unit.notes)
+
+
+def test_a_totals_row_is_quarantined_as_such(tmp_path):
+    rows = [_enterprise(i) for i in range(1, 11)]
+    rows.append(["合计：", "", "", "", "", "2601.40", "", "420", "", ""])  # a spreadsheet's sum line
+    _enterprises_file(tmp_path, rows)
+    unit, enforced = _read("enterprises", tmp_path)
+    assert unit.num_rows == 11 and enforced.table.num_rows == 10
+    assert _quarantined(unit, enforced)[0][:2] == ("row 12", None)
+    assert _quarantined(unit, enforced)[0][2].startswith("a totals row (合计, 总计 …), not a record")
