@@ -11,6 +11,7 @@ tables the query only inspects are created empty, with their schema and comments
 from __future__ import annotations
 
 import logging
+import re
 
 import duckdb
 import pyarrow as pa
@@ -57,6 +58,17 @@ def _parse(sql: str) -> exp.Expression:
         kind = statement.name if isinstance(statement, exp.Command) else statement.key
         raise QueryError(f"only read-only queries are allowed here, not {kind.upper()}")
     return statement
+
+
+# A quoted string in DuckDB's messages is a value (a cell it could not convert, a literal of the query);
+# identifiers are double-quoted. The "LINE 1: …" excerpt quotes the query around the fault.
+_QUOTED_VALUE = re.compile(r"'(?:[^']|'')*'")
+_QUERY_EXCERPT = re.compile(r"\n+LINE \d+:.*", re.DOTALL)
+
+
+def _without_values(message: str) -> str:
+    """DuckDB's error without the values it quotes: a cell it could not convert may be personal data."""
+    return _QUOTED_VALUE.sub("'…'", _QUERY_EXCERPT.sub("", message)).strip()
 
 
 def _where(exc: sqlglot.errors.ParseError) -> str:
@@ -197,6 +209,6 @@ def run_sql(catalog: Catalog, sql: str, *, pushdown: bool = True) -> pa.Table:
             return connection.execute(DESCRIBE_SQL, [described.db, described.name]).to_arrow_table()
         return connection.execute(sql).to_arrow_table()
     except duckdb.Error as exc:
-        raise QueryError(str(exc)) from exc
+        raise QueryError(_without_values(str(exc))) from None
     finally:
         connection.close()

@@ -112,3 +112,11 @@ def test_a_query_that_does_not_parse_is_refused_saying_where_without_quoting_it(
     with pytest.raises(QueryError, match=r"line 1, column \d+$") as refused:
         referenced_tables("select * from exchange.residents where id_number = '310115194812236125' and (")
     assert "310115" not in str(refused.value) and "\x1b" not in str(refused.value)
+
+
+def test_an_error_names_what_failed_but_not_the_value(catalog) -> None:
+    with pytest.raises(QueryError) as refused:
+        run_sql(catalog, "select cast('13812345678x' as integer) as v")
+    assert str(refused.value) == "Conversion Error: Could not convert string '…' to INT32"
+    with pytest.raises(QueryError, match='Referenced column "nosuch" not found'):
+        run_sql(catalog, "select nosuch from (select 1 as v)")
