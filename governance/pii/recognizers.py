@@ -203,6 +203,7 @@ class AddressRecognizer(ZhPatternRecognizer):
     _SPACE = "[ \u3000]?"
     _ROAD = "(?:" + "|".join(ROAD_SUFFIXES) + ")"
     _ESTATE = "(?:" + "|".join(ESTATE_SUFFIXES) + ")"
+    _ROAD_OR_ESTATE = "(?:" + _ROAD + "|" + _ESTATE + ")"
     _NUMBER = "(?:[0-9]+(?:-[0-9]+)?|[" + NUMERALS + "]+)"  # 3-5号 is a range of house numbers
     _UNIT = "(?:" + "|".join(UNITS) + ")"
     # An estate's phase before its building (新苑3期12号楼): only so, as 二期 alone names no home.
@@ -225,15 +226,7 @@ class AddressRecognizer(ZhPatternRecognizer):
         (
             _WRITTEN_DIGIT + _SPACE + _UNIT,
             _ROAD + _SPACE + "[" + NUMERALS + "]+" + _SPACE + _UNIT,
-            "(?:"
-            + _ROAD
-            + "|"
-            + _ESTATE
-            + ")"
-            + _SPACE
-            + _WRITTEN_DIGIT
-            + "+"
-            + patterns.lit("-", patterns.WRITTEN),
+            _ROAD_OR_ESTATE + _SPACE + _WRITTEN_DIGIT + "+" + patterns.lit("-", patterns.WRITTEN),
         )
     )
     _DASHED_AFTER = (*ROAD_SUFFIXES, *ESTATE_SUFFIXES)
