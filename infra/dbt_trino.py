@@ -18,7 +18,6 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 
 from infra.settings import Settings
-from infra.stack import trino as trino_node
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import STEWARD_USER, load_or_create_users
 from infra.stack.trino_config import STEWARD_CATALOG
@@ -76,6 +75,10 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     env = {"LAKEHOUSE_DBT_TARGET": settings.dbt_target, "LAKEHOUSE_HOME": str(settings.home)}
     if not uses_trino(settings):
         return env
+    # The Trino client (httpx, requests, trino) is imported on the stack profile only: the embedded
+    # definitions import this module at every start and never talk to Trino.
+    from infra.stack import trino as trino_node
+
     cert = str(trino_node.cert_pem(StackPaths.of(settings)))
     env.update(
         {
@@ -118,6 +121,8 @@ def read_built(catalog: Catalog, name: str) -> pa.Table:
 
 def publish_built(settings: Settings, schema: str, name: str, properties: Mapping[str, Any] | None) -> int:
     """Replace ``<schema>.<name>`` with the built mart, by Trino as the steward account; returns its rows."""
+    from infra.stack import trino as trino_node
+
     statement = publish_statement(schema, name, properties)
     connection = trino_node.connect(
         settings, StackPaths.of(settings), STEWARD_USER, _steward_password(settings)

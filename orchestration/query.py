@@ -10,8 +10,11 @@ tables the query only inspects are created empty, with their schema and comments
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import threading
+from collections.abc import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -39,18 +42,37 @@ class QueryError(ValueError):
     pass
 
 
-def _parse(sql: str) -> exp.Expression:
+class _OtherThreadsOnly(logging.Filter):
+    """Drops the records of the thread that created it; another thread's logging goes on as configured."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextlib.contextmanager
+def _sqlglot_quiet() -> Iterator[None]:
+    # sqlglot warns when it keeps a statement it does not know as a bare command, quoting the whole query
+    # (which may hold personal values); the refusal below names that statement instead. A filter for this
+    # thread only: the logger's level is shared by every thread of the process (Dagster's, the webserver's).
+    quiet = _OtherThreadsOnly()
     sqlglot_log = logging.getLogger("sqlglot")
-    level = sqlglot_log.level
-    # sqlglot warns on stderr when it keeps a statement it does not know as a bare command; the refusal
-    # below names that statement, and the warning would echo the whole query text.
-    sqlglot_log.setLevel(logging.ERROR)
+    sqlglot_log.addFilter(quiet)
     try:
-        statements = sqlglot.parse(sql, read="duckdb")
+        yield
+    finally:
+        sqlglot_log.removeFilter(quiet)
+
+
+def _parse(sql: str) -> exp.Expression:
+    try:
+        with _sqlglot_quiet():
+            statements = sqlglot.parse(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise QueryError(f"cannot parse the SQL: {_where(exc)}") from None
-    finally:
-        sqlglot_log.setLevel(level)
     if len(statements) != 1 or statements[0] is None:
         raise QueryError("give exactly one statement")
     statement = statements[0]

@@ -19,8 +19,8 @@ from governance.access.trino_rules import DEFAULT_STEWARDS, render_policy, rules
 from infra.settings import Settings
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser, load_or_create_users
-from infra.stack.trino import coordinator_node
 from infra.stack.trino_config import group_file
+from infra.stack.trino_nodes import coordinator_node
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from infra.iceberg.writer import commit, ensure_table, watermark
 from infra.settings import Settings
 from infra.stack.audit import refused_path, spool_path
 from infra.stack.paths import StackPaths
-from infra.stack.trino import coordinator_node
+from infra.stack.trino_nodes import coordinator_node
 from infra.zones import QUERY_LOG
 
 KEY = "query_id"

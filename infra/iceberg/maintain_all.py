@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from pyiceberg.catalog import Catalog
 
 from infra.iceberg.maintenance import MaintenancePolicy, MaintenanceResult, maintain
-from infra.iceberg.maintenance_trino import maintain_on_trino
 from infra.locks import exclusive
 from infra.settings import load_settings
 
@@ -55,6 +54,9 @@ def maintain_tables(
             if settings.profile == "embedded":
                 result = maintain(catalog.load_table(name), name, policy, now_ms=now_ms, dry_run=dry_run)
             else:
+                # The Trino client is imported on the stack only (the embedded definitions import this module).
+                from infra.iceberg.maintenance_trino import maintain_on_trino
+
                 result = maintain_on_trino(settings, catalog, name, policy, now_ms=now_ms, dry_run=dry_run)
         progress(f"[{count}/{len(chosen)}] {name}: {result.summary()['files']} files")
         results.append(result)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from infra.catalog import open_catalog
 from infra.settings import STACK_SECRETS_FILE, Settings, make_private
-from infra.stack import audit, dagster, postgres, procs, s3, trino
+from infra.stack import audit, dagster, postgres, procs, s3, trino, trino_nodes
 from infra.stack.model import ComponentStatus, Progress, StackError
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import TrinoUser, load_or_create, load_or_create_users, with_secrets
@@ -21,21 +21,21 @@ COMPONENTS = (
     postgres.NAME,
     s3.NAME,
     audit.NAME,
-    trino.COORDINATOR,
-    trino.WORKER,
+    trino_nodes.COORDINATOR,
+    trino_nodes.WORKER,
     superset.NAME,
     dagster.WEBSERVER,
     dagster.DAEMON,
 )
 # What `up` starts when no component is named (the Python API; `lakehouse up` adds Superset).
-CORE = (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR)
+CORE = (postgres.NAME, s3.NAME, audit.NAME, trino_nodes.COORDINATOR)
 # Trino reads the PostgreSQL catalog and the S3 bucket; the worker joins the coordinator;
 # Superset keeps its metadata in PostgreSQL and queries Trino.
 DEPENDS_ON = {
     # The coordinator posts every query event to our audit receiver.
-    trino.COORDINATOR: (postgres.NAME, s3.NAME, audit.NAME),
-    trino.WORKER: (postgres.NAME, s3.NAME, audit.NAME, trino.COORDINATOR),
-    superset.NAME: (postgres.NAME, s3.NAME, trino.COORDINATOR),
+    trino_nodes.COORDINATOR: (postgres.NAME, s3.NAME, audit.NAME),
+    trino_nodes.WORKER: (postgres.NAME, s3.NAME, audit.NAME, trino_nodes.COORDINATOR),
+    superset.NAME: (postgres.NAME, s3.NAME, trino_nodes.COORDINATOR),
     # Dagster keeps its runs in PostgreSQL; the runs it launches write the catalog and the bucket.
     dagster.WEBSERVER: (postgres.NAME, s3.NAME),
     # After the webserver, which creates Dagster's tables on first start (two creators would race).
@@ -56,7 +56,7 @@ def resolve(components: Iterable[str] | None, with_worker: bool) -> list[str]:
     """Requested components plus what they need, in start order."""
     wanted = set(components) if components else set(CORE)
     if with_worker:
-        wanted.add(trino.WORKER)
+        wanted.add(trino_nodes.WORKER)
     unknown = wanted - set(COMPONENTS)
     if unknown:
         raise StackError(
@@ -93,7 +93,7 @@ def up(
     if workers < 0:
         raise StackError(f"the number of Trino workers cannot be negative ({workers})")
     names = resolve(components, with_worker or workers > 0)
-    workers = max(workers, 1 if trino.WORKER in names else 0)
+    workers = max(workers, 1 if trino_nodes.WORKER in names else 0)
     if superset.NAME in names:
         # Before Trino is configured: its password file must include Superset's service account.
         superset_secrets.ensure_service_user(paths.secrets)
@@ -111,17 +111,17 @@ def up(
         elif name in dagster.NAMES:
             results.append(dagster.up(name, settings, paths, progress))
         else:
-            if name == trino.COORDINATOR:
+            if name == trino_nodes.COORDINATOR:
                 # Trino needs the JDBC catalog tables; pyiceberg creates them (V1 layout) and the zones.
                 open_catalog(settings)
-                node = trino.coordinator_node(settings, paths)
+                node = trino_nodes.coordinator_node(settings, paths)
                 if access_rules is not None:
                     # Generated access rules and groups are in place before Trino reads them.
                     access_rules(settings, users)
                 results.append(trino.up(node, settings, paths, stack, users, progress))
             else:
                 # One after another: each waits until the coordinator lists it as active.
-                for node in trino.worker_nodes(settings, paths, workers):
+                for node in trino_nodes.worker_nodes(settings, paths, workers):
                     results.append(trino.up(node, settings, paths, stack, users, progress))
     progress(f"stack up in {time.monotonic() - started:.0f} s")
     return results
@@ -142,7 +142,7 @@ def down(settings: Settings) -> list[str]:
             pid = audit.stop(paths)
         elif name in dagster.NAMES:
             pid = dagster.stop(name, paths)
-        elif name == trino.WORKER:
+        elif name == trino_nodes.WORKER:
             # The extra workers first (highest number first), then the first; each by its recorded PID.
             for node in reversed(trino.known_workers(settings, paths)):
                 pid = trino.stop(node.name, paths)
@@ -174,10 +174,10 @@ def status(
     settings = stack_settings(settings, create=False)
     paths = StackPaths.of(settings)
     result = [postgres.status(settings, paths), s3.status(settings, paths), audit.status(settings, paths)]
-    result.append(trino.status(trino.coordinator_node(settings, paths), paths))
+    result.append(trino.status(trino_nodes.coordinator_node(settings, paths), paths))
     workers = trino.known_workers(settings, paths)
     if include_worker and not workers:
-        workers = [trino.worker_node(settings, paths)]
+        workers = [trino_nodes.worker_node(settings, paths)]
     result += [trino.status(worker, paths) for worker in workers]
     if include_superset or paths.pid_file(superset.NAME).exists():
         result.append(superset.status(settings, paths))

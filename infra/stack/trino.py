@@ -18,35 +18,9 @@ from infra.stack.secrets import STEWARD_USER, StackSecrets, TrinoUser
 from infra.stack.templates import write
 from infra.stack.trino_config import TrinoNode, default_rules, render_node
 from infra.stack.trino_install import ensure_installed, install_dir
+from infra.stack.trino_nodes import WORKER, coordinator_node, worker_node
 
-COORDINATOR = "trino"
-WORKER = "trino-worker"
 START_TIMEOUT = 300  # 1-3 min on 2 cores; leave room for a busy machine
-
-
-def coordinator_node(settings: Settings, paths: StackPaths) -> TrinoNode:
-    return TrinoNode(COORDINATOR, True, settings.trino_port, paths.trino / "coordinator", heap="3G")
-
-
-def worker_node(settings: Settings, paths: StackPaths, index: int = 1) -> TrinoNode:
-    """Worker ``index`` (1-based). The first keeps the name, port and folder it has always had, so a stack
-    started with one worker looks as before; worker n is `trino-worker-n` on the worker port + n - 1."""
-    if index < 1:
-        raise ValueError(f"worker numbers start at 1, not {index}")
-    if index == 1:
-        return TrinoNode(WORKER, False, settings.trino_worker_port, paths.trino / "worker", heap="2G")
-    return TrinoNode(
-        f"{WORKER}-{index}",
-        False,
-        settings.trino_worker_port + index - 1,
-        paths.trino / f"worker-{index}",
-        heap="2G",
-        index=index,
-    )
-
-
-def worker_nodes(settings: Settings, paths: StackPaths, count: int) -> list[TrinoNode]:
-    return [worker_node(settings, paths, index) for index in range(1, count + 1)]
 
 
 def known_workers(settings: Settings, paths: StackPaths) -> list[TrinoNode]:

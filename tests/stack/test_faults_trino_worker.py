@@ -27,7 +27,7 @@ import trino as trino_client
 
 from governance.contracts import load_contracts
 from infra import stack
-from infra.stack import procs, trino
+from infra.stack import procs, trino, trino_nodes
 from infra.stack.secrets import STEWARD_USER
 from ingest.simulator import simulate
 from tests.stack.stack_cli import lakehouse
@@ -49,7 +49,7 @@ SCHEDULE_WITHIN = 180  # for a restarted worker to be given a task
 
 
 def _worker_id(running) -> str:
-    return trino.worker_node(running.settings, running.paths).node_id
+    return trino_nodes.worker_node(running.settings, running.paths).node_id
 
 
 def _query(running, sql: str) -> list[list[object]]:
@@ -112,7 +112,7 @@ def test_worker_killed_mid_query(running_stack, flow_rows, repetition) -> None:
     settings, paths = running_stack.settings, running_stack.paths
     worker = _worker_id(running_stack)
     worker_port = settings.trino_worker_port
-    pid = procs.running_pid(paths.pid_file(trino.WORKER))
+    pid = procs.running_pid(paths.pid_file(trino_nodes.WORKER))
     assert pid is not None, "the session's stack runs no Trino worker"
     assert worker in _active(running_stack)
 
@@ -158,8 +158,8 @@ def test_worker_killed_mid_query(running_stack, flow_rows, repetition) -> None:
     status = lakehouse(running_stack, "status")
     assert status.returncode == 1, status.stdout + status.stderr
     lines = {line.split()[1]: line.split()[0] for line in status.stdout.splitlines() if len(line.split()) > 1}
-    assert lines.get(trino.WORKER) == "DOWN", status.stdout
-    assert lines.get(trino.COORDINATOR) == "ok", status.stdout
+    assert lines.get(trino_nodes.WORKER) == "DOWN", status.stdout
+    assert lines.get(trino_nodes.COORDINATOR) == "ok", status.stdout
 
     # Once the failure detector has dropped the worker, the coordinator serves table queries alone.
     deadline = time.monotonic() + DROP_WITHIN
@@ -178,11 +178,11 @@ def test_worker_killed_mid_query(running_stack, flow_rows, repetition) -> None:
 
     # Started again by our stack code (it waits for the registration), then really given work.
     started = time.monotonic()
-    stack.up(settings, components=[trino.WORKER], progress=lambda _m: None)
+    stack.up(settings, components=[trino_nodes.WORKER], progress=lambda _m: None)
     assert worker in _active(running_stack)
     _worker_takes_tasks(running_stack)
     print(
         f"repetition {repetition}: worker back and scheduled {time.monotonic() - started:.0f} s after restart"
     )
-    new_pid = procs.running_pid(paths.pid_file(trino.WORKER))
+    new_pid = procs.running_pid(paths.pid_file(trino_nodes.WORKER))
     assert new_pid is not None and new_pid != pid

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from infra.settings import Settings
-from infra.stack import procs, registry, trino
+from infra.stack import procs, registry, trino, trino_nodes
 from infra.stack.paths import StackPaths
 from infra.stack.secrets import StackSecrets, TrinoUser
 from infra.stack.trino_config import render_node
@@ -36,9 +36,9 @@ def _props(text: str) -> dict[str, str]:
 
 def test_each_worker_has_its_own_name_port_folder_and_node_id(settings: Settings) -> None:
     paths = StackPaths.of(settings)
-    nodes = trino.worker_nodes(settings, paths, 3)
+    nodes = trino_nodes.worker_nodes(settings, paths, 3)
     # The first worker is the one a one-worker stack always had.
-    assert nodes[0] == trino.worker_node(settings, paths)
+    assert nodes[0] == trino_nodes.worker_node(settings, paths)
     assert (nodes[0].name, nodes[0].https_port, nodes[0].node_id) == ("trino-worker", 18444, "worker-1")
     assert nodes[0].base == paths.trino / "worker"
     assert [n.name for n in nodes[1:]] == ["trino-worker-2", "trino-worker-3"]
@@ -46,14 +46,14 @@ def test_each_worker_has_its_own_name_port_folder_and_node_id(settings: Settings
     assert [n.node_id for n in nodes] == ["worker-1", "worker-2", "worker-3"]
     assert len({n.data for n in nodes}) == 3 and len({paths.pid_file(n.name) for n in nodes}) == 3
     assert all(not n.coordinator and n.heap == "2G" for n in nodes)
-    assert trino.worker_nodes(settings, paths, 0) == []
+    assert trino_nodes.worker_nodes(settings, paths, 0) == []
     with pytest.raises(ValueError):
-        trino.worker_node(settings, paths, 0)
+        trino_nodes.worker_node(settings, paths, 0)
 
 
 def test_a_second_worker_joins_the_coordinator_on_its_own_port(settings: Settings) -> None:
     paths = StackPaths.of(settings)
-    node = trino.worker_node(settings, paths, 2)
+    node = trino_nodes.worker_node(settings, paths, 2)
     files = render_node(
         node,
         settings=settings,
@@ -62,7 +62,7 @@ def test_a_second_worker_joins_the_coordinator_on_its_own_port(settings: Setting
         plugin_dir=Path("/cache/trino/plugin"),
         keystore=paths.trino / "tls" / "keystore.p12",
         truststore=paths.trino / "tls" / "trino.pem",
-        coordinator_etc=trino.coordinator_node(settings, paths).etc,
+        coordinator_etc=trino_nodes.coordinator_node(settings, paths).etc,
     )
     config, node_props = _props(files["config.properties"]), _props(files["node.properties"])
     assert config["coordinator"] == "false"
@@ -145,7 +145,7 @@ def test_status_of_a_running_node_without_its_certificate_says_down_instead_of_c
     paths = StackPaths.of(settings)
     proc = _stand_in(paths, "trino")
     try:
-        coordinator = trino.coordinator_node(settings, paths)
+        coordinator = trino_nodes.coordinator_node(settings, paths)
         assert not trino.cert_pem(paths).exists()
         found = trino.status(coordinator, paths)
         assert found.pid == proc.pid and not found.healthy

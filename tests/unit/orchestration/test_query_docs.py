@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import duckdb
 import pyarrow as pa
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from governance.column_docs import column_docs, table_doc
 from governance.contracts import load_contracts
 from governance.publish import write_derived
-from orchestration.query import QueryError, referenced_tables, run_sql, sql_literal
+from orchestration.query import QueryError, _sqlglot_quiet, referenced_tables, run_sql, sql_literal
 
 SESSIONS = "exchange.parking_sessions"
 LOTS = "exchange.parking_lots"
@@ -120,3 +123,16 @@ def test_an_error_names_what_failed_but_not_the_value(catalog) -> None:
     assert str(refused.value) == "Conversion Error: Could not convert string '…' to INT32"
     with pytest.raises(QueryError, match='Referenced column "nosuch" not found'):
         run_sql(catalog, "select nosuch from (select 1 as v)")
+
+
+def test_quieting_sqlglot_silences_this_thread_only(caplog) -> None:
+    """The parse hides sqlglot's echo of the query from its own thread; other threads log as configured."""
+    log = logging.getLogger("sqlglot")
+    caplog.set_level(logging.WARNING, logger="sqlglot")
+    other = threading.Thread(target=lambda: log.warning("from another thread"))
+    with _sqlglot_quiet():
+        log.warning("from the parsing thread")
+        other.start()
+        other.join()
+    log.warning("after the parse")
+    assert [r.getMessage() for r in caplog.records] == ["from another thread", "after the parse"]

@@ -16,7 +16,7 @@ from governance.sharing.deadlines import now_cst
 from governance.sharing.rules import RequestError
 from infra.settings import load_settings
 from infra.stack.paths import StackPaths
-from infra.stack.trino import coordinator_node
+from infra.stack.trino_nodes import coordinator_node
 from infra.zones import ACCESS_GRANTS, SHARING_REQUEST_HISTORY
 from tests.unit.governance.sharing.conftest import HOTLINE_ROWS, write_exchange_table
 
