@@ -51,8 +51,9 @@ class Spelling(Enum):
 CANONICAL, FOLDED, WRITTEN = Spelling.CANONICAL, Spelling.FOLDED, Spelling.WRITTEN
 
 # Typed between digit groups (3101 1519 9003 0712 34, 138-0013-8000, 310115.1990…, 138/1234/5678,
-# 138_1234_5678 as form fields and file names join them), once folded.
-GROUP_SEPARATORS = " \t.-/_"
+# 138_1234_5678 as form fields and file names join them), once folded; and a line break, where a text box
+# or a spreadsheet cell (Alt+Enter) wrapped the number: 310115199003⏎071234.
+GROUP_SEPARATORS = " \t.-/_\r\n"
 # Format characters that render as nothing (soft hyphen, zero-width space and joiners, word joiner,
 # direction marks, byte-order mark): pasted in with a value from a web page or a Word file, never part of
 # it. A character-class body, RE2 and ``re`` alike.
@@ -118,7 +119,11 @@ def lit(text: str, spelling: Spelling = CANONICAL) -> str:
 
 def separator(spelling: Spelling, allowed: str = GROUP_SEPARATORS) -> str:
     """An optional separator between two groups (nothing in ``CANONICAL``)."""
-    return "" if spelling is CANONICAL else chars("", spelling, allowed) + "?"
+    if spelling is CANONICAL:
+        return ""
+    one = chars("", spelling, allowed)
+    # Windows ends a wrapped line with CR LF: two characters, one separator.
+    return "(?:\r\n|" + one + ")?" if "\n" in allowed else one + "?"
 
 
 def grouped(spelling: Spelling, *groups: str) -> str:

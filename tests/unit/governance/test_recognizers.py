@@ -35,6 +35,8 @@ def classes(text):
         f"{ID[:2]}-{ID[2:4]}-{ID[4:6]}-{ID[6:14]}-{ID[14:]}",
         f"{ID[:9]} {ID[9:]}",
         f"{ID[0]} {ID[1:]}",
+        f"{ID[:12]}\n{ID[12:]}",  # wrapped in a text box or a spreadsheet cell (Alt+Enter)
+        f"{ID[:12]}\r\n{ID[12:]}",
     ],
 )
 def test_resident_id_positives(value):
@@ -86,6 +88,8 @@ def test_legacy_id_needs_context_and_valid_date():
         "(138)12345678",  # its first group bracketed as an area code is
         "（１３８） １２３４-５６７８",
         "+86 (138)1234 5678",
+        "138 1234\n5678",  # wrapped
+        "1381234\r\n5678",
     ],
 )
 def test_mobile_positives(value):
@@ -354,6 +358,8 @@ def test_prefilter_admits_every_positive():
         "联系人：Ｚｈａｎｇ Ｓａｎ",
         "邮箱：zhangsan(at)qq(dot)com",
         "邮箱：ｚｈａｎｇ＃ｑｑ。ｃｏｍ",
+        f"身份证号：{ID[:12]}\r\n{ID[12:]}",
+        "电话：138\n1234\n5678",
     ]
     assert all(pc.match_substring_regex(pa.array(positives), prefilter()).to_pylist())
 
