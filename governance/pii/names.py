@@ -58,6 +58,8 @@ DOTTED = CJK + "{1,8}(?:" + NAME_DOTS + CJK + "{1,10}){1,3}"
 # More names after a labelled one, in a list: 联系人：张三、李四 / 申请人王小明和李红. Not after a space or a
 # comma: 患者张伟 高血压 is one name and a diagnosis.
 LIST_JOINERS = "(?:[、/／]|和|及|与)"
+# The joining words that are surnames as well (和), read as joiners where a whole name follows them.
+JOINED_BEFORE = frozenset(c for c in "和及与" if c in SINGLE_SURNAMES)
 
 
 class ChineseNameRecognizer(EntityRecognizer):
@@ -105,6 +107,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         self._listed = re.compile(self.LISTED, FLAGS)
         self._latin = re.compile(LATIN_LETTER)
         self._compound = tuple(COMPOUND_SURNAMES)
+        self._surname = re.compile(SURNAME)
         # Words that begin with a surname character but name a role, not a person (来电人, 公司, 司机).
         self._not_names = tuple(NOT_NAMES | set(NAME_LABELS))
 
@@ -153,6 +156,9 @@ class ChineseNameRecognizer(EntityRecognizer):
         end = self._trim(text, start, end)
         while end > start and text[end - 1] in NAME_SPACE_CHARS:
             end -= 1
+        if text[start] in JOINED_BEFORE and self._surname.match(text, start + 1) and end - start >= 3:
+            # 张伟先生和李娜女士: 和 is a surname too, but before a whole name it joins two people.
+            start += 1
         surname_len = self._surname_len(text, start)
         given = text[start + surname_len : end].replace(" ", "").replace("\u3000", "")
         # A surname alone (王先生) identifies nobody; require at least one given character.

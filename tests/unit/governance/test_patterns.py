@@ -44,6 +44,12 @@ def unfolded(draw, folded: str) -> str:
     )
 
 
+def _no_trailing_newline(text: str) -> bool:
+    # The anchors' $ also matches before a final newline, so the strategy may add one; a line break
+    # inside a value is a group separator (a wrapped number) and stays.
+    return not text.endswith("\n")
+
+
 def _re2_matches(pattern: str, text: str) -> bool:
     return bool(pc.match_substring_regex(pa.array([text]), whole(pattern))[0].as_py())
 
@@ -55,7 +61,7 @@ def test_written_spelling_admits_every_raw_form_of_a_typed_value(name, data):
     # The recognizers match FOLDED on the folded text, the prefilter WRITTEN (RE2) on the raw one: a
     # raw spelling the prefilter missed would be a cell the batch masker never analyses.
     shape = SHAPES[name]
-    typed = data.draw(st.from_regex(whole(shape(FOLDED)), fullmatch=True).filter(lambda t: "\n" not in t))
+    typed = data.draw(st.from_regex(whole(shape(FOLDED)), fullmatch=True).filter(_no_trailing_newline))
     raw = data.draw(unfolded(typed))
     assert normalise_fullwidth(raw) == typed
     assert _re2_matches(shape(WRITTEN), raw), (name, raw)
@@ -66,7 +72,7 @@ def test_written_spelling_admits_every_raw_form_of_a_typed_value(name, data):
 @given(data=st.data())
 def test_typed_spelling_admits_the_canonical_one(name, data):
     shape = SHAPES[name]
-    value = data.draw(st.from_regex(whole(shape(CANONICAL)), fullmatch=True).filter(lambda t: "\n" not in t))
+    value = data.draw(st.from_regex(whole(shape(CANONICAL)), fullmatch=True).filter(_no_trailing_newline))
     typed = shape(FOLDED)
     if name == PiiClass.CN_LANDLINE:
         # Run together (02158001234) it is its own pattern, scored low until a context word lifts it.
@@ -80,7 +86,7 @@ def test_typed_spelling_admits_the_canonical_one(name, data):
 def test_every_written_spelling_normalises_to_the_canonical_shape(name, data):
     # What the masker finds in text, the column validators and masks must accept in a column.
     shape = SHAPES[name]
-    written = data.draw(st.from_regex(whole(shape(WRITTEN)), fullmatch=True).filter(lambda t: "\n" not in t))
+    written = data.draw(st.from_regex(whole(shape(WRITTEN)), fullmatch=True).filter(_no_trailing_newline))
     canonical = normalise(pa.array([written]), name)[0].as_py()
     assert re.fullmatch(shape(CANONICAL), canonical), (name, written, canonical)
 

@@ -257,6 +257,10 @@ def test_passport_and_email():
         ("名叫王小明的男子", "王小明"),
         ("本人张伟，身份证见附件", "张伟"),
         ("本人王芳确认", "王芳"),
+        # Staff who handled, checked or signed a record are persons too.
+        ("经办人:刘洋;", "刘洋"),
+        ("复核人：陈静", "陈静"),
+        ("受理人 孙丽", "孙丽"),
     ],
 )
 def test_person_name_positives(text, name):
@@ -273,6 +277,9 @@ def test_person_name_positives(text, name):
         ("患者张伟 高血压", ["张伟"]),  # a space or comma does not make a list: a diagnosis may follow
         ("患者张伟，高血压", ["张伟"]),
         ("患者张伟和家属到院", ["张伟"]),
+        # 和 is a surname too; before a whole name it joins two people and stays in the text.
+        ("张伟先生和李娜女士来访", ["张伟", "李娜"]),
+        ("和平女士来访", ["和平"]),
     ],
 )
 def test_names_listed_after_a_labelled_one(text, names):
@@ -290,6 +297,9 @@ def test_names_listed_after_a_labelled_one(text, names):
         "患者CT检查",
         "患者 CT 检查正常",
         "联系人：N/A",
+        "受益人群覆盖全区",
+        "收款人民币500元",
+        "参保人员共计300",
     ],
 )
 def test_person_name_needs_label_or_title_and_a_given_name(text):
