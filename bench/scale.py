@@ -39,7 +39,8 @@ keeps its own homes (``series``), and re-runs are compared with the first run of
 
 The machine is shared (other sessions run tests on the same 2 cores), so the load average is recorded at the
 start and end of every measurement; read the times with it. Writes bench/results/scale.json (or --out) after
-every phase, so an interrupted run keeps what it measured; --chart renders docs/img/scale.svg from it.
+every phase, so an interrupted run keeps what it measured; --chart renders docs/img/scale.svg from it (from
+the recorded results; another --out gets its chart beside it).
 
 The code: ``bench/scale_measure.py`` (phases in subprocesses, /proc sampling), ``bench/scale_fit.py``
 (attribution to stages, exponents, fixed overhead, ratios, target verdicts), ``bench/scale_report.py``
@@ -294,7 +295,8 @@ def main() -> None:
         merge_raw(report, args.merge_raw)
         write(report, args.out)
     if report.get("derived", {}).get("stages"):
-        chart(report, scratch / "scale-quick.svg" if args.quick else CHART)
+        # The README's chart is drawn from the recorded results only; any other report's beside it.
+        chart(report, CHART if args.out.resolve() == RESULTS.resolve() else args.out.with_suffix(".svg"))
         print(table(report))
     if args.readme:
         changed = update_readme(report)
