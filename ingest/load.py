@@ -18,12 +18,10 @@ from governance.contracts import DatasetContract
 from infra.catalog import open_catalog
 from infra.iceberg.writer import Partition, commit, ensure_table, loaded_units, watermark
 from ingest.audit_tables import append_ledger, append_quarantine
-from ingest.connectors import SourceUnit, iter_units
+from ingest.connectors import DROPPED_FORMATS, SQL_FORMATS, SourceError, SourceUnit, database_url, iter_units
+from ingest.connectors.sql import pending_rows
 from ingest.enforce import enforce, raw_records
 from ingest.handover import dropped_units
-
-# Formats handed over as files, whose units a drop folder listing names and fingerprints (ingest.handover).
-DROPPED_FORMATS = frozenset({"csv", "ndjson", "json_pages", "xlsx", "parquet"})
 
 
 class LoadRejected(RuntimeError):
@@ -90,8 +88,8 @@ def _all_loaded(
     contract: DatasetContract, location: Path | str, already: set[str], day: date | None
 ) -> list[str]:
     """The units of a file drop when every one's fingerprint is in the load state (the bytes are hashed, not
-    parsed); else none. Databases and APIs are asked for rows after their watermark instead; anything
-    unclear (no files, a file still being written) goes the whole way."""
+    parsed); else none. Databases are asked for rows past their watermark instead (:func:`nothing_new`);
+    anything unclear (no files, a file still being written) goes the whole way."""
     if contract.source.format not in DROPPED_FORMATS or "://" in str(location) or not already:
         return []
     units, settling = dropped_units(contract, Path(location))
@@ -102,16 +100,31 @@ def _all_loaded(
     return [Path(u.name).name for u in units]
 
 
-def already_loaded(
+def nothing_new(
     contract: DatasetContract, location: Path | str, catalog: Catalog, day: date | None = None
-) -> list[str]:
-    """The hand-over's units when a load would find nothing new in it (every file's fingerprint is in the
-    raw table's load state), else none: the question :func:`load_dataset` asks first, asked without loading
-    (the run's plan asks it before starting the load at all). A raw table that does not exist yet, a
-    database or an API always has something to ask."""
+) -> str | None:
+    """Why a load would find nothing new, asked without loading (the run's plan asks it before starting the
+    load at all), or None when it may find something: the question :func:`load_dataset` asks first. A file
+    drop: every file's fingerprint is in the raw table's load state. A database read by a watermark: no row
+    past the stored watermark (one count query, ``pending_rows``, as the poll sensor asks). A raw table that
+    does not exist yet, a database without a watermark, an API, or a source that cannot be asked (missing
+    file, failing query: the load reports it) always goes the whole way."""
     if not catalog.table_exists(contract.raw_table):
-        return []
-    return _all_loaded(contract, location, loaded_units(catalog.load_table(contract.raw_table)), day)
+        return None
+    table = catalog.load_table(contract.raw_table)
+    source = contract.source
+    if source.format in SQL_FORMATS:
+        if source.watermark is None or day is not None:
+            return None
+        try:
+            url, display = database_url(contract, location)
+            count, _ = pending_rows(url, source.table or "", source.watermark, watermark(table), display)
+        except SourceError:
+            return None
+        return None if count else f"no row past the {source.watermark} watermark in {display}, none read"
+    if units := _all_loaded(contract, location, loaded_units(table), day):
+        return f"{len(units)} hand-over file(s) already loaded, none read"
+    return None
 
 
 def load_dataset(

@@ -85,12 +85,13 @@ class FirstWave:
 def plan_first_wave(
     graph: AssetGraph,
     loads: Iterable[dg.AssetKey],
-    nothing_new: Callable[[dg.AssetKey], list[str]],
+    nothing_new: Callable[[dg.AssetKey], str | None],
     instance: dg.DagsterInstance,
     catalog: Catalog,
 ) -> FirstWave:
-    """Which raw loads to start. ``nothing_new(key)`` names the hand-over's units when the load would find
-    nothing new in them (``ingest.load.already_loaded``, the question the load asks first), else none.
+    """Which raw loads to start. ``nothing_new(key)`` says why the load would find nothing new (all the
+    hand-over's files loaded, no row past a database's watermark: ``ingest.load.nothing_new``, the question
+    the load asks first), else None.
 
     A load with nothing new is not started. Its freshness check still runs (time passes: a source that stops
     delivering must turn red), and so does any other check of it whose last result would not be carried
@@ -98,13 +99,13 @@ def plan_first_wave(
     check declares now (``unchanged.CHECK_CODE``)."""
     wave = FirstWave()
     loads = sorted(loads)
-    quiet = {key: units for key in loads if (units := nothing_new(key))}
+    quiet = {key: why for key in loads if (why := nothing_new(key))}
     wave.start = {key for key in loads if key not in quiet}
     own = {key: graph.get(key).check_keys for key in quiet}
     last = latest_checks(instance, sorted((c for checks in own.values() for c in checks), key=str))
     resolve = InputResolver(catalog, instance)
-    for key, units in quiet.items():
-        wave.quiet[key] = f"nothing new: {len(units)} hand-over file(s) already loaded, none read"
+    for key, why in quiet.items():
+        wave.quiet[key] = f"nothing new: {why}"
         for check in own[key]:
             if check.name == FRESHNESS or not _carried(graph, check, last.get(check), resolve):
                 wave.checks.add(check)
@@ -119,14 +120,14 @@ def unevaluated_freshness(
     return freshness.difference(evaluated)
 
 
-def hand_over_checker(catalog: Catalog, location: Path) -> Callable[[dg.AssetKey], list[str]]:
-    """``nothing_new`` for :func:`plan_first_wave`: a raw load's hand-over units when all are loaded."""
+def hand_over_checker(catalog: Catalog, location: Path) -> Callable[[dg.AssetKey], str | None]:
+    """``nothing_new`` for :func:`plan_first_wave`: why a raw load would find nothing new, else None."""
     from governance.contracts import load_contracts
-    from ingest.load import already_loaded
+    from ingest.load import nothing_new
     from orchestration.defs.sources import raw_asset_key
 
     contracts = {raw_asset_key(c): c for c in load_contracts().values()}
-    return lambda key: already_loaded(contracts[key], location, catalog) if key in contracts else []
+    return lambda key: nothing_new(contracts[key], location, catalog) if key in contracts else None
 
 
 def _carried(

@@ -143,17 +143,31 @@ def emit_run(instance: dg.DagsterInstance, run_id: str, catalog: Catalog, home: 
     marker = _marker(home, run_id)
     if marker.exists():
         return 0
+    runs = asset_runs(instance, run_id)
+    # A run of checks only (the freshness of sources with nothing new) describes no dataset: its lineage
+    # (edges, manifest, contracts) is not even read.
+    emitted = _emit(instance, run_id, runs, catalog, home) if runs else 0
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(emitted))
+    return emitted
+
+
+def _emit(
+    instance: dg.DagsterInstance,
+    run_id: str,
+    runs: list[tuple[dg.AssetKey, AssetRun]],
+    catalog: Catalog,
+    home: Path,
+) -> int:
     run = instance.get_run_by_id(run_id)
     job_name = run.job_name if run else "dagster"
     lineage = _Lineage(catalog, run_id)
     client = lineage_client(home)
     emitted = 0
-    for key, asset in asset_runs(instance, run_id):
+    for key, asset in runs:
         output, described = lineage.dataset(key)
         asset = AssetRun(asset.job, output, asset.started, asset.ended, asset.failed, asset.error)
         for event in run_events(asset, run_id, job_name, described):
             client.emit(event)
             emitted += 1
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(str(emitted))
     return emitted

@@ -16,6 +16,8 @@ from ingest.connectors.files import read_json_pages, read_ndjson, read_parquet, 
 from ingest.connectors.sql import read_table
 
 __all__ = [
+    "DROPPED_FORMATS",
+    "SQL_FORMATS",
     "SourceError",
     "SourceUnit",
     "database_url",
@@ -24,6 +26,11 @@ __all__ = [
     "iter_units",
     "source_field_names",
 ]
+
+# Formats handed over as files in a drop folder, named and fingerprinted without parsing (ingest.handover).
+DROPPED_FORMATS = frozenset({"csv", "ndjson", "json_pages", "xlsx", "parquet"})
+# Formats read from a database (incrementally past a watermark column when the contract names one).
+SQL_FORMATS = frozenset({"sqlite", "postgres"})
 
 
 def source_field_names(contract: DatasetContract) -> dict[str, str]:
@@ -124,11 +131,11 @@ def iter_units(
     ``day`` restricts a file drop to the files named for that day (a daily partition's run).
     """
     source = contract.source
-    if day is not None and (source.format in ("sqlite", "postgres", "json_pages", "http_json")):
+    if day is not None and (source.format in SQL_FORMATS | {"json_pages", "http_json"}):
         # One watermark or one fingerprint covers every day: cutting out a day would lose the others.
         raise SourceError(f"{contract.id}: a {source.format} source cannot be loaded one day at a time")
     fields = list(source_field_names(contract).values())
-    if source.format in ("sqlite", "postgres"):
+    if source.format in SQL_FORMATS:
         url, display = database_url(contract, location)
         yield read_table(url, source.table or "", fields, source.watermark, watermark_after, display)
         return

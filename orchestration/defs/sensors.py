@@ -18,7 +18,7 @@ from pyiceberg.exceptions import NoSuchTableError
 
 from governance.contracts import DatasetContract, load_contracts
 from infra.iceberg.writer import loaded_units, watermark
-from ingest.connectors import SourceError, database_url
+from ingest.connectors import DROPPED_FORMATS, SQL_FORMATS, SourceError, database_url
 from ingest.connectors.sql import pending_rows
 from ingest.handover import DroppedUnit, dropped_units
 from orchestration.automation import sensor_status
@@ -26,8 +26,6 @@ from orchestration.defs.sources import raw_asset_key
 from orchestration.partitions import DAILY, is_daily
 from orchestration.resources import LakehouseResource
 
-FILE_FORMATS = frozenset({"csv", "ndjson", "xlsx", "parquet", "json_pages"})
-SQL_FORMATS = frozenset({"sqlite", "postgres"})
 FILE_INTERVAL_SECONDS = 60
 # A department's database is asked at most every five minutes: the poll is one count per table, but it
 # runs against a production system that is not ours.
@@ -156,7 +154,7 @@ def source_name(contract: DatasetContract) -> str:
 
 
 _contracts = list(load_contracts().values())
-file_sensors = [_file_sensor(c) for c in _contracts if c.source.format in FILE_FORMATS]
+file_sensors = [_file_sensor(c) for c in _contracts if c.source.format in DROPPED_FORMATS]
 poll_sensors = [_poll_sensor(c) for c in _contracts if c.source.format in SQL_FORMATS and c.source.watermark]
 
 defs = dg.Definitions(sensors=[*file_sensors, *poll_sensors])

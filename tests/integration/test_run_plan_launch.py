@@ -1,8 +1,8 @@
 """A run starts only what needs to run (orchestration/launch_plan.py, docs/adr/0017-skip-unchanged-work.md),
 through `run_assets` on one real Dagster instance, real Iceberg tables and a real dbt build.
 
-With no new data the second run loads only what it must ask (databases, APIs: a file hand-over whose files
-are all loaded is not started, its freshness is still read), starts the assets that record nothing to
+With no new data the second run loads only what it must ask (a file hand-over whose files are all loaded
+and a database with no row past its watermark are not started; their freshness is still read), starts the assets that record nothing to
 compare, and reports every derived table unchanged without a Dagster step, writing no snapshot. A new day's file for one
 dataset starts exactly that dataset's path (and what reads it), and the result equals what a run that
 starts everything would have written."""
@@ -38,13 +38,17 @@ def _snapshots(catalog) -> dict[str, int | None]:
 
 
 def _loads() -> dict[str, list[str]]:
-    """The raw assets handed over as files (the plan asks the load state) and those asked (databases, APIs)."""
+    """The raw assets the plan can leave out: handed over as files (it asks the load state) or read from a
+    database past a watermark (it counts the rows past it); and the rest, which the load itself must ask."""
     from governance.contracts import load_contracts
-    from ingest.load import DROPPED_FORMATS
+    from ingest.connectors import DROPPED_FORMATS, SQL_FORMATS
 
-    found: dict[str, list[str]] = {"files": [], "asked": []}
+    found: dict[str, list[str]] = {"files": [], "databases": [], "asked": []}
     for contract in load_contracts().values():
-        kind = "files" if contract.source.format in DROPPED_FORMATS else "asked"
+        source = contract.source
+        kind = "files" if source.format in DROPPED_FORMATS else "asked"
+        if source.format in SQL_FORMATS and source.watermark:
+            kind = "databases"
         found[kind].append(f"{contract.raw_namespace}/{contract.name}")
     return found
 
@@ -96,18 +100,22 @@ def test_a_run_with_no_new_data_starts_no_file_load_and_a_new_file_starts_its_pa
     assert second.success
     status = _status(second)
     assert _snapshots(catalog) == before
-    # A file hand-over with nothing new is not even loaded; databases and APIs are asked for new rows.
+    # A file hand-over with nothing new and a database with no row past its watermark are not even loaded.
     loads = _loads()
-    assert loads["files"] and loads["asked"]
-    assert all(status[a] == "unchanged" for a in loads["files"]), {a: status[a] for a in loads["files"]}
+    every_load = {a for kind in loads.values() for a in kind}
+    assert loads["files"] and loads["databases"]
+    quiet = loads["files"] + loads["databases"]
+    assert all(status[a] == "unchanged" for a in quiet), {a: status[a] for a in quiet}
     assert all(status[a] == "materialised" for a in loads["asked"])
     # Every dataset's freshness was read again in this run, loaded or not (time passes).
-    assert _freshness_runs(second.run_ids) == set(loads["files"]) | set(loads["asked"])
+    assert _freshness_runs(second.run_ids) == every_load
     for zone in ("staging/", "exchange/", "dbt/"):
         started = sorted(a for a, s in status.items() if a.startswith(zone) and s != "unchanged")
         assert not started, f"started with no new data: {started}"
     assert status["kpi/online_prereview_rate"] == "unchanged"
-    assert len(second.run_ids) == 2  # the loads, then what records nothing to compare (KPIs, governance)
+    assert (
+        len(second.run_ids) == 2
+    )  # the freshness checks, then what records nothing to compare (KPIs, governance)
     assert any("not started" in note for note in second.notes)
 
     # The second day's rental trips arrive: that dataset's path runs; the others stay unchanged.
@@ -143,5 +151,5 @@ def test_a_run_with_no_new_data_starts_no_file_load_and_a_new_file_starts_its_pa
     failed = sorted(a for a, s in status.items() if s == "failed")
     assert failed and all(a.startswith("raw_") for a in failed)
     assert not fifth.success
-    assert _freshness_runs(fifth.run_ids) == set(loads["files"]) | set(loads["asked"])
+    assert _freshness_runs(fifth.run_ids) == every_load
     assert any("skipped the freshness checks" in note for note in fifth.notes)

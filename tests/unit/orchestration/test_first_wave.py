@@ -5,7 +5,7 @@ catalog is a stand-in holding a snapshot id (our own logic under test, not pyice
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dagster as dg
 import pytest
@@ -24,7 +24,7 @@ class World:
     snapshot: str = "1"
     gate_passes: bool = True
     gate_code: str = "gate-1"  # what the gate's definition declares now
-    units: list[str] = field(default_factory=lambda: ["trips_2026-11-20.csv"])  # all loaded: nothing new
+    nothing_new: str | None = "1 hand-over file(s) already loaded, none read"
 
 
 class _Catalog:
@@ -69,7 +69,7 @@ def instance():
 
 def _wave(job: dg.JobDefinition, instance: dg.DagsterInstance, world: World):
     graph = job.asset_layer.asset_graph
-    return plan_first_wave(graph, {RAW}, lambda _key: list(world.units), instance, _Catalog(world))
+    return plan_first_wave(graph, {RAW}, lambda _key: world.nothing_new, instance, _Catalog(world))
 
 
 def test_nothing_new_leaves_the_load_out_and_reads_freshness_again(instance) -> None:
@@ -86,7 +86,7 @@ def test_a_new_file_starts_the_load_with_its_own_checks(instance) -> None:
     world = World()
     job = _job(world)
     job.execute_in_process(instance=instance)
-    world.units = []  # something in the hand-over is not loaded yet
+    world.nothing_new = None  # something in the hand-over is not loaded yet
     wave = _wave(job, instance, world)
     assert wave.start == {RAW} and wave.quiet == {} and wave.checks == set()
 
