@@ -30,7 +30,15 @@ from governance.pii.patterns import CJK, LATIN_LETTER, LATIN_NAME
 from governance.pii.recognizer_base import FLAGS, LANGUAGE
 
 SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SINGLE_SURNAMES + "])"
-LABEL = "(?:" + "|".join(sorted(NAME_LABELS, key=len, reverse=True)) + ")"
+# A label ending in 人 names the same person with 员 after it: 参保人员王芳, 经办人员刘洋, 联系人员：陈静.
+LABEL = (
+    "(?:"
+    + "|".join(
+        f"{label}员?" if label.endswith("人") else label
+        for label in sorted(NAME_LABELS, key=len, reverse=True)
+    )
+    + ")"
+)
 HONORIFIC = "(?:" + "|".join(HONORIFICS) + ")"
 SPEECH_VERB = "(?:" + "|".join(SPEECH_VERBS) + ")"
 # In brackets right after a name: a word introducing the person's identifier, or the identifier itself, a

@@ -261,6 +261,15 @@ def test_passport_and_email():
         ("经办人:刘洋;", "刘洋"),
         ("复核人：陈静", "陈静"),
         ("受理人 孙丽", "孙丽"),
+        # A label ending in 人 with 员 after it, and the roles staff are named by.
+        ("参保人员王芳于11月补缴", "王芳"),
+        ("经办人员刘洋已受理", "刘洋"),
+        ("联系人员：陈静", "陈静"),
+        ("工作人员李强，上门核实", "李强"),
+        ("主治医生王建国建议复查", "王建国"),
+        ("护士长张丽，值班", "张丽"),
+        ("民警赵磊到场处理", "赵磊"),
+        ("接线员王芳：市民来电", "王芳"),
     ],
 )
 def test_person_name_positives(text, name):
@@ -300,6 +309,14 @@ def test_names_listed_after_a_labelled_one(text, names):
         "受益人群覆盖全区",
         "收款人民币500元",
         "参保人员共计300",
+        "医生建议复查",
+        "工作人员已上门核实",
+        "相关人员已到场",
+        "检查人员发现隐患",
+        "医护人员到位",
+        "社工站开放",
+        "管理员审核通过",
+        "志愿者服务",
     ],
 )
 def test_person_name_needs_label_or_title_and_a_given_name(text):
