@@ -30,15 +30,19 @@ from governance.pii.patterns import CJK, LATIN_LETTER, LATIN_NAME
 from governance.pii.recognizer_base import FLAGS, LANGUAGE
 
 SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SINGLE_SURNAMES + "])"
-# A label ending in 人 names the same person with 员 after it: 参保人员王芳, 经办人员刘洋, 联系人员：陈静.
-LABEL = (
-    "(?:"
-    + "|".join(
-        f"{label}员?" if label.endswith("人") else label
-        for label in sorted(NAME_LABELS, key=len, reverse=True)
-    )
-    + ")"
-)
+# A space typed inside a name, as forms align two-character names with three-character ones (张 三, 陈 小 红).
+NAME_SPACE_CHARS = " \u3000"
+NAME_SPACE = "[" + NAME_SPACE_CHARS + "]"
+
+
+def _label(label: str) -> str:
+    """A label as forms write it: its characters spaced out to align a column (姓 名：, 联　系　人：), and one
+    ending in 人 also with 员 after it for the same person (参保人员王芳, 经办人员刘洋, 联系人员：陈静)."""
+    spaced = (NAME_SPACE + "*").join(label)
+    return spaced + "员?" if label.endswith("人") else spaced
+
+
+LABEL = "(?:" + "|".join(_label(label) for label in sorted(NAME_LABELS, key=len, reverse=True)) + ")"
 HONORIFIC = "(?:" + "|".join(HONORIFICS) + ")"
 SPEECH_VERB = "(?:" + "|".join(SPEECH_VERBS) + ")"
 # In brackets right after a name: a word introducing the person's identifier, or the identifier itself, a
@@ -48,14 +52,11 @@ POSSESSION = "的(?:" + "|".join(OWNED_IDENTIFIERS) + ")"
 # What follows a name that opens a clause: a reporting verb, the person's identifiers in brackets, or
 # 的 and what the identifier is (张三的手机是…).
 SPOKEN_OR_ANNOTATED = "(?:" + SPEECH_VERB + "|" + ANNOTATION + "|" + POSSESSION + ")"
-# Between a label and the name: 姓名：张伟, 联系人为王芳, 患者名叫李强.
-LABEL_GAP = r"(?:[ \t:：,，、(（]|为|是|叫|名叫){0,3}"
+# Between a label and the name: 姓名：张伟, 联系人为王芳, 患者名叫李强, 病人名：李四, 患者名字是王五.
+LABEL_GAP = r"(?:[ \t:：,，、(（]|为|是|叫|名叫|名字|名[:：]){0,3}"
 # What a clause opening with a name follows: punctuation or white space, spelled out because RE2's
 # \s is ASCII only and regex's is not.
 CLAUSE_BREAK = "[。；;，,！!？?：:\t\n\r\f\v \u3000\u00a0]"
-# A space typed inside a name, as forms align two-character names with three-character ones (张 三, 陈 小 红).
-NAME_SPACE_CHARS = " \u3000"
-NAME_SPACE = "[" + NAME_SPACE_CHARS + "]"
 # Given characters after the surname: written together, or each after one space (张三, 张 三, 陈 小 红). Not
 # a space after a given character otherwise: 张三 李四 is two names.
 GIVEN = "(?:(?:" + NAME_SPACE + CJK + "){1,2}|" + NAME_SPACE + "?" + CJK + "{0,2})"

@@ -270,6 +270,12 @@ def test_passport_and_email():
         ("护士长张丽，值班", "张丽"),
         ("民警赵磊到场处理", "赵磊"),
         ("接线员王芳：市民来电", "王芳"),
+        # A label spaced out to align a form's column, and 名 / 名字 between the label and the name.
+        ("姓 名：赵六，", "赵六"),
+        ("姓　　名：周八", "周八"),
+        ("联 系 人：孙七", "孙七"),
+        ("病人名：李四", "李四"),
+        ("患者名字是王五", "王五"),
     ],
 )
 def test_person_name_positives(text, name):
@@ -317,6 +323,7 @@ def test_names_listed_after_a_labelled_one(text, names):
         "社工站开放",
         "管理员审核通过",
         "志愿者服务",
+        "患者名单如下",
     ],
 )
 def test_person_name_needs_label_or_title_and_a_given_name(text):
