@@ -2,8 +2,9 @@
 through `run_assets` on one real Dagster instance, real Iceberg tables and a real dbt build.
 
 With no new data the second run loads only what it must ask (a file hand-over whose files are all loaded
-and a database with no row past its watermark are not started; their freshness is still read), starts the assets that record nothing to
-compare, and reports every derived table unchanged without a Dagster step, writing no snapshot. A new day's file for one
+and a database with no row past its watermark are not started; their freshness is still read), starts the
+assets that record nothing to compare, and reports every derived table unchanged without a Dagster step,
+writing no snapshot. A new day's file for one
 dataset starts exactly that dataset's path (and what reads it), and the result equals what a run that
 starts everything would have written."""
 
@@ -46,9 +47,12 @@ def _loads() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"files": [], "databases": [], "asked": []}
     for contract in load_contracts().values():
         source = contract.source
-        kind = "files" if source.format in DROPPED_FORMATS else "asked"
-        if source.format in SQL_FORMATS and source.watermark:
+        if source.format in DROPPED_FORMATS:
+            kind = "files"
+        elif source.format in SQL_FORMATS and source.watermark:
             kind = "databases"
+        else:
+            kind = "asked"
         found[kind].append(f"{contract.raw_namespace}/{contract.name}")
     return found
 
@@ -113,9 +117,8 @@ def test_a_run_with_no_new_data_starts_no_file_load_and_a_new_file_starts_its_pa
         started = sorted(a for a, s in status.items() if a.startswith(zone) and s != "unchanged")
         assert not started, f"started with no new data: {started}"
     assert status["kpi/online_prereview_rate"] == "unchanged"
-    assert (
-        len(second.run_ids) == 2
-    )  # the freshness checks, then what records nothing to compare (KPIs, governance)
+    # Two runs: the freshness checks, then what records nothing to compare (KPIs, governance).
+    assert len(second.run_ids) == 2
     assert any("not started" in note for note in second.notes)
 
     # The second day's rental trips arrive: that dataset's path runs; the others stay unchanged.
